@@ -1,0 +1,87 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * What every hcd source file shares: compile-time defaults (each one
+ * lives here once; conf/hcd.conf and hcd.conf.5 restate them), process
+ * roles, exit codes, and the small utilities of util.c.
+ */
+#ifndef HC_HCD_H
+#define HC_HCD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HC_VERSION		"0.1.0"
+
+/* Defaults of the configuration keys (conf.c holds the table). */
+#define HC_CONF_FILE		HC_SYSCONFDIR "/hcd.conf"
+#define HC_HTTP_LISTEN		"127.0.0.1:8000"
+#define HC_SITE_ROOT		"http://localhost:8000"
+#define HC_SITE_NAME		"Mychecks"
+#define HC_PING_BODY_LIMIT	10000
+#define HC_PING_EMAIL_DOMAIN	"localhost"
+#define HC_SECRET_KEY		"---"
+#define HC_USER			"hcd"
+#define HC_RING_SIZE		(64 * 1024 * 1024)
+#define HC_MAX_CHECKS		100000
+#define HC_CONTROL_SOCKET	"/var/run/hcd.sock"
+#define HC_ACK_MODE		"durable"
+#define HC_DB			"postgres"
+#define HC_DB_NAME		"hc"
+#define HC_DB_USER		"postgres"
+#define HC_DB_SSLMODE		"prefer"
+#define HC_CHECK_LIMIT		10000	/* new profiles, USE_PAYMENTS=False */
+#define HC_PING_LOG_LIMIT	100
+
+/* Tunables that are not configuration keys. */
+#define HC_BATCH_MAX		8192	/* ring records per transaction */
+#define HC_MAX_PRODUCERS	64	/* workers + smtpd */
+#define HC_HTTP_MAX_HEADER	16384	/* request line + headers */
+#define HC_HTTP_MAX_BODY	(1024 * 1024)	/* hard cap on any request body */
+#define HC_HTTP_IDLE_SEC	75	/* keep-alive idle timeout */
+#define HC_UA_MAX		200
+#define HC_RESPAWN_MAX		5	/* crashes of one role ... */
+#define HC_RESPAWN_WINDOW	60	/* ... within this many seconds */
+#define HC_RETRY_AFTER		"1"
+
+/* Exit status of a child that must not be respawned (config, privileges). */
+#define HC_EXIT_FATAL		2
+
+enum proc_role {
+	PROC_MASTER,
+	PROC_WORKER,
+	PROC_ALERTER,
+	PROC_SMTPD,
+	PROC_MAX
+};
+
+struct buf {
+	uint8_t	*b_data;	/* always NUL-terminated after b_len */
+	size_t	 b_len;
+	size_t	 b_cap;
+};
+
+/* util.c */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+size_t	 hc_strlcpy(char *, const char *, size_t);
+size_t	 hc_strlcat(char *, const char *, size_t);
+long long hc_strtonum(const char *, long long, long long, const char **);
+void	 buf_init(struct buf *);
+void	 buf_clear(struct buf *);
+void	 buf_reset(struct buf *);
+void	 buf_reserve(struct buf *, size_t);
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_addstr(struct buf *, const char *);
+void	 buf_addc(struct buf *, int);
+void	 buf_printf(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 buf_consume(struct buf *, size_t);
+int64_t	 hc_now_us(void);
+int64_t	 hc_mono_ms(void);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * Logging shared by every hcd process: stderr in the foreground (-d),
+ * syslog otherwise, each line prefixed by the process title.
+ */
+#ifndef HC_LOG_H
+#define HC_LOG_H
+
+#include <stdarg.h>
+
+void	log_init(int foreground, int verbose);
+void	log_procinit(const char *title);
+void	log_setverbose(int verbose);
+int	log_getverbose(void);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

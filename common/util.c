@@ -1,0 +1,250 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * Small helpers every process uses: allocation that dies on exhaustion,
+ * bounded string copies and integer parsing with explicit bounds, the
+ * growable byte buffer, and clocks.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hcd.h"
+#include "log.h"
+
+void *
+xmalloc(size_t n)
+{
+	void *p;
+
+	if (n == 0)
+		n = 1;
+	if ((p = malloc(n)) == NULL)
+		fatal("malloc %zu", n);
+	return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void *p;
+
+	if (nmemb == 0 || size == 0)
+		nmemb = size = 1;
+	if ((p = calloc(nmemb, size)) == NULL)
+		fatal("calloc %zu*%zu", nmemb, size);
+	return p;
+}
+
+void *
+xreallocarray(void *ptr, size_t nmemb, size_t size)
+{
+	void *p;
+
+	if (size != 0 && nmemb > SIZE_MAX / size)
+		fatalx("xreallocarray: %zu*%zu overflows", nmemb, size);
+	if ((p = realloc(ptr, (nmemb * size) != 0 ? nmemb * size : 1)) == NULL)
+		fatal("realloc %zu*%zu", nmemb, size);
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p;
+
+	if ((p = strdup(s)) == NULL)
+		fatal("strdup");
+	return p;
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p;
+
+	if ((p = strndup(s, n)) == NULL)
+		fatal("strndup");
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*p;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) == -1)
+		fatal("vasprintf");
+	va_end(ap);
+	return p;
+}
+
+size_t
+hc_strlcpy(char *dst, const char *src, size_t dsize)
+{
+	size_t len = strlen(src);
+
+	if (dsize != 0) {
+		size_t n = len >= dsize ? dsize - 1 : len;
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+size_t
+hc_strlcat(char *dst, const char *src, size_t dsize)
+{
+	size_t dlen = strnlen(dst, dsize);
+
+	if (dlen == dsize)
+		return dlen + strlen(src);
+	return dlen + hc_strlcpy(dst + dlen, src, dsize - dlen);
+}
+
+long long
+hc_strtonum(const char *s, long long minval, long long maxval,
+    const char **errstr)
+{
+	long long	 v;
+	char		*end;
+
+	*errstr = NULL;
+	if (s == NULL || *s == '\0' || minval > maxval) {
+		*errstr = "invalid";
+		return 0;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0' || end == s) {
+		*errstr = "invalid";
+		return 0;
+	}
+	if ((v == LLONG_MIN && errno == ERANGE) || v < minval) {
+		*errstr = "too small";
+		return 0;
+	}
+	if ((v == LLONG_MAX && errno == ERANGE) || v > maxval) {
+		*errstr = "too large";
+		return 0;
+	}
+	return v;
+}
+
+void
+buf_init(struct buf *b)
+{
+	b->b_data = NULL;
+	b->b_len = b->b_cap = 0;
+}
+
+void
+buf_clear(struct buf *b)
+{
+	free(b->b_data);
+	buf_init(b);
+}
+
+void
+buf_reserve(struct buf *b, size_t more)
+{
+	size_t cap;
+
+	if (b->b_len + more + 1 <= b->b_cap)
+		return;
+	cap = b->b_cap ? b->b_cap : 256;
+	while (cap < b->b_len + more + 1) {
+		if (cap > SIZE_MAX / 2)
+			fatalx("buf_reserve: overflow");
+		cap *= 2;
+	}
+	b->b_data = xreallocarray(b->b_data, 1, cap);
+	b->b_cap = cap;
+}
+
+void
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	buf_reserve(b, n);
+	if (n)
+		memcpy(b->b_data + b->b_len, p, n);
+	b->b_len += n;
+	b->b_data[b->b_len] = '\0';
+}
+
+void
+buf_addstr(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_addc(struct buf *b, int c)
+{
+	uint8_t ch = (uint8_t)c;
+
+	buf_add(b, &ch, 1);
+}
+
+void
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatalx("buf_printf: bad format");
+	buf_reserve(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf((char *)b->b_data + b->b_len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->b_len += (size_t)n;
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->b_len = 0;
+	if (b->b_data)
+		b->b_data[0] = '\0';
+}
+
+void
+buf_consume(struct buf *b, size_t n)
+{
+	if (n >= b->b_len) {
+		buf_reset(b);
+		return;
+	}
+	memmove(b->b_data, b->b_data + n, b->b_len - n);
+	b->b_len -= n;
+	b->b_data[b->b_len] = '\0';
+}
+
+int64_t
+hc_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+hc_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

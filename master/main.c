@@ -1,0 +1,2 @@
+#include "hcd.h"
+int main(void) { return 0; }
