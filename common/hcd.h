@@ -22,7 +22,7 @@
 #define HC_PING_EMAIL_DOMAIN	"localhost"
 #define HC_SECRET_KEY		"---"
 #define HC_USER			"hcd"
-#define HC_RING_SIZE		(64 * 1024 * 1024)
+#define HC_RING_SIZE		67108864	/* 64 MiB */
 #define HC_MAX_CHECKS		100000
 #define HC_CONTROL_SOCKET	"/var/run/hcd.sock"
 #define HC_ACK_MODE		"durable"
@@ -81,6 +81,7 @@ void	 buf_addc(struct buf *, int);
 void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_consume(struct buf *, size_t);
+void	 utf8_sanitize(struct buf *, const void *, size_t, size_t maxchars);
 int64_t	 hc_now_us(void);
 int64_t	 hc_mono_ms(void);
 

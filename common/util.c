@@ -248,3 +248,54 @@ hc_mono_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+/*
+ * Append at most maxchars code points of in[0..len) to b as valid UTF-8
+ * without NUL bytes (PostgreSQL's text rejects both): each byte of an
+ * invalid sequence, and each NUL, becomes U+FFFD, as Python's
+ * errors="replace" would make it.
+ */
+void
+utf8_sanitize(struct buf *b, const void *in, size_t len, size_t maxchars)
+{
+	const uint8_t	*s = in;
+	size_t		 i = 0, chars = 0, n, k;
+	uint32_t	 cp;
+
+	while (i < len && chars < maxchars) {
+		uint8_t c = s[i];
+
+		if (c != 0 && c < 0x80) {
+			buf_addc(b, c);
+			i++;
+			chars++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 2, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 3, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 4, cp = c & 0x07;
+		else
+			n = 0, cp = 0;
+		if (n == 0 || i + n > len)
+			goto bad;
+		for (k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				goto bad;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+			goto bad;
+		buf_add(b, s + i, n);
+		i += n;
+		chars++;
+		continue;
+bad:
+		buf_add(b, "\xef\xbf\xbd", 3);
+		i++;
+		chars++;
+	}
+}

@@ -1,2 +1,218 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * hcd's main(): the master process.  It reads the configuration, checks
+ * the schema, loads the check index, opens the sockets and the shared
+ * segment, then forks and supervises the children (supervise.c).  It
+ * never parses network input itself.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+#include "conf.h"
+#include "db.h"
 #include "hcd.h"
-int main(void) { return 0; }
+#include "index.h"
+#include "index_db.h"
+#include "log.h"
+#include "master.h"
+#include "migrate.h"
+#include "proc.h"
+#include "shm.h"
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: hcd [-dmnv] [-f file]\n");
+	exit(1);
+}
+
+/* host:port, [v6]:port → a listening, non-blocking TCP socket. */
+static int
+listen_tcp(const char *spec, char *err, size_t errsz)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 host[256], *port;
+	int		 fd = -1, on = 1, rc;
+
+	if (hc_strlcpy(host, spec, sizeof(host)) >= sizeof(host) ||
+	    (port = strrchr(host, ':')) == NULL) {
+		snprintf(err, errsz, "%s: expected host:port", spec);
+		return -1;
+	}
+	*port++ = '\0';
+	if (host[0] == '[' && port - host >= 3 && port[-2] == ']') {
+		port[-2] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(*host ? host : NULL, port, &hints, &res)) != 0) {
+		snprintf(err, errsz, "%s: %s", spec, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd == -1)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
+		    listen(fd, 4096) == 0)
+			break;
+		snprintf(err, errsz, "%s: %s", spec, strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static void
+db_prepare(struct master *m, int migrate)
+{
+	PGconn	*db;
+	char	 err[512], *ci;
+	int	 version, applied, n;
+	int	 want = hc_migrations[hc_nmigrations - 1].m_version;
+
+	ci = conf_conninfo(&m->m_conf);
+	db = db_connect(ci, err, sizeof(err));
+	free(ci);
+	if (db == NULL)
+		fatalx("database: %s", err);
+	if (migrate) {
+		if (db_migrate(db, &applied, err, sizeof(err)) == -1)
+			fatalx("migrate: %s", err);
+		if (applied)
+			log_info("applied %d schema migration(s)", applied);
+	}
+	if (db_schema_version(db, &version) == -1)
+		fatalx("database: cannot read the schema version");
+	if (version < want)
+		fatalx("database schema is at version %d, hcd needs %d: "
+		    "run hcctl migrate (or hcd -m)", version, want);
+	if ((n = index_load(shm_index(m->m_shm), db, err, sizeof(err))) == -1)
+		fatalx("loading the check index: %s", err);
+	log_info("check index loaded: %d checks", n);
+	PQfinish(db);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct master	 m;
+	struct passwd		*pw;
+	struct buf		 b;
+	char			 err[512];
+	int			 ch, debug = 0, check = 0, verbose = 0, migrate = 0;
+	int			 i;
+
+	m.m_conf_path = HC_CONF_FILE;
+	while ((ch = getopt(argc, argv, "df:mnv")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			m.m_conf_path = optarg;
+			break;
+		case 'm':
+			migrate = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init(1, verbose);
+	log_procinit("master");
+	if (conf_load(m.m_conf_path, 0, &m.m_conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "hcd: %s\n", err);
+		return 1;
+	}
+	if (geteuid() == 0) {
+		if ((pw = getpwnam(m.m_conf.user)) == NULL) {
+			fprintf(stderr, "hcd: USER %s: no such user\n",
+			    m.m_conf.user);
+			return 1;
+		}
+		m.m_uid = pw->pw_uid;
+		m.m_gid = pw->pw_gid;
+		m.m_drop = 1;
+	}
+	if (check) {
+		if (verbose) {
+			buf_init(&b);
+			conf_dump(&m.m_conf, &b);
+			fputs((char *)b.b_data, stdout);
+			buf_clear(&b);
+		}
+		fprintf(stderr, "configuration OK\n");
+		return 0;
+	}
+	if (strcmp(m.m_conf.secret_key, HC_SECRET_KEY) == 0)
+		log_warnx("SECRET_KEY is the default: set it in %s",
+		    m.m_conf_path);
+
+	if (!debug) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		log_init(0, verbose);
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	m.m_nworkers = conf_workers(&m.m_conf);
+	m.m_shm = shm_create((uint64_t)m.m_conf.ring_size, m.m_nworkers,
+	    (uint64_t)m.m_conf.max_checks);
+	if (m.m_shm == NULL)
+		fatalx("cannot create the shared segment");
+	db_prepare(&m, migrate);
+
+	if ((m.m_http_fd = listen_tcp(m.m_conf.http_listen, err,
+	    sizeof(err))) == -1)
+		fatalx("HTTP_LISTEN %s", err);
+	if ((m.m_ctl_fd = ctl_listen(m.m_conf.control_socket)) == -1)
+		fatalx("CONTROL_SOCKET %s: cannot listen",
+		    m.m_conf.control_socket);
+	if (pipe2(m.m_wake, O_NONBLOCK | O_CLOEXEC) == -1)
+		fatal("pipe");
+	for (i = 0; i < m.m_nworkers; i++)
+		if (pipe2(m.m_ack[i], O_NONBLOCK | O_CLOEXEC) == -1)
+			fatal("pipe");
+
+	log_info("hcd %s listening on %s, %d workers, ack mode %s", HC_VERSION,
+	    m.m_conf.http_listen, m.m_nworkers,
+	    m.m_conf.ack_mode == ACK_FAST ? "fast" : "durable");
+	sup_start(&m);		/* returns when stopped */
+	ctl_cleanup(&m);
+	log_info("stopped");
+	return m.m_exit;
+}

@@ -1,0 +1,203 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * The alerter process: its event loop.  It sleeps until a producer
+ * wakes it (or a 1 s tick), then writes batches (writer.c) until the
+ * rings are empty.  The wake-up protocol is a flag in shared memory:
+ * the alerter sets sh_alerter_sleeping, looks at the rings once more,
+ * and only then waits on its pipe; a producer that publishes and sees
+ * the flag clears it and writes one byte.  Under load the flag is never
+ * set and producers make no system call for it.
+ *
+ * Database trouble: a batch that fails is not advanced past; the rings
+ * keep the pings (producers answer 503 once theirs is full) and the
+ * connection is re-made with back-off up to 5 s.
+ *
+ * SIGTERM: commit everything published so far, then exit 0.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+#include "alerter.h"
+#include "conf.h"
+#include "db.h"
+#include "hcd.h"
+#include "log.h"
+#include "proc.h"
+#include "ring.h"
+#include "shm.h"
+
+static int
+rings_pending(struct alerter *a)
+{
+	struct shm	*sh = a->a_env->pe_shm;
+	int		 i;
+
+	for (i = 0; i < sh->sh_nrings; i++)
+		if (ring_head(shm_ring(sh, i)) != a->a_read[i])
+			return 1;
+	return 0;
+}
+
+/* Everything published before SIGTERM is committed. */
+static int
+drained(struct alerter *a)
+{
+	int i;
+
+	for (i = 0; i < a->a_env->pe_shm->sh_nrings; i++)
+		if (a->a_read[i] < a->a_stop_head[i])
+			return 0;
+	return 1;
+}
+
+static int
+db_ensure(struct alerter *a)
+{
+	char	 err[512], *ci, *lit;
+
+	if (a->a_db != NULL && PQstatus(a->a_db) == CONNECTION_OK)
+		return 0;
+	if (hc_mono_ms() < a->a_db_retry)
+		return -1;
+	if (a->a_db != NULL) {
+		PQfinish(a->a_db);
+		a->a_db = NULL;
+	}
+	ci = conf_conninfo(a->a_env->pe_conf);
+	a->a_db = db_connect(ci, err, sizeof(err));
+	free(ci);
+	if (a->a_db == NULL || writer_prepare(a) == -1) {
+		if (a->a_db != NULL)
+			snprintf(err, sizeof(err), "%s",
+			    PQerrorMessage(a->a_db));
+		a->a_db_backoff = a->a_db_backoff ?
+		    a->a_db_backoff * 2 : 100;
+		if (a->a_db_backoff > 5000)
+			a->a_db_backoff = 5000;
+		a->a_db_retry = hc_mono_ms() + a->a_db_backoff;
+		log_warnx("database: %s (retry in %d ms)", err,
+		    a->a_db_backoff);
+		if (a->a_db != NULL) {
+			PQfinish(a->a_db);
+			a->a_db = NULL;
+		}
+		return -1;
+	}
+	if (a->a_node == NULL) {
+		lit = PQescapeLiteral(a->a_db, a->a_env->pe_conf->node_name,
+		    strlen(a->a_env->pe_conf->node_name));
+		a->a_node = xstrdup(lit);
+		PQfreemem(lit);
+	}
+	a->a_db_backoff = 0;
+	if (!a->a_ready && writer_sync_cursors(a) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+run(struct alerter *a)
+{
+	struct shm	*sh = a->a_env->pe_shm;
+	int		 rounds = 0;
+
+	for (;;) {
+		if (db_ensure(a) == -1)
+			return;		/* the tick retries */
+		while (rings_pending(a) && !(a->a_stopping && drained(a))) {
+			if (writer_batch(a) == -1) {
+				if (PQstatus(a->a_db) != CONNECTION_OK)
+					a->a_db_retry = 0;
+				return;
+			}
+			/* Let the loop breathe now and then. */
+			if (++rounds >= 64) {
+				event_active(a->a_ev_now, EV_TIMEOUT, 0);
+				return;
+			}
+		}
+		if (a->a_stopping && drained(a)) {
+			log_debug("rings drained; exiting");
+			event_base_loopbreak(a->a_base);
+			return;
+		}
+		atomic_store(&sh->sh_alerter_sleeping, 1);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (!rings_pending(a))
+			return;		/* wait for the pipe */
+		atomic_store(&sh->sh_alerter_sleeping, 0);
+	}
+}
+
+static void
+wake_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	char tmp[256];
+
+	while (read(fd, tmp, sizeof(tmp)) > 0)
+		;
+	run(arg);
+}
+
+static void
+now_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	run(arg);
+}
+
+static void
+tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	run(arg);
+}
+
+static void
+term_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	struct alerter *a = arg;
+
+	log_debug("got SIGTERM: draining the rings");
+	for (int i = 0; i < a->a_env->pe_shm->sh_nrings; i++)
+		a->a_stop_head[i] = ring_head(shm_ring(a->a_env->pe_shm, i));
+	a->a_stopping = 1;
+	run(a);
+}
+
+void
+alerter_main(struct proc_env *pe)
+{
+	static struct alerter	 a;
+	struct timeval		 tick = { 0, 250000 };
+
+	proc_drop(pe, "alerter");
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	a.a_env = pe;
+	if ((a.a_base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	a.a_ev_wake = event_new(a.a_base, pe->pe_wake_rfd, EV_READ | EV_PERSIST,
+	    wake_cb, &a);
+	event_add(a.a_ev_wake, NULL);
+	a.a_ev_tick = event_new(a.a_base, -1, EV_PERSIST, tick_cb, &a);
+	evtimer_add(a.a_ev_tick, &tick);
+	a.a_ev_now = event_new(a.a_base, -1, 0, now_cb, &a);
+	a.a_ev_term = evsignal_new(a.a_base, SIGTERM, term_cb, &a);
+	evsignal_add(a.a_ev_term, NULL);
+
+	run(&a);
+	event_base_dispatch(a.a_base);
+	if (a.a_db != NULL)
+		PQfinish(a.a_db);
+	free(a.a_node);
+	exit(0);
+}

@@ -1,0 +1,500 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * Configuration: one table of keys, each with its type, default and
+ * bounds, drives parsing of hcd.conf, the environment override, the
+ * defaults and `hcd -nv`.  The master and hcctl load it; children get
+ * the master's copy across fork.
+ *
+ * The environment variable USER is not consulted for the USER key: every
+ * login shell sets it to the invoking user's name, which would silently
+ * override the file.  HCD_USER overrides USER instead.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hcd.h"
+#include "conf.h"
+#include "log.h"
+
+enum ctype { C_STR, C_BOOL, C_INT, C_ACK };
+
+#define NOSTORE	((size_t)-1)	/* Healthchecks key accepted, not used yet */
+
+struct ckey {
+	const char	*k_name;
+	enum ctype	 k_type;
+	size_t		 k_off;
+	const char	*k_def;		/* NULL: empty string */
+	int64_t		 k_min, k_max;	/* C_INT bounds */
+	int		 k_none;	/* C_INT: "None" allowed, stored as -1 */
+	int		 k_secret;	/* KEY_FILE also read; masked in dumps */
+};
+
+#define O(f)	offsetof(struct conf, f)
+#define STR(n, f, d)	{ n, C_STR, O(f), d, 0, 0, 0, 0 }
+#define SECRET(n, f, d)	{ n, C_STR, O(f), d, 0, 0, 0, 1 }
+#define BOOL(n, f, d)	{ n, C_BOOL, O(f), d, 0, 0, 0, 0 }
+#define INT(n, f, d, lo, hi, none) { n, C_INT, O(f), d, lo, hi, none, 0 }
+#define LATER(n)	{ n, C_STR, NOSTORE, NULL, 0, 0, 0, 0 }
+#define XS(x)	S_(x)
+#define S_(x)	#x
+
+/* Sorted by name (a unit test keeps it so). */
+static const struct ckey conf_keys[] = {
+	{ "ACK_MODE", C_ACK, O(ack_mode), HC_ACK_MODE, 0, 0, 0, 0 },
+	LATER("ADMINS"),
+	STR("ALLOWED_HOSTS", allowed_hosts, "*"),
+	LATER("APPRISE_ENABLED"),
+	STR("CONTROL_SOCKET", control_socket, HC_CONTROL_SOCKET),
+	STR("DATABASE_URL", database_url, NULL),
+	STR("DB", db, HC_DB),
+	LATER("DB_CONN_MAX_AGE"),
+	STR("DB_HOST", db_host, NULL),
+	STR("DB_NAME", db_name, HC_DB_NAME),
+	SECRET("DB_PASSWORD", db_password, NULL),
+	STR("DB_PORT", db_port, NULL),
+	STR("DB_SSLMODE", db_sslmode, HC_DB_SSLMODE),
+	STR("DB_TARGET_SESSION_ATTRS", db_target_session_attrs, "read-write"),
+	STR("DB_USER", db_user, HC_DB_USER),
+	BOOL("DEBUG", debug, "False"),
+	STR("DEFAULT_FROM_EMAIL", default_from_email, "healthchecks@example.org"),
+	LATER("DISCORD_CLIENT_ID"),
+	LATER("DISCORD_CLIENT_SECRET"),
+	STR("EMAIL_HOST", email_host, NULL),
+	SECRET("EMAIL_HOST_PASSWORD", email_host_password, NULL),
+	STR("EMAIL_HOST_USER", email_host_user, NULL),
+	LATER("EMAIL_MAIL_FROM_TMPL"),
+	INT("EMAIL_PORT", email_port, "587", 1, 65535, 0),
+	BOOL("EMAIL_USE_SSL", email_use_ssl, "False"),
+	BOOL("EMAIL_USE_TLS", email_use_tls, "True"),
+	BOOL("EMAIL_USE_VERIFICATION", email_use_verification, "True"),
+	STR("HTTP_LISTEN", http_listen, HC_HTTP_LISTEN),
+	BOOL("INTEGRATIONS_ALLOW_PRIVATE_IPS", integrations_allow_private_ips,
+	    "False"),
+	STR("MASTER_BADGE_LABEL", master_badge_label, NULL),
+	LATER("MATTERMOST_ENABLED"),
+	INT("MAX_CHECKS", max_checks, XS(HC_MAX_CHECKS), 16, 10000000, 0),
+	SECRET("METRICS_KEY", metrics_key, NULL),
+	LATER("MSTEAMS_ENABLED"),
+	STR("NODE_NAME", node_name, NULL),
+	LATER("OPSGENIE_ENABLED"),
+	LATER("PAGERTREE_ENABLED"),
+	LATER("PD_ENABLED"),
+	INT("PING_BODY_LIMIT", ping_body_limit, XS(HC_PING_BODY_LIMIT), 0,
+	    HC_HTTP_MAX_BODY, 1),
+	STR("PING_EMAIL_DOMAIN", ping_email_domain, HC_PING_EMAIL_DOMAIN),
+	STR("PING_ENDPOINT", ping_endpoint, NULL),
+	BOOL("PROMETHEUS_ENABLED", prometheus_enabled, "True"),
+	BOOL("REGISTRATION_OPEN", registration_open, "True"),
+	LATER("REMOTE_USER_HEADER"),
+	INT("RING_SIZE", ring_size, XS(HC_RING_SIZE), 1024 * 1024,
+	    (int64_t)16 * 1024 * 1024 * 1024, 0),
+	LATER("ROCKETCHAT_ENABLED"),
+	SECRET("SECRET_KEY", secret_key, HC_SECRET_KEY),
+	LATER("SECURE_PROXY_SSL_HEADER"),
+	LATER("SHELL_ENABLED"),
+	LATER("SITE_LOGO_URL"),
+	STR("SITE_NAME", site_name, HC_SITE_NAME),
+	STR("SITE_ROOT", site_root, HC_SITE_ROOT),
+	LATER("SLACK_ENABLED"),
+	STR("SMTP_LISTEN", smtp_listen, NULL),
+	LATER("SPIKE_ENABLED"),
+	LATER("SUPPORT_EMAIL"),
+	BOOL("USE_PAYMENTS", use_payments, "False"),
+	STR("USER", user, HC_USER),
+	LATER("VICTOROPS_ENABLED"),
+	LATER("WEBHOOKS_ENABLED"),
+	INT("WORKERS", workers, "0", 0, HC_MAX_PRODUCERS - 1, 0),
+	LATER("ZULIP_ENABLED"),
+};
+#define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+static const struct ckey *
+conf_find(const char *name)
+{
+	size_t lo = 0, hi = NKEYS;
+
+	while (lo < hi) {
+		size_t	mid = (lo + hi) / 2;
+		int	c = strcmp(name, conf_keys[mid].k_name);
+
+		if (c == 0)
+			return &conf_keys[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+int
+conf_keys_sorted(void)
+{
+	size_t i;
+
+	for (i = 1; i < NKEYS; i++)
+		if (strcmp(conf_keys[i - 1].k_name, conf_keys[i].k_name) >= 0)
+			return 0;
+	return 1;
+}
+
+static int
+conf_set(struct conf *cf, const struct ckey *k, const char *val,
+    const char **errstr)
+{
+	char		*base = (char *)cf;
+	const char	*e;
+	int64_t		 v;
+
+	*errstr = NULL;
+	if (k->k_off == NOSTORE)
+		return 0;
+	switch (k->k_type) {
+	case C_STR: {
+		char **p = (char **)(base + k->k_off);
+
+		free(*p);
+		*p = xstrdup(val);
+		return 0;
+	}
+	case C_BOOL:
+		/* Healthchecks: only True, False or empty. */
+		if (strcmp(val, "True") == 0)
+			*(int *)(base + k->k_off) = 1;
+		else if (strcmp(val, "False") == 0 || *val == '\0')
+			*(int *)(base + k->k_off) = 0;
+		else {
+			*errstr = "must be True or False";
+			return -1;
+		}
+		return 0;
+	case C_INT:
+		if (k->k_none && (strcmp(val, "None") == 0 || *val == '\0')) {
+			*(int64_t *)(base + k->k_off) = -1;
+			return 0;
+		}
+		v = hc_strtonum(val, k->k_min, k->k_max, &e);
+		if (e != NULL) {
+			*errstr = e;
+			return -1;
+		}
+		*(int64_t *)(base + k->k_off) = v;
+		return 0;
+	case C_ACK:
+		if (strcmp(val, "durable") == 0)
+			cf->ack_mode = ACK_DURABLE;
+		else if (strcmp(val, "fast") == 0)
+			cf->ack_mode = ACK_FAST;
+		else {
+			*errstr = "must be durable or fast";
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Reads a secret from the file named by KEY_FILE; strips one newline. */
+static int
+conf_readfile(const char *path, char **out)
+{
+	FILE	*f;
+	char	 line[4096];
+	size_t	 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[n] = '\0';
+	if (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	*out = xstrdup(line);
+	return 0;
+}
+
+static int
+conf_file(const char *path, struct conf *cf, char *err, size_t errsz)
+{
+	FILE		*f;
+	char		*line = NULL, *p, *key, *val;
+	size_t		 cap = 0;
+	ssize_t		 n;
+	int		 lineno = 0, rv = 0;
+	const struct ckey *k;
+	const char	*e;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		p = trim(line);
+		if (*p == '\0' || *p == '#')
+			continue;
+		if ((val = strchr(p, '=')) == NULL) {
+			snprintf(err, errsz, "%s:%d: expected KEY = value", path,
+			    lineno);
+			rv = -1;
+			break;
+		}
+		*val++ = '\0';
+		key = trim(p);
+		val = trim(val);
+		/* Allow "quoted values" for strings with spaces at the ends. */
+		if (strlen(val) >= 2 && val[0] == '"' &&
+		    val[strlen(val) - 1] == '"') {
+			val[strlen(val) - 1] = '\0';
+			val++;
+		}
+		if ((k = conf_find(key)) == NULL) {
+			snprintf(err, errsz, "%s:%d: %s: unknown key", path,
+			    lineno, key);
+			rv = -1;
+			break;
+		}
+		if (conf_set(cf, k, val, &e) == -1) {
+			snprintf(err, errsz, "%s:%d: %s: %s: %s", path, lineno,
+			    key, val, e);
+			rv = -1;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return rv;
+}
+
+int
+conf_load(const char *path, int optional, struct conf *cf, char *err,
+    size_t errsz)
+{
+	const struct ckey *k;
+	const char	*e, *val;
+	char		 fname[128], *sval;
+	size_t		 i;
+
+	memset(cf, 0, sizeof(*cf));
+	for (i = 0; i < NKEYS; i++) {
+		k = &conf_keys[i];
+		if (conf_set(cf, k, k->k_def ? k->k_def : "", &e) == -1) {
+			snprintf(err, errsz, "default of %s: %s", k->k_name, e);
+			return -1;
+		}
+	}
+	if (path != NULL) {
+		if (optional && access(path, F_OK) == -1)
+			path = NULL;
+		else if (conf_file(path, cf, err, errsz) == -1)
+			return -1;
+		if (path != NULL)
+			cf->c_path = xstrdup(path);
+	}
+	for (i = 0; i < NKEYS; i++) {
+		k = &conf_keys[i];
+		if (strcmp(k->k_name, "USER") == 0)
+			val = getenv("HCD_USER");
+		else
+			val = getenv(k->k_name);
+		if (val != NULL && conf_set(cf, k, val, &e) == -1) {
+			snprintf(err, errsz, "environment: %s: %s: %s",
+			    k->k_name, val, e);
+			return -1;
+		}
+		if (k->k_secret) {
+			snprintf(fname, sizeof(fname), "%s_FILE", k->k_name);
+			if ((val = getenv(fname)) == NULL)
+				continue;
+			if (conf_readfile(val, &sval) == -1) {
+				snprintf(err, errsz, "environment: %s: %s: %s",
+				    fname, val, strerror(errno));
+				return -1;
+			}
+			conf_set(cf, k, sval, &e);
+			free(sval);
+		}
+	}
+
+	/* Derived values and checks across keys. */
+	if (strcmp(cf->db, "postgres") != 0) {
+		snprintf(err, errsz, "DB: %s: only postgres is supported", cf->db);
+		return -1;
+	}
+	i = strlen(cf->site_root);
+	while (i > 0 && cf->site_root[i - 1] == '/')
+		cf->site_root[--i] = '\0';
+	if (strncmp(cf->site_root, "http://", 7) != 0 &&
+	    strncmp(cf->site_root, "https://", 8) != 0) {
+		snprintf(err, errsz, "SITE_ROOT: %s: must start with http:// "
+		    "or https://", cf->site_root);
+		return -1;
+	}
+	if (*cf->ping_endpoint == '\0') {
+		free(cf->ping_endpoint);
+		cf->ping_endpoint = xasprintf("%s/ping/", cf->site_root);
+	} else if (cf->ping_endpoint[strlen(cf->ping_endpoint) - 1] != '/') {
+		sval = xasprintf("%s/", cf->ping_endpoint);
+		free(cf->ping_endpoint);
+		cf->ping_endpoint = sval;
+	}
+	if (*cf->master_badge_label == '\0') {
+		free(cf->master_badge_label);
+		cf->master_badge_label = xstrdup(cf->site_name);
+	}
+	if (strchr(cf->http_listen, ':') == NULL) {
+		snprintf(err, errsz, "HTTP_LISTEN: %s: expected host:port",
+		    cf->http_listen);
+		return -1;
+	}
+	if (*cf->smtp_listen != '\0' && strchr(cf->smtp_listen, ':') == NULL) {
+		snprintf(err, errsz, "SMTP_LISTEN: %s: expected host:port",
+		    cf->smtp_listen);
+		return -1;
+	}
+	if (*cf->node_name == '\0') {
+		char host[256];
+
+		if (gethostname(host, sizeof(host)) == -1)
+			hc_strlcpy(host, "localhost", sizeof(host));
+		host[sizeof(host) - 1] = '\0';
+		free(cf->node_name);
+		cf->node_name = xstrdup(host);
+	}
+	return 0;
+}
+
+void
+conf_free(struct conf *cf)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct ckey *k = &conf_keys[i];
+
+		if (k->k_off != NOSTORE && k->k_type == C_STR) {
+			char **p = (char **)((char *)cf + k->k_off);
+
+			if (k->k_secret && *p != NULL)
+				explicit_bzero(*p, strlen(*p));
+			free(*p);
+			*p = NULL;
+		}
+	}
+	free(cf->c_path);
+	cf->c_path = NULL;
+}
+
+void
+conf_dump(const struct conf *cf, struct buf *b)
+{
+	const char	*base = (const char *)cf;
+	size_t		 i;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct ckey *k = &conf_keys[i];
+
+		if (k->k_off == NOSTORE)
+			continue;
+		buf_printf(b, "%s = ", k->k_name);
+		switch (k->k_type) {
+		case C_STR: {
+			const char *s = *(char *const *)(base + k->k_off);
+
+			buf_addstr(b, k->k_secret && *s ? "(set)" : s);
+			break;
+		}
+		case C_BOOL:
+			buf_addstr(b, *(const int *)(base + k->k_off) ?
+			    "True" : "False");
+			break;
+		case C_INT: {
+			int64_t v = *(const int64_t *)(base + k->k_off);
+
+			if (k->k_none && v == -1)
+				buf_addstr(b, "None");
+			else
+				buf_printf(b, "%lld", (long long)v);
+			break;
+		}
+		case C_ACK:
+			buf_addstr(b, cf->ack_mode == ACK_FAST ? "fast" :
+			    "durable");
+			break;
+		}
+		buf_addc(b, '\n');
+	}
+}
+
+static void
+conninfo_add(struct buf *b, const char *key, const char *val)
+{
+	const char *p;
+
+	if (val == NULL || *val == '\0')
+		return;
+	buf_printf(b, "%s%s='", b->b_len ? " " : "", key);
+	for (p = val; *p; p++) {
+		if (*p == '\'' || *p == '\\')
+			buf_addc(b, '\\');
+		buf_addc(b, *p);
+	}
+	buf_addc(b, '\'');
+}
+
+char *
+conf_conninfo(const struct conf *cf)
+{
+	struct buf b;
+
+	if (*cf->database_url != '\0')
+		return xstrdup(cf->database_url);
+	buf_init(&b);
+	conninfo_add(&b, "host", cf->db_host);
+	conninfo_add(&b, "port", cf->db_port);
+	conninfo_add(&b, "dbname", cf->db_name);
+	conninfo_add(&b, "user", cf->db_user);
+	conninfo_add(&b, "password", cf->db_password);
+	conninfo_add(&b, "sslmode", cf->db_sslmode);
+	conninfo_add(&b, "target_session_attrs", cf->db_target_session_attrs);
+	if (b.b_len == 0)
+		buf_addstr(&b, "");
+	return (char *)b.b_data;
+}
+
+int
+conf_workers(const struct conf *cf)
+{
+	long n;
+
+	if (cf->workers > 0)
+		return (int)cf->workers;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if (n > HC_MAX_PRODUCERS - 2)
+		n = HC_MAX_PRODUCERS - 2;
+	return (int)n;
+}

@@ -1,0 +1,77 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * hcd.conf: KEY = value lines, keys named as Healthchecks names its
+ * settings, plus hcd's own.  An environment variable of the same name
+ * overrides the file (except USER: see conf.c).  One table in conf.c
+ * drives parsing, defaults, validation and `hcd -nv`.
+ */
+#ifndef HC_CONF_H
+#define HC_CONF_H
+
+#include <stdint.h>
+
+struct buf;
+
+enum ack_mode { ACK_DURABLE, ACK_FAST };
+
+struct conf {
+	/* Healthchecks' settings */
+	char	*site_root;		/* SITE_ROOT, no trailing slash */
+	char	*site_name;		/* SITE_NAME */
+	char	*ping_endpoint;		/* PING_ENDPOINT, ends with '/' */
+	int64_t	 ping_body_limit;	/* PING_BODY_LIMIT, -1 = None */
+	char	*ping_email_domain;	/* PING_EMAIL_DOMAIN */
+	char	*secret_key;		/* SECRET_KEY */
+	int	 debug;			/* DEBUG */
+	int	 registration_open;	/* REGISTRATION_OPEN */
+	char	*allowed_hosts;		/* ALLOWED_HOSTS */
+	char	*master_badge_label;	/* MASTER_BADGE_LABEL */
+	char	*metrics_key;		/* METRICS_KEY */
+	int	 prometheus_enabled;	/* PROMETHEUS_ENABLED */
+	int	 use_payments;		/* USE_PAYMENTS */
+	char	*default_from_email;	/* DEFAULT_FROM_EMAIL */
+	char	*email_host;		/* EMAIL_HOST */
+	int64_t	 email_port;		/* EMAIL_PORT */
+	char	*email_host_user;	/* EMAIL_HOST_USER */
+	char	*email_host_password;	/* EMAIL_HOST_PASSWORD */
+	int	 email_use_tls;		/* EMAIL_USE_TLS */
+	int	 email_use_ssl;		/* EMAIL_USE_SSL */
+	int	 email_use_verification; /* EMAIL_USE_VERIFICATION */
+	int	 integrations_allow_private_ips;
+	char	*db;			/* DB: only "postgres" */
+	char	*db_host, *db_port, *db_name, *db_user, *db_password;
+	char	*db_sslmode, *db_target_session_attrs;
+	/* hcd's own */
+	char	*database_url;		/* DATABASE_URL: libpq conninfo, wins over DB_* */
+	char	*http_listen;		/* HTTP_LISTEN host:port */
+	char	*smtp_listen;		/* SMTP_LISTEN host:port, "" = off */
+	int64_t	 workers;		/* WORKERS, 0 = number of cores */
+	char	*user;			/* USER children run as when root */
+	enum ack_mode ack_mode;		/* ACK_MODE durable|fast */
+	int64_t	 ring_size;		/* RING_SIZE bytes, all producers together */
+	int64_t	 max_checks;		/* MAX_CHECKS index capacity */
+	char	*control_socket;	/* CONTROL_SOCKET path */
+	char	*node_name;		/* NODE_NAME: this node's name among several */
+
+	char	*c_path;		/* file it came from, NULL if none */
+};
+
+/*
+ * Load defaults, then `path` (may be NULL: defaults and environment only;
+ * a missing file is an error unless `optional`), then the environment.
+ * On error returns -1 and writes "file:line: KEY: reason" into err.
+ */
+int	 conf_load(const char *path, int optional, struct conf *,
+	    char *err, size_t errsz);
+void	 conf_free(struct conf *);
+/* Every key with its effective value, one "KEY = value" line each. */
+void	 conf_dump(const struct conf *, struct buf *);
+/* libpq connection string for the configured database (heap). */
+char	*conf_conninfo(const struct conf *);
+/* Number of workers to start (WORKERS or the number of cores). */
+int	 conf_workers(const struct conf *);
+/* 1 if the key table is sorted (for the unit test). */
+int	 conf_keys_sorted(void);
+
+#endif

@@ -1,0 +1,265 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * Blocking libpq helpers used by hcctl (migrate, users, projects, keys)
+ * and by hcd's master at start-up: connect, run a command, report the
+ * schema version, and apply the migrations compiled in from schema/.
+ * Each migration runs in its own transaction together with the row
+ * that records it in hcd_migration, under a transaction-scoped advisory
+ * lock, so two migrators started at once apply each file exactly once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "hcd.h"
+#include "log.h"
+#include "db.h"
+#include "migrate.h"
+
+static void	db_notice(void *, const char *);
+static void	db_rollback(PGconn *);
+static int	db_begin_locked(PGconn *, char *, size_t);
+static int	db_is_applied(PGconn *, int, int *, char *, size_t);
+static int	db_apply(PGconn *, const struct hc_migration *, int *,
+		    char *, size_t);
+
+static void
+db_notice(void *arg, const char *msg)
+{
+	size_t	len = strlen(msg);
+
+	/* "relation ... already exists, skipping" and the like */
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
+		len--;
+	log_debug("postgres: %.*s", (int)len, msg);
+}
+
+void
+db_seterr(PGconn *conn, const PGresult *res, char *err, size_t errsz)
+{
+	const char	*msg = NULL;
+	size_t		 len;
+
+	if (err == NULL || errsz == 0)
+		return;
+	/* the server's own sentence, without "ERROR:  " in front */
+	if (res != NULL &&
+	    (msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) == NULL)
+		msg = PQresultErrorMessage(res);
+	if ((msg == NULL || *msg == '\0') && conn != NULL)
+		msg = PQerrorMessage(conn);
+	if (msg == NULL || *msg == '\0')
+		msg = "unknown database error";
+	len = strcspn(msg, "\n");
+	if (len >= errsz)
+		len = errsz - 1;
+	memcpy(err, msg, len);
+	err[len] = '\0';
+}
+
+PGconn *
+db_connect(const char *conninfo, char *err, size_t errsz)
+{
+	PGconn	*conn;
+
+	conn = PQconnectdb(conninfo != NULL ? conninfo : "");
+	if (conn == NULL) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		db_seterr(conn, NULL, err, errsz);
+		PQfinish(conn);
+		return NULL;
+	}
+	PQsetNoticeProcessor(conn, db_notice, NULL);
+	return conn;
+}
+
+int
+db_exec(PGconn *conn, const char *sql, char *err, size_t errsz)
+{
+	PGresult	*res;
+	int		 rv = 0;
+
+	res = PQexec(conn, sql);
+	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)) {
+		db_seterr(conn, res, err, errsz);
+		rv = -1;
+	}
+	PQclear(res);
+	return rv;
+}
+
+static void
+db_rollback(PGconn *conn)
+{
+	PGresult	*res;
+
+	if (PQtransactionStatus(conn) == PQTRANS_IDLE)
+		return;
+	res = PQexec(conn, "ROLLBACK");
+	PQclear(res);
+}
+
+/* BEGIN, then wait for the migration lock (released at COMMIT). */
+static int
+db_begin_locked(PGconn *conn, char *err, size_t errsz)
+{
+	char	sql[96];
+
+	if (db_exec(conn, "BEGIN", err, errsz) == -1)
+		return -1;
+	snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%lld)",
+	    (long long)HC_DB_MIGRATE_LOCK);
+	if (db_exec(conn, sql, err, errsz) == -1) {
+		db_rollback(conn);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+db_is_applied(PGconn *conn, int version, int *yes, char *err, size_t errsz)
+{
+	PGresult	*res;
+	const char	*params[1];
+	char		 v[16];
+
+	snprintf(v, sizeof(v), "%d", version);
+	params[0] = v;
+	res = PQexecParams(conn,
+	    "SELECT 1 FROM hcd_migration WHERE version = $1::int",
+	    1, NULL, params, NULL, NULL, 0);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_seterr(conn, res, err, errsz);
+		PQclear(res);
+		return -1;
+	}
+	*yes = PQntuples(res) > 0;
+	PQclear(res);
+	return 0;
+}
+
+/* One migration in one transaction; *done is 1 if it was applied now. */
+static int
+db_apply(PGconn *conn, const struct hc_migration *m, int *done,
+    char *err, size_t errsz)
+{
+	PGresult	*res;
+	const char	*params[2];
+	char		 v[16], why[512];
+	int		 yes;
+
+	*done = 0;
+	if (db_begin_locked(conn, err, errsz) == -1)
+		return -1;
+	if (db_is_applied(conn, m->m_version, &yes, err, errsz) == -1)
+		goto fail;
+	if (yes) {
+		db_rollback(conn);
+		return 0;
+	}
+	if (db_exec(conn, m->m_sql, why, sizeof(why)) == -1) {
+		snprintf(err, errsz, "%s: %s", m->m_name, why);
+		goto fail;
+	}
+	snprintf(v, sizeof(v), "%d", m->m_version);
+	params[0] = v;
+	params[1] = m->m_name;
+	res = PQexecParams(conn,
+	    "INSERT INTO hcd_migration (version, name) VALUES ($1::int, $2)",
+	    2, NULL, params, NULL, NULL, 0);
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_seterr(conn, res, err, errsz);
+		PQclear(res);
+		goto fail;
+	}
+	PQclear(res);
+	if (db_exec(conn, "COMMIT", err, errsz) == -1)
+		goto fail;
+	log_info("schema migration %s applied", m->m_name);
+	*done = 1;
+	return 0;
+fail:
+	db_rollback(conn);
+	return -1;
+}
+
+int
+db_migrate(PGconn *conn, int *applied, char *err, size_t errsz)
+{
+	size_t	i;
+	int	done, n = 0, last = 0;
+
+	if (applied != NULL)
+		*applied = 0;
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
+		snprintf(err, errsz, "migrate: connection is inside a "
+		    "transaction");
+		return -1;
+	}
+	if (db_begin_locked(conn, err, errsz) == -1)
+		return -1;
+	if (db_exec(conn,
+	    "CREATE TABLE IF NOT EXISTS hcd_migration ("
+	    " version integer PRIMARY KEY,"
+	    " name text NOT NULL,"
+	    " applied timestamptz NOT NULL DEFAULT now())",
+	    err, errsz) == -1 ||
+	    db_exec(conn, "COMMIT", err, errsz) == -1) {
+		db_rollback(conn);
+		return -1;
+	}
+
+	for (i = 0; i < hc_nmigrations; i++) {
+		const struct hc_migration *m = &hc_migrations[i];
+
+		if (m->m_version <= last) {
+			snprintf(err, errsz, "migration %s: version %d out of "
+			    "order", m->m_name, m->m_version);
+			return -1;
+		}
+		last = m->m_version;
+		if (db_apply(conn, m, &done, err, errsz) == -1)
+			return -1;
+		n += done;
+		if (applied != NULL)
+			*applied = n;
+	}
+	return 0;
+}
+
+int
+db_schema_version(PGconn *conn, int *version)
+{
+	PGresult	*res;
+	int		 present;
+
+	*version = 0;
+	res = PQexec(conn, "SELECT to_regclass('hcd_migration') IS NOT NULL");
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		PQclear(res);
+		return -1;
+	}
+	present = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!present)
+		return 0;
+
+	res = PQexec(conn,
+	    "SELECT coalesce(max(version), 0) FROM hcd_migration");
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		PQclear(res);
+		return -1;
+	}
+	*version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}

@@ -1,0 +1,42 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * Small blocking helpers over libpq shared by hcctl and the processes
+ * that open their own database connection: connecting, running a
+ * parameterless command, and applying the compiled-in schema
+ * migrations (migrate.h) under an advisory lock.
+ */
+#ifndef HC_DB_H
+#define HC_DB_H
+
+#include <stddef.h>
+#include <libpq-fe.h>
+
+/* Key of the advisory lock taken while migrating ("hcdmigr"). */
+#define HC_DB_MIGRATE_LOCK	0x6863646d69677200LL
+
+/*
+ * Blocking connect.  NOTICE messages are discarded.  On failure returns
+ * NULL and writes libpq's reason (one line) into err.
+ */
+PGconn	*db_connect(const char *conninfo, char *err, size_t errsz);
+
+/*
+ * Create hcd_migration if missing, then apply, in order and each in its
+ * own transaction, every hc_migrations[] entry not yet recorded there.
+ * pg_advisory_xact_lock(HC_DB_MIGRATE_LOCK) serialises concurrent
+ * migrators.  *applied (may be NULL) counts what this call applied.
+ * Returns 0, or -1 with the reason in err.
+ */
+int	 db_migrate(PGconn *, int *applied, char *err, size_t errsz);
+
+/* Highest applied version into *version: 0 if none or no table. 0/-1. */
+int	 db_schema_version(PGconn *, int *version);
+
+/* Run one command without parameters.  0, or -1 with the reason in err. */
+int	 db_exec(PGconn *, const char *sql, char *err, size_t errsz);
+
+/* Copy the connection's or result's error, first line only, into err. */
+void	 db_seterr(PGconn *, const PGresult *, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * Filling the shared check index from PostgreSQL: the master does it at
+ * start-up, before any child runs.
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "hcd.h"
+#include "index.h"
+#include "index_db.h"
+#include "log.h"
+
+/* "xxxxxxxx-xxxx-..." → 16 bytes; 0/-1.  Accepts either case. */
+int
+uuid_from_text(const char *s, uint8_t out[16])
+{
+	int	i, n = 0, hi = -1, c;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		c = (unsigned char)s[i];
+		if (c == '-') {
+			if (i != 8 && i != 13 && i != 18 && i != 23)
+				return -1;
+			continue;
+		}
+		if (c >= '0' && c <= '9')
+			c -= '0';
+		else if (c >= 'a' && c <= 'f')
+			c -= 'a' - 10;
+		else if (c >= 'A' && c <= 'F')
+			c -= 'A' - 10;
+		else
+			return -1;
+		if (hi < 0)
+			hi = c;
+		else {
+			if (n >= 16)
+				return -1;
+			out[n++] = (uint8_t)(hi << 4 | c);
+			hi = -1;
+		}
+	}
+	return (n == 16 && i == 36) ? 0 : -1;
+}
+
+int
+index_load(struct index *x, PGconn *db, char *err, size_t errsz)
+{
+	PGresult	*r;
+	int		 i, n;
+	uint8_t		 code[16];
+	const char	*e;
+
+	index_clear(x);
+	r = PQexec(db, "SELECT id, ping_key FROM accounts_project "
+	    "WHERE ping_key IS NOT NULL AND ping_key <> ''");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		db_seterr(db, r, err, errsz);
+		PQclear(r);
+		return -1;
+	}
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		int64_t id = hc_strtonum(PQgetvalue(r, i, 0), 1, INT64_MAX, &e);
+
+		if (e == NULL &&
+		    index_put_project(x, PQgetvalue(r, i, 1), id) == -1) {
+			snprintf(err, errsz, "project index full");
+			PQclear(r);
+			return -1;
+		}
+	}
+	PQclear(r);
+
+	r = PQexec(db, "SELECT id, code, project_id, slug FROM api_check");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		db_seterr(db, r, err, errsz);
+		PQclear(r);
+		return -1;
+	}
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		int64_t id, pid;
+
+		id = hc_strtonum(PQgetvalue(r, i, 0), 1, INT64_MAX, &e);
+		if (e != NULL)
+			continue;
+		pid = hc_strtonum(PQgetvalue(r, i, 2), 1, INT64_MAX, &e);
+		if (e != NULL || uuid_from_text(PQgetvalue(r, i, 1), code) == -1)
+			continue;
+		if (index_put_check(x, code, id, pid, PQgetvalue(r, i, 3)) == -1) {
+			snprintf(err, errsz, "check index full at %d checks: "
+			    "raise MAX_CHECKS", i);
+			PQclear(r);
+			return -1;
+		}
+	}
+	PQclear(r);
+	return n;
+}

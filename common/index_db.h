@@ -1,0 +1,20 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * Loading the shared check index from PostgreSQL.
+ */
+#ifndef HC_INDEX_DB_H
+#define HC_INDEX_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <libpq-fe.h>
+
+struct index;
+
+/* Empties the index and fills it; returns the number of checks or -1. */
+int	 index_load(struct index *, PGconn *, char *err, size_t errsz);
+/* Text UUID in either case → 16 bytes; 0/-1. */
+int	 uuid_from_text(const char *, uint8_t out[16]);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * Single-producer rings in shared memory (see ring.h for who writes
+ * which counter).  Used by HTTP workers and smtpd (producers) and the
+ * alerter (consumer).
+ *
+ * Why one ring per producer rather than one multi-producer ring: with a
+ * shared reserve counter, a producer that dies between reserving and
+ * publishing leaves a hole the consumer cannot step over without knowing
+ * the hole's length and owner, which takes a recovery protocol of its
+ * own.  With one ring per producer, a dead producer has simply not
+ * published; there is no contention on a shared counter on the hot path;
+ * and per-producer order, the only order pings have, is kept.  The cost
+ * is that RING_SIZE is divided among producers.
+ */
+#include <string.h>
+
+#include "ring.h"
+
+#define ALIGN(n)	(((n) + RING_ALIGN - 1) & ~(uint64_t)(RING_ALIGN - 1))
+#define HDR		sizeof(struct ring_rec)
+
+size_t
+ring_size(uint64_t cap)
+{
+	return sizeof(struct ring) + (size_t)(cap & ~(uint64_t)(RING_ALIGN - 1));
+}
+
+void
+ring_init(struct ring *r, uint64_t cap)
+{
+	memset(r, 0, sizeof(*r));
+	r->r_cap = cap & ~(uint64_t)(RING_ALIGN - 1);
+	atomic_store(&r->r_head, 0);
+	atomic_store(&r->r_commit, 0);
+}
+
+uint64_t
+ring_used(const struct ring *r)
+{
+	return atomic_load_explicit(&r->r_head, memory_order_relaxed) -
+	    atomic_load_explicit(&r->r_commit, memory_order_acquire);
+}
+
+void *
+ring_reserve(struct ring *r, size_t len, uint64_t *next)
+{
+	uint64_t	 head, commit, off, need, pad = 0;
+	struct ring_rec	*rec;
+
+	need = ALIGN(HDR + (uint64_t)len);
+	if (need > r->r_cap || need > UINT32_MAX) {
+		atomic_fetch_add_explicit(&r->r_refused, 1, memory_order_relaxed);
+		return NULL;
+	}
+	head = atomic_load_explicit(&r->r_head, memory_order_relaxed);
+	commit = atomic_load_explicit(&r->r_commit, memory_order_acquire);
+	off = head % r->r_cap;
+	if (off + need > r->r_cap)
+		pad = r->r_cap - off;
+	if (head + pad + need - commit > r->r_cap) {
+		atomic_fetch_add_explicit(&r->r_refused, 1, memory_order_relaxed);
+		return NULL;
+	}
+	if (pad) {
+		rec = (struct ring_rec *)(r->r_data + off);
+		rec->rr_len = (uint32_t)pad;
+		rec->rr_type = RING_REC_PAD;
+		head += pad;
+		off = 0;
+	}
+	rec = (struct ring_rec *)(r->r_data + off);
+	rec->rr_len = (uint32_t)need;
+	rec->rr_type = RING_REC_PING;
+	*next = head + need;
+	return (uint8_t *)rec + HDR;
+}
+
+void
+ring_publish(struct ring *r, uint64_t next)
+{
+	atomic_fetch_add_explicit(&r->r_records, 1, memory_order_relaxed);
+	atomic_store_explicit(&r->r_head, next, memory_order_release);
+}
+
+uint64_t
+ring_head(const struct ring *r)
+{
+	return atomic_load_explicit(&r->r_head, memory_order_acquire);
+}
+
+const void *
+ring_next(const struct ring *r, uint64_t *pos, uint64_t head, size_t *len)
+{
+	const struct ring_rec *rec;
+
+	while (*pos < head) {
+		rec = (const struct ring_rec *)(r->r_data + *pos % r->r_cap);
+		*pos += rec->rr_len;
+		if (rec->rr_type == RING_REC_PAD)
+			continue;
+		*len = rec->rr_len - HDR;
+		return (const uint8_t *)rec + HDR;
+	}
+	return NULL;
+}
+
+void
+ring_set_commit(struct ring *r, uint64_t pos)
+{
+	atomic_store_explicit(&r->r_commit, pos, memory_order_release);
+}
+
+uint64_t
+ring_commit(const struct ring *r)
+{
+	return atomic_load_explicit(&r->r_commit, memory_order_acquire);
+}

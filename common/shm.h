@@ -1,0 +1,52 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * The shared-memory segment: created by the master before it forks
+ * (MAP_SHARED | MAP_ANONYMOUS, inherited across fork, never exec'd), it
+ * holds the producer rings, the check index, and the counters that
+ * `hcctl status` and the ack path read.
+ */
+#ifndef HC_SHM_H
+#define HC_SHM_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hcd.h"
+
+#define SHM_MAGIC	0x6863642d73686d31ULL	/* "hcd-shm1" */
+
+struct ring;
+struct index;
+
+struct shm {
+	uint64_t	 sh_magic;
+	uint64_t	 sh_segment;	/* random, new at every master start */
+	size_t		 sh_size;
+	int		 sh_nrings;
+	size_t		 sh_ring_off[HC_MAX_PRODUCERS];
+	size_t		 sh_index_off;
+
+	/* The alerter sets this before it waits; a producer that finds it
+	 * set clears it and writes to the alerter's wake pipe. */
+	_Atomic int	 sh_alerter_sleeping;
+	/* Set by the master when stopping: producers refuse new pings. */
+	_Atomic int	 sh_stopping;
+
+	/* Written by the alerter. */
+	_Atomic int64_t	 sh_last_commit;	/* µs since the epoch */
+	_Atomic uint64_t sh_commits;		/* transactions */
+	_Atomic uint64_t sh_pings;		/* pings stored */
+	_Atomic uint64_t sh_batch_last;		/* pings in the last batch */
+	_Atomic uint64_t sh_batch_max;
+	_Atomic uint64_t sh_db_errors;
+	/* Written by the master once a second: for pings/s. */
+	_Atomic uint64_t sh_rate;		/* pings per second, last second */
+};
+
+struct shm	*shm_create(uint64_t ring_size, int nrings, uint64_t max_checks);
+struct ring	*shm_ring(struct shm *, int);
+struct index	*shm_index(struct shm *);
+
+#endif

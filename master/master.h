@@ -1,0 +1,68 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * The master process: configuration, sockets, the shared segment,
+ * forking and supervising the children, signals, the control socket.
+ */
+#ifndef HC_MASTER_H
+#define HC_MASTER_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include "conf.h"
+#include "hcd.h"
+
+struct event_base;
+struct shm;
+
+struct child {
+	pid_t		 c_pid;		/* 0: not running */
+	enum proc_role	 c_role;
+	int		 c_id;		/* worker number / ring number */
+	int64_t		 c_started;	/* monotonic ms */
+	int		 c_restarts;
+	int		 c_retire;	/* asked to exit for a reload */
+	int64_t		 c_crashes[HC_RESPAWN_MAX];	/* ring of times */
+	int		 c_ncrash;
+	struct event	*c_respawn;
+};
+
+/* Everything the children inherit. */
+struct master {
+	struct conf	 m_conf;
+	const char	*m_conf_path;
+	struct shm	*m_shm;
+	struct event_base *m_base;
+	int		 m_http_fd;
+	int		 m_ctl_fd;
+	int		 m_wake[2];		/* alerter's wake pipe */
+	int		 m_ack[HC_MAX_PRODUCERS][2];	/* one per producer */
+	int		 m_nworkers;
+	struct child	 m_children[HC_MAX_PRODUCERS + 1];
+	int		 m_nchildren;
+	int		 m_stopping;
+	int64_t		 m_started;
+	uint64_t	 m_last_pings;
+	uid_t		 m_uid;			/* children's, when root */
+	gid_t		 m_gid;
+	int		 m_drop;
+	int		 m_exit;		/* exit status when stopped */
+};
+
+/* supervise.c */
+void	 sup_start(struct master *);
+void	 sup_stop(struct master *, const char *why, int status);
+void	 sup_reload(struct master *);
+void	 sup_status(struct master *, struct buf *);
+
+/* control.c */
+int	 ctl_listen(const char *path);
+void	 ctl_init(struct master *);
+void	 ctl_cleanup(struct master *);
+
+/* hcctl.c and ctl_client.c */
+int	 ctl_request(const char *path, const char *cmd, struct buf *reply);
+
+#endif

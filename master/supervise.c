@@ -1,0 +1,486 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * The master's event loop: forking the children, reaping and
+ * respawning them with back-off, signals, the once-a-second rate
+ * sample, reload and graceful stop.
+ *
+ * Policy (hcd.8 says the same):
+ *  - A child that exits with HC_EXIT_FATAL (bad configuration, cannot
+ *    drop privileges, database schema too old) is not respawned: the
+ *    whole daemon stops, exit status 1.
+ *  - Otherwise the first crash is respawned at once, later ones after
+ *    100 ms, 200 ms, ... up to 5 s; HC_RESPAWN_MAX crashes of one child
+ *    within HC_RESPAWN_WINDOW seconds stop the daemon with a log line.
+ *  - SIGTERM/SIGINT: stop accepting, let the workers answer what they
+ *    hold, then let the alerter commit everything published, exit 0.
+ *  - SIGHUP: re-read the configuration; on error keep the old one; else
+ *    replace the children one generation at a time.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conf.h"
+#include "hcd.h"
+#include "index.h"
+#include "log.h"
+#include "master.h"
+#include "proc.h"
+#include "ring.h"
+#include "shm.h"
+
+#define STOP_GRACE_SEC	30	/* then SIGKILL */
+
+static struct event	*ev_sig[6], *ev_tick, *ev_kill;
+
+static const char *
+role_name(enum proc_role r)
+{
+	switch (r) {
+	case PROC_WORKER:
+		return "worker";
+	case PROC_ALERTER:
+		return "alerter";
+	case PROC_SMTPD:
+		return "smtpd";
+	default:
+		return "master";
+	}
+}
+
+static void __attribute__((noreturn))
+child_run(struct master *m, struct child *c)
+{
+	struct proc_env	 pe;
+	int		 sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGCHLD, SIGUSR1,
+			    SIGQUIT };
+	size_t		 i;
+	int		 j;
+
+	/*
+	 * The master's event base is not ours: give it a backend of its own
+	 * (event_reinit) so that freeing it cannot touch the epoll set the
+	 * parent still uses, then free it, which also returns its signals.
+	 */
+	event_reinit(m->m_base);
+	event_base_free(m->m_base);
+	m->m_base = NULL;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	close(m->m_ctl_fd);
+
+	memset(&pe, 0, sizeof(pe));
+	pe.pe_conf = &m->m_conf;
+	pe.pe_shm = m->m_shm;
+	pe.pe_id = c->c_id;
+	pe.pe_nrings = m->m_nworkers;
+	pe.pe_drop = m->m_drop;
+	pe.pe_uid = m->m_uid;
+	pe.pe_gid = m->m_gid;
+	pe.pe_http_fd = -1;
+	pe.pe_ack_rfd = pe.pe_wake_rfd = pe.pe_wake_wfd = -1;
+	for (j = 0; j < HC_MAX_PRODUCERS; j++)
+		pe.pe_ack_wfd[j] = -1;
+
+	if (c->c_role == PROC_ALERTER) {
+		close(m->m_http_fd);
+		close(m->m_wake[1]);
+		pe.pe_wake_rfd = m->m_wake[0];
+		for (j = 0; j < m->m_nworkers; j++) {
+			close(m->m_ack[j][0]);
+			pe.pe_ack_wfd[j] = m->m_ack[j][1];
+		}
+		alerter_main(&pe);
+	}
+	close(m->m_wake[0]);
+	pe.pe_wake_wfd = m->m_wake[1];
+	pe.pe_http_fd = m->m_http_fd;
+	for (j = 0; j < m->m_nworkers; j++) {
+		close(m->m_ack[j][1]);
+		if (j == c->c_id)
+			pe.pe_ack_rfd = m->m_ack[j][0];
+		else
+			close(m->m_ack[j][0]);
+	}
+	worker_main(&pe);
+}
+
+static void
+spawn(struct master *m, struct child *c)
+{
+	pid_t pid;
+
+	if ((pid = fork()) == -1) {
+		log_warn("%s: fork %s %d", __func__, role_name(c->c_role),
+		    c->c_id);
+		return;
+	}
+	if (pid == 0)
+		child_run(m, c);
+	c->c_pid = pid;
+	c->c_retire = 0;
+	c->c_started = hc_mono_ms();
+	log_debug("started %s %d, pid %ld", role_name(c->c_role), c->c_id,
+	    (long)pid);
+}
+
+static void
+respawn_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child	*c = arg;
+	struct master	*m = event_get_callback_arg(ev_tick);
+
+	if (c->c_pid == 0 && !(m->m_stopping && c->c_role == PROC_WORKER))
+		spawn(m, c);
+}
+
+static int
+workers_running(struct master *m)
+{
+	int i, n = 0;
+
+	for (i = 0; i < m->m_nchildren; i++)
+		if (m->m_children[i].c_role == PROC_WORKER &&
+		    m->m_children[i].c_pid != 0)
+			n++;
+	return n;
+}
+
+static struct child *
+alerter_child(struct master *m)
+{
+	return &m->m_children[0];
+}
+
+/* While stopping: once the workers are gone, let the alerter drain. */
+static void
+stop_progress(struct master *m)
+{
+	struct child *a = alerter_child(m);
+
+	if (workers_running(m) > 0)
+		return;
+	if (a->c_pid != 0) {
+		if (!a->c_retire) {
+			a->c_retire = 1;
+			kill(a->c_pid, SIGTERM);
+		}
+		return;
+	}
+	event_base_loopbreak(m->m_base);
+}
+
+static void
+child_exited(struct master *m, struct child *c, int status)
+{
+	const char	*role = role_name(c->c_role);
+	int64_t		 now = hc_mono_ms(), delay;
+	int		 i, recent = 0, crashed;
+	struct timeval	 tv;
+
+	crashed = !(c->c_retire && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
+	if (WIFSIGNALED(status))
+		log_warnx("%s %d (pid %ld) killed by signal %d", role, c->c_id,
+		    (long)c->c_pid, WTERMSIG(status));
+	else if (crashed)
+		log_warnx("%s %d (pid %ld) exited with status %d", role,
+		    c->c_id, (long)c->c_pid, WEXITSTATUS(status));
+	c->c_pid = 0;
+
+	if (m->m_stopping) {
+		/* The alerter is still needed to drain the ring. */
+		if (c->c_role == PROC_ALERTER && !c->c_retire)
+			spawn(m, c);
+		stop_progress(m);
+		return;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == HC_EXIT_FATAL) {
+		sup_stop(m, "a child exited with a fatal error", 1);
+		return;
+	}
+	if (!crashed) {
+		spawn(m, c);		/* retired for a reload */
+		return;
+	}
+	c->c_restarts++;
+	c->c_crashes[c->c_ncrash++ % HC_RESPAWN_MAX] = now;
+	for (i = 0; i < HC_RESPAWN_MAX && i < c->c_ncrash; i++)
+		if (now - c->c_crashes[i] < HC_RESPAWN_WINDOW * 1000)
+			recent++;
+	if (recent >= HC_RESPAWN_MAX) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "%s %d crashed %d times within "
+		    "%d s; giving up", role, c->c_id, recent,
+		    HC_RESPAWN_WINDOW);
+		sup_stop(m, why, 1);
+		return;
+	}
+	delay = recent <= 1 ? 0 : 100LL << (recent - 2);
+	if (delay > 5000)
+		delay = 5000;
+	if (delay == 0) {
+		spawn(m, c);
+		return;
+	}
+	log_info("restarting %s %d in %lld ms", role, c->c_id,
+	    (long long)delay);
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (delay % 1000) * 1000;
+	if (c->c_respawn == NULL)
+		c->c_respawn = evtimer_new(m->m_base, respawn_cb, c);
+	evtimer_add(c->c_respawn, &tv);
+}
+
+static void
+reap(struct master *m)
+{
+	pid_t	pid;
+	int	status, i;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (i = 0; i < m->m_nchildren; i++) {
+			if (m->m_children[i].c_pid == pid) {
+				child_exited(m, &m->m_children[i], status);
+				break;
+			}
+		}
+	}
+}
+
+static void
+kill_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct master	*m = arg;
+	int		 i;
+
+	log_warnx("children did not stop within %d s; killing them",
+	    STOP_GRACE_SEC);
+	for (i = 0; i < m->m_nchildren; i++)
+		if (m->m_children[i].c_pid != 0)
+			kill(m->m_children[i].c_pid, SIGKILL);
+	m->m_exit = 1;
+	event_base_loopbreak(m->m_base);
+}
+
+void
+sup_stop(struct master *m, const char *why, int status)
+{
+	struct timeval	tv = { STOP_GRACE_SEC, 0 };
+	int		i;
+
+	if (m->m_stopping)
+		return;
+	log_info("stopping: %s", why);
+	m->m_stopping = 1;
+	m->m_exit = status;
+	atomic_store(&m->m_shm->sh_stopping, 1);
+	for (i = 0; i < m->m_nchildren; i++) {
+		struct child *c = &m->m_children[i];
+
+		if (c->c_respawn != NULL)
+			evtimer_del(c->c_respawn);
+		if (c->c_role == PROC_WORKER && c->c_pid != 0) {
+			c->c_retire = 1;
+			kill(c->c_pid, SIGTERM);
+		}
+	}
+	ev_kill = evtimer_new(m->m_base, kill_cb, m);
+	evtimer_add(ev_kill, &tv);
+	stop_progress(m);
+}
+
+/* Keys that only take effect at a full restart. */
+static void
+reload_keep(struct conf *old, struct conf *nw)
+{
+#define KEEP_STR(f, name) do {						\
+	if (strcmp(old->f, nw->f) != 0) {				\
+		log_warnx("reload: %s changed; takes effect at restart",	\
+		    name);						\
+		free(nw->f);						\
+		nw->f = xstrdup(old->f);				\
+	}								\
+} while (0)
+#define KEEP_INT(f, name) do {						\
+	if (old->f != nw->f) {						\
+		log_warnx("reload: %s changed; takes effect at restart",	\
+		    name);						\
+		nw->f = old->f;						\
+	}								\
+} while (0)
+	KEEP_STR(http_listen, "HTTP_LISTEN");
+	KEEP_STR(smtp_listen, "SMTP_LISTEN");
+	KEEP_STR(control_socket, "CONTROL_SOCKET");
+	KEEP_STR(user, "USER");
+	KEEP_INT(workers, "WORKERS");
+	KEEP_INT(ring_size, "RING_SIZE");
+	KEEP_INT(max_checks, "MAX_CHECKS");
+#undef KEEP_STR
+#undef KEEP_INT
+}
+
+void
+sup_reload(struct master *m)
+{
+	struct conf	nw;
+	char		err[512];
+	int		i;
+
+	if (m->m_stopping)
+		return;
+	if (conf_load(m->m_conf_path, 0, &nw, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s; keeping the old configuration", err);
+		return;
+	}
+	reload_keep(&m->m_conf, &nw);
+	conf_free(&m->m_conf);
+	m->m_conf = nw;
+	log_info("reloaded %s; replacing the children", m->m_conf_path);
+	for (i = 0; i < m->m_nchildren; i++) {
+		struct child *c = &m->m_children[i];
+
+		if (c->c_pid != 0) {
+			c->c_retire = 1;
+			kill(c->c_pid, SIGTERM);
+		}
+	}
+}
+
+static void
+signal_cb(evutil_socket_t sig, short ev, void *arg)
+{
+	struct master *m = arg;
+
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		sup_stop(m, sig == SIGTERM ? "got SIGTERM" : "got SIGINT", 0);
+		break;
+	case SIGQUIT:
+		log_info("got SIGQUIT, exiting now");
+		for (int i = 0; i < m->m_nchildren; i++)
+			if (m->m_children[i].c_pid != 0)
+				kill(m->m_children[i].c_pid, SIGKILL);
+		ctl_cleanup(m);
+		_exit(1);
+	case SIGHUP:
+		log_info("got SIGHUP, reloading");
+		sup_reload(m);
+		break;
+	case SIGUSR1:
+		log_info("got SIGUSR1: logs go to %s; nothing to reopen",
+		    "stderr or syslog");
+		break;
+	case SIGCHLD:
+		reap(m);
+		break;
+	}
+}
+
+static void
+tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct master	*m = arg;
+	uint64_t	 p = atomic_load(&m->m_shm->sh_pings);
+
+	atomic_store(&m->m_shm->sh_rate, p - m->m_last_pings);
+	m->m_last_pings = p;
+	reap(m);	/* in case a SIGCHLD was coalesced */
+}
+
+void
+sup_status(struct master *m, struct buf *b)
+{
+	struct shm	*sh = m->m_shm;
+	struct index	*x = shm_index(sh);
+	int64_t		 now = hc_mono_ms(), last;
+	uint64_t	 used = 0, cap = 0, refused = 0;
+	int		 i;
+
+	buf_printf(b, "hcd %s, pid %ld, up %lld s, ack mode %s%s\n",
+	    HC_VERSION, (long)getpid(), (long long)(now - m->m_started) / 1000,
+	    m->m_conf.ack_mode == ACK_FAST ? "fast" : "durable",
+	    m->m_stopping ? ", stopping" : "");
+	buf_printf(b, "%-8s %3s %8s %9s %8s\n", "role", "id", "pid", "uptime",
+	    "restarts");
+	for (i = 0; i < m->m_nchildren; i++) {
+		struct child *c = &m->m_children[i];
+
+		buf_printf(b, "%-8s %3d %8ld %8llds %8d\n",
+		    role_name(c->c_role), c->c_id, (long)c->c_pid,
+		    c->c_pid ? (long long)(now - c->c_started) / 1000 : 0LL,
+		    c->c_restarts);
+	}
+	for (i = 0; i < sh->sh_nrings; i++) {
+		struct ring *r = shm_ring(sh, i);
+
+		used += ring_used(r);
+		cap += r->r_cap;
+		refused += atomic_load(&r->r_refused);
+	}
+	buf_printf(b, "ring: %d producers, %llu bytes, %llu in use, "
+	    "%llu refused\n", sh->sh_nrings, (unsigned long long)cap,
+	    (unsigned long long)used, (unsigned long long)refused);
+	last = atomic_load(&sh->sh_last_commit);
+	buf_printf(b, "pings: %llu stored, %llu/s, batches %llu (last %llu, "
+	    "max %llu), database errors %llu\n",
+	    (unsigned long long)atomic_load(&sh->sh_pings),
+	    (unsigned long long)atomic_load(&sh->sh_rate),
+	    (unsigned long long)atomic_load(&sh->sh_commits),
+	    (unsigned long long)atomic_load(&sh->sh_batch_last),
+	    (unsigned long long)atomic_load(&sh->sh_batch_max),
+	    (unsigned long long)atomic_load(&sh->sh_db_errors));
+	if (last)
+		buf_printf(b, "last commit: %.3f s ago\n",
+		    (double)(hc_now_us() - last) / 1e6);
+	else
+		buf_printf(b, "last commit: never\n");
+	buf_printf(b, "index: %llu checks, %llu projects, capacity %llu "
+	    "checks\n", (unsigned long long)x->x_used_checks,
+	    (unsigned long long)x->x_used_projects,
+	    (unsigned long long)x->x_nchecks / 2);
+}
+
+void
+sup_start(struct master *m)
+{
+	int		 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD,
+			    SIGQUIT };
+	struct timeval	 one = { 1, 0 };
+	size_t		 i;
+
+	if ((m->m_base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	m->m_started = hc_mono_ms();
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		ev_sig[i] = evsignal_new(m->m_base, sigs[i], signal_cb, m);
+		evsignal_add(ev_sig[i], NULL);
+	}
+	ev_tick = event_new(m->m_base, -1, EV_PERSIST, tick_cb, m);
+	evtimer_add(ev_tick, &one);
+	ctl_init(m);
+
+	m->m_children[0].c_role = PROC_ALERTER;
+	m->m_children[0].c_id = 0;
+	for (i = 0; i < (size_t)m->m_nworkers; i++) {
+		m->m_children[i + 1].c_role = PROC_WORKER;
+		m->m_children[i + 1].c_id = (int)i;
+	}
+	m->m_nchildren = m->m_nworkers + 1;
+	for (i = 0; i < (size_t)m->m_nchildren; i++)
+		spawn(m, &m->m_children[i]);
+
+	event_base_dispatch(m->m_base);
+}

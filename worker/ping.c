@@ -1,0 +1,323 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * The ping path of the worker (spec 1.1-1.4): route the URL, find the
+ * check in the shared index (no database round trip), write a record
+ * to this worker's ring, and hold the answer until the alerter has
+ * committed it (ACK_MODE=durable) or answer at once (fast).
+ *
+ * What depends on the check's stored settings (methods=POST, body
+ * keyword filters, manual_resume) is decided by the alerter, which
+ * holds the check row locked while it applies the ping: the worker
+ * always answers "OK" for a known check, as Healthchecks does.
+ *
+ * The only database work here is ?create=1 for an unknown slug, which
+ * is rare and done on the worker's own connection.
+ */
+#include <arpa/inet.h>
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "conf.h"
+#include "db.h"
+#include "hcd.h"
+#include "index.h"
+#include "index_db.h"
+#include "log.h"
+#include "ping.h"
+#include "proc.h"
+#include "ring.h"
+#include "route.h"
+#include "shm.h"
+#include "worker.h"
+
+#define METHOD_MAX	32
+
+/*
+ * The client's address: the first item of X-Forwarded-For if present,
+ * else the peer.  "a.b.c.d:port" loses its port; anything that is still
+ * not an IP address is stored as NULL (empty here).
+ */
+static void
+remote_addr(const struct req *q, char *out, size_t outsz)
+{
+	const struct http_hdr	*xff;
+	char			 tmp[128], *p;
+	unsigned char		 a[16];
+	size_t			 n;
+
+	out[0] = '\0';
+	xff = http_req_header(q->q_http, "X-Forwarded-For");
+	if (xff == NULL) {
+		hc_strlcpy(out, q->q_conn->c_peer, outsz);
+		return;
+	}
+	n = xff->value_len;
+	if ((p = memchr(xff->value, ',', n)) != NULL)
+		n = (size_t)(p - xff->value);
+	if (n >= sizeof(tmp))
+		return;
+	memcpy(tmp, xff->value, n);
+	tmp[n] = '\0';
+	while (n > 0 && (tmp[n - 1] == ' ' || tmp[n - 1] == '\t'))
+		tmp[--n] = '\0';
+	p = tmp;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (inet_pton(AF_INET, p, a) == 1 || inet_pton(AF_INET6, p, a) == 1) {
+		hc_strlcpy(out, p, outsz);
+		return;
+	}
+	if ((n = strcspn(p, ":")) < strlen(p) && strchr(p + n + 1, ':') == NULL) {
+		p[n] = '\0';
+		if (inet_pton(AF_INET, p, a) == 1)
+			hc_strlcpy(out, p, outsz);
+	}
+}
+
+/*
+ * ?create=1 for an unknown ping key + slug: create the check the way
+ * Healthchecks does (name = slug, defaults, every channel of the
+ * project), unless the owner already has twice their check limit.
+ * Returns the new check id, 0 when refused (404), -1 on database error.
+ */
+static int64_t
+ping_create(struct worker *w, int64_t project, const char *slug)
+{
+	PGconn		*db;
+	PGresult	*r;
+	char		 pid[24], err[256];
+	const char	*params[2] = { pid, slug };
+	const char	*e;
+	int64_t		 id = -1;
+	uint8_t		 code[16];
+
+	if ((db = worker_db(w)) == NULL)
+		return -1;
+	snprintf(pid, sizeof(pid), "%lld", (long long)project);
+	if (db_exec(db, "BEGIN", err, sizeof(err)) == -1)
+		goto fail;
+	/* Serialise creators of one project so a slug is created once. */
+	r = PQexecParams(db, "SELECT pg_advisory_xact_lock(1751345763, $1::int)",
+	    1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		goto failr;
+	PQclear(r);
+	r = PQexecParams(db, "SELECT id, code FROM api_check "
+	    "WHERE project_id = $1 AND slug = $2", 2, NULL, params, NULL,
+	    NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		goto failr;
+	if (PQntuples(r) > 0) {
+		/* Another worker created it a moment ago. */
+		id = hc_strtonum(PQgetvalue(r, 0, 0), 1, INT64_MAX, &e);
+		if (uuid_from_text(PQgetvalue(r, 0, 1), code) == 0)
+			index_put_check(shm_index(w->w_env->pe_shm), code, id,
+			    project, slug);
+		PQclear(r);
+		db_exec(db, "COMMIT", err, sizeof(err));
+		return id;
+	}
+	PQclear(r);
+	r = PQexecParams(db,
+	    "SELECT (SELECT count(*) FROM api_check c JOIN accounts_project p2 "
+	    "        ON p2.id = c.project_id WHERE p2.owner_id = p.owner_id) "
+	    "       >= 2 * coalesce(pr.check_limit, 0) "
+	    "FROM accounts_project p "
+	    "LEFT JOIN accounts_profile pr ON pr.user_id = p.owner_id "
+	    "WHERE p.id = $1", 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		goto failr;
+	if (PQntuples(r) == 0 || strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
+		PQclear(r);
+		db_exec(db, "ROLLBACK", err, sizeof(err));
+		return 0;
+	}
+	PQclear(r);
+	r = PQexecParams(db, "INSERT INTO api_check (project_id, name, slug) "
+	    "VALUES ($1, $2, $2) RETURNING id, code", 2, NULL, params, NULL,
+	    NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		goto failr;
+	id = hc_strtonum(PQgetvalue(r, 0, 0), 1, INT64_MAX, &e);
+	if (uuid_from_text(PQgetvalue(r, 0, 1), code) == -1)
+		id = -1;
+	PQclear(r);
+	snprintf(pid, sizeof(pid), "%lld", (long long)project);
+	{
+		char		 cid[24];
+		const char	*p2[2] = { pid, cid };
+
+		snprintf(cid, sizeof(cid), "%lld", (long long)id);
+		r = PQexecParams(db, "INSERT INTO api_channel_checks "
+		    "(channel_id, check_id) SELECT id, $2 FROM api_channel "
+		    "WHERE project_id = $1", 2, NULL, p2, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			goto failr;
+		PQclear(r);
+	}
+	if (id <= 0 || db_exec(db, "COMMIT", err, sizeof(err)) == -1)
+		goto fail;
+	index_put_check(shm_index(w->w_env->pe_shm), code, id, project, slug);
+	log_info("created check %s in project %lld (ping with ?create=1)",
+	    slug, (long long)project);
+	return id;
+failr:
+	db_seterr(db, r, err, sizeof(err));
+	PQclear(r);
+fail:
+	log_warnx("%s: %s", __func__, err);
+	db_exec(db, "ROLLBACK", err, sizeof(err));
+	return -1;
+}
+
+static void
+ok_headers(struct worker *w, struct resp *r)
+{
+	r->r_cors = r->r_nocache = 1;
+	if (w->w_conf->ping_body_limit >= 0)
+		buf_printf(&r->r_hdrs, "Ping-Body-Limit: %lld\r\n",
+		    (long long)w->w_conf->ping_body_limit);
+}
+
+int
+ping_handle(struct req *q, struct resp *r)
+{
+	struct worker		*w = q->q_w;
+	const struct http_req	*h = q->q_http;
+	struct index		*x = shm_index(w->w_env->pe_shm);
+	struct ping_route	 rt;
+	struct ping_rec		*pr;
+	struct buf		 ua;
+	const struct http_hdr	*hd;
+	char			 addr[64], qv[64];
+	uint8_t			 rid[16];
+	uint8_t			*p;
+	int64_t			 id = 0, project = 0;
+	uint64_t		 next;
+	size_t			 body_len, mlen, alen, need;
+	int			 rc, has_rid = 0, created = 0, scheme = PS_HTTP;
+
+	rc = route_ping(q->q_path + 6, q->q_path_len - 6, &rt);
+	if (rc == ROUTE_NOT_FOUND) {
+		resp_text(r, 404, "not found");
+		return 0;
+	}
+	if (rc == ROUTE_BAD_URL && rt.exitstatus != ROUTE_EXIT_TOO_BIG) {
+		resp_text(r, 400, "invalid url format");
+		return 0;
+	}
+	if (!rt.by_slug)
+		id = index_find_code(x, rt.uuid, &project);
+	else if ((project = index_find_project(x, rt.ping_key)) != 0) {
+		if ((id = index_find_slug(x, project, rt.slug)) == -1) {
+			resp_text(r, 409, "ambiguous slug");
+			return 0;
+		}
+	}
+	if (id == 0) {
+		if (!rt.by_slug || project == 0 ||
+		    http_query_get(h->query, h->query_len, "create", qv,
+		    sizeof(qv)) != 1 || strcmp(qv, "1") != 0) {
+			resp_text(r, 404, "not found");
+			return 0;
+		}
+		if ((id = ping_create(w, project, rt.slug)) <= 0) {
+			if (id == 0)
+				resp_text(r, 404, "not found");
+			else
+				resp_text(r, 503, "database unavailable");
+			return 0;
+		}
+		created = 1;
+	}
+	if (rc == ROUTE_BAD_URL) {
+		resp_text(r, 400, "invalid url format");
+		return 0;
+	}
+	switch (http_query_get(h->query, h->query_len, "rid", qv, sizeof(qv))) {
+	case 0:
+		break;
+	case 1:
+		if (uuid_parse_ci(qv, strlen(qv), rid) == 0) {
+			has_rid = 1;
+			break;
+		}
+		/* FALLTHROUGH */
+	default:
+		resp_text(r, 400, "invalid uuid format");
+		return 0;
+	}
+	if (atomic_load_explicit(&w->w_env->pe_shm->sh_stopping,
+	    memory_order_relaxed)) {
+		resp_text(r, 503, "shutting down");
+		buf_printf(&r->r_hdrs, "Retry-After: %s\r\n", HC_RETRY_AFTER);
+		return 0;
+	}
+
+	remote_addr(q, addr, sizeof(addr));
+	if ((hd = http_req_header(h, "X-Forwarded-Proto")) != NULL &&
+	    hd->value_len == 5 && memcmp(hd->value, "https", 5) == 0)
+		scheme = PS_HTTPS;
+	body_len = h->body_len;
+	if (w->w_conf->ping_body_limit >= 0 &&
+	    body_len > (size_t)w->w_conf->ping_body_limit)
+		body_len = (size_t)w->w_conf->ping_body_limit;
+	mlen = h->method_len > METHOD_MAX ? METHOD_MAX : h->method_len;
+	alen = strlen(addr);
+	buf_init(&ua);
+	if ((hd = http_req_header(h, "User-Agent")) != NULL)
+		utf8_sanitize(&ua, hd->value, hd->value_len, HC_UA_MAX);
+
+	need = sizeof(*pr) + mlen + alen + ua.b_len + body_len;
+	if ((p = ring_reserve(w->w_ring, need, &next)) == NULL) {
+		buf_clear(&ua);
+		resp_text(r, 503, "ping queue full, retry later");
+		buf_printf(&r->r_hdrs, "Retry-After: %s\r\n", HC_RETRY_AFTER);
+		log_debug("%s: ring full", __func__);
+		return 0;
+	}
+	pr = (struct ping_rec *)p;
+	memset(pr, 0, sizeof(*pr));
+	pr->pr_check = id;
+	pr->pr_time = hc_now_us();
+	pr->pr_action = (uint8_t)rt.action;
+	pr->pr_scheme = (uint8_t)scheme;
+	pr->pr_exit = (int16_t)rt.exitstatus;
+	pr->pr_method_len = (uint16_t)mlen;
+	pr->pr_addr_len = (uint16_t)alen;
+	pr->pr_ua_len = (uint16_t)ua.b_len;
+	pr->pr_body_len = (uint32_t)body_len;
+	if (mlen == 4 && memcmp(h->method, "POST", 4) == 0)
+		pr->pr_flags |= PR_POST;
+	if (has_rid) {
+		pr->pr_has_rid = 1;
+		memcpy(pr->pr_rid, rid, 16);
+	}
+	p += sizeof(*pr);
+	memcpy(p, h->method, mlen);
+	p += mlen;
+	memcpy(p, addr, alen);
+	p += alen;
+	if (ua.b_len)
+		memcpy(p, ua.b_data, ua.b_len);
+	p += ua.b_len;
+	if (body_len)
+		memcpy(p, h->body, body_len);
+	buf_clear(&ua);
+	ring_publish(w->w_ring, next);
+	proc_wake_alerter(w->w_env);
+
+	if (w->w_conf->ack_mode == ACK_FAST) {
+		resp_text(r, created ? 201 : 200, created ? "Created" : "OK");
+		ok_headers(w, r);
+		return 0;
+	}
+	worker_hold(w, q->q_conn, next, created ? 201 : 200);
+	return HANDLER_DEFERRED;
+}
