@@ -15,6 +15,7 @@
  * before step 5 leaves the shared watermark behind; its successor reads
  * hcd_ring (writer_sync_cursors) and skips what is already stored.
  */
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,18 +179,61 @@ exec_ok(PGconn *db, const char *sql, char *err, size_t errsz)
 	return db_exec(db, sql, err, errsz);
 }
 
+static int
+prepare(PGconn *db, const char *name, const char *sql, char *err,
+    size_t errsz)
+{
+	PGresult	*r = PQprepare(db, name, sql, 0, NULL);
+	int		 ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		db_seterr(db, r, err, errsz);
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/*
+ * Statements prepared once per connection: planning them for every
+ * batch cost more than the rows did.  Times travel as microseconds since
+ * the epoch in bigint, converted exactly on the server.
+ */
 int
 writer_prepare(struct alerter *a)
 {
 	char err[256];
 
 	if (exec_ok(a->a_db, "SET TIME ZONE 'UTC'", err, sizeof(err)) == -1 ||
-	    exec_ok(a->a_db, "CREATE TEMP TABLE hcd_batch ("
-	    "id integer PRIMARY KEY, status varchar(6), "
-	    "last_ping timestamptz, last_start timestamptz, "
-	    "last_start_rid uuid, last_duration interval, n_pings integer, "
-	    "alert_after timestamptz, has_confirmation_link boolean) "
-	    "ON COMMIT DELETE ROWS", err, sizeof(err)) == -1) {
+	    prepare(a->a_db, "hcd_lock",
+	    "SELECT id, kind, (extract(epoch FROM timeout) * 1000000)::bigint,"
+	    " (extract(epoch FROM grace) * 1000000)::bigint, schedule, tz,"
+	    " status, (extract(epoch FROM last_ping) * 1000000)::bigint,"
+	    " (extract(epoch FROM last_start) * 1000000)::bigint,"
+	    " (extract(epoch FROM last_duration) * 1000000)::bigint,"
+	    " last_start_rid, n_pings, manual_resume, methods,"
+	    " filter_http_body, filter_default_fail, start_kw, success_kw,"
+	    " failure_kw, has_confirmation_link,"
+	    " (extract(epoch FROM alert_after) * 1000000)::bigint "
+	    "FROM api_check WHERE id = ANY($1::integer[]) ORDER BY id "
+	    "FOR UPDATE", err, sizeof(err)) == -1 ||
+	    prepare(a->a_db, "hcd_update",
+	    "UPDATE api_check c SET status = u.status,"
+	    " last_ping = 'epoch'::timestamptz + u.lp * interval '1 microsecond',"
+	    " last_start = 'epoch'::timestamptz + u.ls * interval '1 microsecond',"
+	    " last_start_rid = u.rid,"
+	    " last_duration = u.dur * interval '1 microsecond',"
+	    " n_pings = u.n,"
+	    " alert_after = 'epoch'::timestamptz + u.aa * interval '1 microsecond',"
+	    " has_confirmation_link = u.conf "
+	    "FROM unnest($1::integer[], $2::text[], $3::bigint[], $4::bigint[],"
+	    " $5::uuid[], $6::bigint[], $7::integer[], $8::bigint[],"
+	    " $9::boolean[]) AS u(id, status, lp, ls, rid, dur, n, aa, conf) "
+	    "WHERE c.id = u.id", err, sizeof(err)) == -1 ||
+	    prepare(a->a_db, "hcd_ring",
+	    "INSERT INTO hcd_ring (node, ring, segment, pos) "
+	    "SELECT $1, r, $2, p FROM unnest($3::integer[], $4::bigint[]) "
+	    "AS u(r, p) ON CONFLICT (node, ring) DO UPDATE SET "
+	    "segment = excluded.segment, pos = excluded.pos",
+	    err, sizeof(err)) == -1) {
 		log_warnx("%s: %s", __func__, err);
 		return -1;
 	}
@@ -296,18 +340,7 @@ load_checks(PGconn *db, struct item *it, size_t nit, int *nout, char *err,
 	}
 	buf_addc(&ids, '}');
 	params[0] = (const char *)ids.b_data;
-	r = PQexecParams(db,
-	    "SELECT id, kind, (extract(epoch FROM timeout) * 1000000)::bigint,"
-	    " (extract(epoch FROM grace) * 1000000)::bigint, schedule, tz,"
-	    " status, (extract(epoch FROM last_ping) * 1000000)::bigint,"
-	    " (extract(epoch FROM last_start) * 1000000)::bigint,"
-	    " (extract(epoch FROM last_duration) * 1000000)::bigint,"
-	    " last_start_rid, n_pings, manual_resume, methods,"
-	    " filter_http_body, filter_default_fail, start_kw, success_kw,"
-	    " failure_kw, has_confirmation_link,"
-	    " (extract(epoch FROM alert_after) * 1000000)::bigint "
-	    "FROM api_check WHERE id = ANY($1::integer[]) ORDER BY id "
-	    "FOR UPDATE", 1, NULL, params, NULL, NULL, 0);
+	r = PQexecPrepared(db, "hcd_lock", 1, params, NULL, NULL, 0);
 	buf_clear(&ids);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		db_seterr(db, r, err, errsz);
@@ -430,29 +463,56 @@ add_ping_row(struct buf *b, const struct wcheck *c, const struct ping_rec *pr,
 	buf_addc(b, '\n');
 }
 
-static void
-add_check_row(struct buf *b, const struct wcheck *c)
-{
-	const struct check_state *s = &c->wc_st;
+/* The nine arrays of the hcd_update statement. */
+struct upd {
+	struct buf	u_col[9];
+};
 
-	/* id, status, last_ping, last_start, last_start_rid, last_duration,
-	 * n_pings, alert_after, has_confirmation_link */
-	buf_printf(b, "%lld\t%s\t", (long long)c->wc_id,
-	    check_status_name(s->cs_status));
-	copy_time(b, s->cs_last_ping);
-	buf_addc(b, '\t');
-	copy_time(b, s->cs_last_start);
-	buf_addc(b, '\t');
-	copy_uuid(b, s->cs_has_rid, s->cs_last_start_rid);
-	buf_addc(b, '\t');
-	if (s->cs_last_duration == CT_NONE)
-		buf_add(b, "\\N", 2);
+static void
+arr_add(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+arr_add(struct buf *b, const char *fmt, ...)
+{
+	va_list	ap;
+	char	tmp[64];
+
+	buf_addc(b, b->b_len ? ',' : '{');
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	buf_addstr(b, tmp);
+}
+
+static void
+arr_time(struct buf *b, int64_t t)
+{
+	if (t == CT_NONE)
+		arr_add(b, "NULL");
 	else
-		buf_printf(b, "%lld microseconds",
-		    (long long)s->cs_last_duration);
-	buf_printf(b, "\t%lld\t", (long long)s->cs_n_pings);
-	copy_time(b, s->cs_alert_after);
-	buf_printf(b, "\t%s\n", s->cs_has_confirmation_link ? "t" : "f");
+		arr_add(b, "%lld", (long long)t);
+}
+
+static void
+add_check_row(struct upd *u, const struct wcheck *c)
+{
+	const struct check_state	*s = &c->wc_st;
+	struct buf			 rid;
+
+	arr_add(&u->u_col[0], "%lld", (long long)c->wc_id);
+	arr_add(&u->u_col[1], "%s", check_status_name(s->cs_status));
+	arr_time(&u->u_col[2], s->cs_last_ping);
+	arr_time(&u->u_col[3], s->cs_last_start);
+	buf_init(&rid);
+	copy_uuid(&rid, s->cs_has_rid, s->cs_last_start_rid);
+	arr_add(&u->u_col[4], "%s", s->cs_has_rid ? (char *)rid.b_data :
+	    "NULL");
+	buf_clear(&rid);
+	arr_time(&u->u_col[5], s->cs_last_duration);
+	arr_add(&u->u_col[6], "%lld", (long long)s->cs_n_pings);
+	arr_time(&u->u_col[7], s->cs_alert_after);
+	arr_add(&u->u_col[8], "%s", s->cs_has_confirmation_link ? "t" : "f");
 }
 
 static void
@@ -471,7 +531,8 @@ writer_batch(struct alerter *a)
 	struct shm	*sh = a->a_env->pe_shm;
 	struct item	*items;
 	struct wcheck	*checks = NULL, *c;
-	struct buf	 pings, states, flips, rings;
+	struct buf	 pings, flips, rring, rpos;
+	struct upd	 upd;
 	uint64_t	 end[HC_MAX_PRODUCERS];
 	size_t		 nit = 0, i, len;
 	int		 nchecks = 0, r, stored = 0, nflips = 0;
@@ -501,9 +562,11 @@ writer_batch(struct alerter *a)
 	qsort(items, nit, sizeof(*items), item_cmp);
 
 	buf_init(&pings);
-	buf_init(&states);
 	buf_init(&flips);
-	buf_init(&rings);
+	buf_init(&rring);
+	buf_init(&rpos);
+	for (i = 0; i < 9; i++)
+		buf_init(&upd.u_col[i]);
 	if (db_exec(a->a_db, "BEGIN", err, sizeof(err)) == -1)
 		goto fail;
 	if ((checks = load_checks(a->a_db, items, nit, &nchecks, err,
@@ -534,13 +597,16 @@ writer_batch(struct alerter *a)
 	}
 	for (r = 0; r < nchecks; r++)
 		if (checks[r].wc_changed)
-			add_check_row(&states, &checks[r]);
+			add_check_row(&upd, &checks[r]);
+	for (i = 0; i < 9; i++)
+		buf_addc(&upd.u_col[i], '}');
 	for (r = 0; r < sh->sh_nrings; r++)
-		if (end[r] != a->a_read[r])
-			buf_printf(&rings, "%s(%s, %d, %lld, %llu)",
-			    rings.b_len ? ", " : "", a->a_node, r,
-			    (long long)sh->sh_segment,
-			    (unsigned long long)end[r]);
+		if (end[r] != a->a_read[r]) {
+			arr_add(&rring, "%d", r);
+			arr_add(&rpos, "%llu", (unsigned long long)end[r]);
+		}
+	buf_addc(&rring, '}');
+	buf_addc(&rpos, '}');
 
 	if (stored > 0) {
 		if (copy_send(a->a_db, "COPY api_ping (n, owner_id, created, "
@@ -548,34 +614,41 @@ writer_batch(struct alerter *a)
 		    "exitstatus, rid) FROM STDIN", &pings, err,
 		    sizeof(err)) == -1)
 			goto fail;
-		if (copy_send(a->a_db, "COPY hcd_batch FROM STDIN", &states,
-		    err, sizeof(err)) == -1)
-			goto fail;
-		if (db_exec(a->a_db, "UPDATE api_check c SET "
-		    "status = b.status, last_ping = b.last_ping, "
-		    "last_start = b.last_start, "
-		    "last_start_rid = b.last_start_rid, "
-		    "last_duration = b.last_duration, n_pings = b.n_pings, "
-		    "alert_after = b.alert_after, "
-		    "has_confirmation_link = b.has_confirmation_link "
-		    "FROM hcd_batch b WHERE c.id = b.id", err,
-		    sizeof(err)) == -1)
-			goto fail;
+		{
+			const char	*pv[9];
+			PGresult	*res;
+
+			for (i = 0; i < 9; i++)
+				pv[i] = (const char *)upd.u_col[i].b_data;
+			res = PQexecPrepared(a->a_db, "hcd_update", 9, pv, NULL,
+			    NULL, 0);
+			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+				db_seterr(a->a_db, res, err, sizeof(err));
+				PQclear(res);
+				goto fail;
+			}
+			PQclear(res);
+		}
 		if (nflips && copy_send(a->a_db, "COPY api_flip (owner_id, "
 		    "created, processed, old_status, new_status, reason) "
 		    "FROM STDIN", &flips, err, sizeof(err)) == -1)
 			goto fail;
 	}
 	{
-		char *sql = xasprintf("INSERT INTO hcd_ring (node, ring, "
-		    "segment, pos) VALUES %s ON CONFLICT (node, ring) DO "
-		    "UPDATE SET segment = excluded.segment, pos = excluded.pos",
-		    (char *)rings.b_data);
-		int rc = db_exec(a->a_db, sql, err, sizeof(err));
+		char		 seg[24];
+		const char	*pv[4] = { a->a_env->pe_conf->node_name, seg,
+				    (const char *)rring.b_data,
+				    (const char *)rpos.b_data };
+		PGresult	*res;
 
-		free(sql);
-		if (rc == -1)
+		snprintf(seg, sizeof(seg), "%lld", (long long)sh->sh_segment);
+		res = PQexecPrepared(a->a_db, "hcd_ring", 4, pv, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			db_seterr(a->a_db, res, err, sizeof(err));
+			PQclear(res);
 			goto fail;
+		}
+		PQclear(res);
 	}
 	if (db_exec(a->a_db, "COMMIT", err, sizeof(err)) == -1)
 		goto fail;
@@ -598,9 +671,11 @@ writer_batch(struct alerter *a)
 	wcheck_free(checks, nchecks);
 	free(items);
 	buf_clear(&pings);
-	buf_clear(&states);
 	buf_clear(&flips);
-	buf_clear(&rings);
+	buf_clear(&rring);
+	buf_clear(&rpos);
+	for (i = 0; i < 9; i++)
+		buf_clear(&upd.u_col[i]);
 	return stored;
 fail:
 	log_warnx("%s: batch of %zu pings not stored: %s", __func__, nit, err);
@@ -611,8 +686,10 @@ fail:
 		wcheck_free(checks, nchecks);
 	free(items);
 	buf_clear(&pings);
-	buf_clear(&states);
 	buf_clear(&flips);
-	buf_clear(&rings);
+	buf_clear(&rring);
+	buf_clear(&rpos);
+	for (i = 0; i < 9; i++)
+		buf_clear(&upd.u_col[i]);
 	return -1;
 }

@@ -64,12 +64,14 @@ int	cron_parse(const char *expr, struct cron *out, const char **errstr);
  * DST follows Debian cron:
  *  - when neither the minute nor the hour field starts with "*" (a job
  *    at specific times like "30 3 * * *"; an hour field "*" followed
- *    by a step does not count, "1-23/2" does), matching runs on the wall clock: a wall time
- *    skipped by a spring-forward gap fires at the first minute after
- *    the gap (03:30 -> 04:00 in Europe/Riga), and a wall time repeated
- *    in a fall-back overlap fires once, at its first occurrence;
+ *    by a step does not count, "1-23/2" does), matching runs on the
+ *    wall clock: a wall time skipped by a spring-forward gap fires at
+ *    the first minute after the gap (03:30 -> 04:00 in Europe/Riga),
+ *    and a wall time repeated in a fall-back overlap fires once, at
+ *    its first occurrence;
  *  - otherwise matching runs on real elapsed time: every-15-minutes
- *    ("*" step 15 in the minute field) fires during both passes of an overlap and not at all in a gap.
+ *    ("*" step 15 in the minute field) fires during both passes of an
+ *    overlap and not at all inside a gap.
  * Quirk kept from cronsim: when `after_utc' lies in the second pass of
  * an overlap, a wall-clock job due later in that same pass is reported
  * at its first occurrence, which is before `after_utc'.
