@@ -53,6 +53,8 @@ struct wcheck {
 	char			*wc_schedule;
 	char			*wc_tz;
 	int			 wc_changed;
+	int64_t			 wc_aa_db;	/* alert_after as stored */
+	int			 wc_status_db;
 };
 
 static int
@@ -79,54 +81,7 @@ num_or_none(PGresult *r, int row, int col)
 	return e ? CT_NONE : v;
 }
 
-/* COPY text format: escape backslash and the separators. */
-static void
-copy_text(struct buf *b, const char *s, size_t n)
-{
-	size_t i;
 
-	for (i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '\\':
-			buf_add(b, "\\\\", 2);
-			break;
-		case '\t':
-			buf_add(b, "\\t", 2);
-			break;
-		case '\n':
-			buf_add(b, "\\n", 2);
-			break;
-		case '\r':
-			buf_add(b, "\\r", 2);
-			break;
-		default:
-			buf_addc(b, s[i]);
-		}
-	}
-}
-
-static void
-copy_time(struct buf *b, int64_t t)
-{
-	time_t		s;
-	struct tm	tm;
-	int64_t		us;
-	char		tmp[64];
-
-	if (t == CT_NONE) {
-		buf_add(b, "\\N", 2);
-		return;
-	}
-	s = (time_t)(t / CT_SEC);
-	us = t % CT_SEC;
-	if (us < 0) {
-		us += CT_SEC;
-		s--;
-	}
-	gmtime_r(&s, &tm);
-	strftime(tmp, sizeof(tmp), "%Y-%m-%d %H:%M:%S", &tm);
-	buf_printf(b, "%s.%06lld+00", tmp, (long long)us);
-}
 
 static void
 copy_uuid(struct buf *b, int has, const uint8_t u[16])
@@ -144,34 +99,6 @@ copy_uuid(struct buf *b, int has, const uint8_t u[16])
 	}
 }
 
-static int
-copy_send(PGconn *db, const char *sql, struct buf *data, char *err,
-    size_t errsz)
-{
-	PGresult	*r;
-	int		 ok;
-
-	r = PQexec(db, sql);
-	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		db_seterr(db, r, err, errsz);
-		PQclear(r);
-		return -1;
-	}
-	PQclear(r);
-	if ((data->b_len && PQputCopyData(db, (const char *)data->b_data,
-	    (int)data->b_len) != 1) || PQputCopyEnd(db, NULL) != 1) {
-		db_seterr(db, NULL, err, errsz);
-		return -1;
-	}
-	r = PQgetResult(db);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
-		db_seterr(db, r, err, errsz);
-	PQclear(r);
-	while ((r = PQgetResult(db)) != NULL)
-		PQclear(r);
-	return ok ? 0 : -1;
-}
 
 static int
 exec_ok(PGconn *db, const char *sql, char *err, size_t errsz)
@@ -228,6 +155,22 @@ writer_prepare(struct alerter *a)
 	    " $5::uuid[], $6::bigint[], $7::integer[], $8::bigint[],"
 	    " $9::boolean[]) AS u(id, status, lp, ls, rid, dur, n, aa, conf) "
 	    "WHERE c.id = u.id", err, sizeof(err)) == -1 ||
+	    prepare(a->a_db, "hcd_pings",
+	    "INSERT INTO api_ping (n, owner_id, created, kind, scheme,"
+	    " remote_addr, method, ua, body_raw, exitstatus, rid) "
+	    "SELECT n, o, 'epoch'::timestamptz + c * interval '1 microsecond',"
+	    " k, s, a, m, u, b, e, r "
+	    "FROM unnest($1::integer[], $2::integer[], $3::bigint[], $4::text[],"
+	    " $5::text[], $6::inet[], $7::text[], $8::text[], $9::bytea[],"
+	    " $10::smallint[], $11::uuid[]) AS t(n, o, c, k, s, a, m, u, b, e, r)",
+	    err, sizeof(err)) == -1 ||
+	    prepare(a->a_db, "hcd_flips",
+	    "INSERT INTO api_flip (owner_id, created, old_status, new_status,"
+	    " reason) "
+	    "SELECT o, 'epoch'::timestamptz + c * interval '1 microsecond',"
+	    " os, ns, r FROM unnest($1::integer[], $2::bigint[], $3::text[],"
+	    " $4::text[], $5::text[]) AS t(o, c, os, ns, r)",
+	    err, sizeof(err)) == -1 ||
 	    prepare(a->a_db, "hcd_ring",
 	    "INSERT INTO hcd_ring (node, ring, segment, pos) "
 	    "SELECT $1, r, $2, p FROM unnest($3::integer[], $4::bigint[]) "
@@ -318,35 +261,11 @@ find_check(struct wcheck *w, int n, int64_t id)
 }
 
 static struct wcheck *
-load_checks(PGconn *db, struct item *it, size_t nit, int *nout, char *err,
-    size_t errsz)
+load_checks(PGresult *r, int *nout)
 {
-	struct buf	 ids;
 	struct wcheck	*w;
-	PGresult	*r;
-	const char	*params[1];
-	int64_t		 last = 0;
-	size_t		 i;
 	int		 n, k;
 
-	buf_init(&ids);
-	buf_addc(&ids, '{');
-	for (i = 0; i < nit; i++) {
-		if (it[i].it_rec->pr_check == last)
-			continue;
-		last = it[i].it_rec->pr_check;
-		buf_printf(&ids, "%s%lld", ids.b_len > 1 ? "," : "",
-		    (long long)last);
-	}
-	buf_addc(&ids, '}');
-	params[0] = (const char *)ids.b_data;
-	r = PQexecPrepared(db, "hcd_lock", 1, params, NULL, NULL, 0);
-	buf_clear(&ids);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		db_seterr(db, r, err, errsz);
-		PQclear(r);
-		return NULL;
-	}
 	n = PQntuples(r);
 	w = xcalloc((size_t)n + 1, sizeof(*w));
 	for (k = 0; k < n; k++) {
@@ -385,8 +304,9 @@ load_checks(PGconn *db, struct item *it, size_t nit, int *nout, char *err,
 		c->wc_kw[2] = xstrdup(PQgetvalue(r, k, 18));
 		s->cs_has_confirmation_link = *PQgetvalue(r, k, 19) == 't';
 		s->cs_alert_after = num_or_none(r, k, 20);
+		c->wc_aa_db = s->cs_alert_after;
+		c->wc_status_db = s->cs_status;
 	}
-	PQclear(r);
 	*nout = n;
 	return w;
 }
@@ -413,65 +333,15 @@ final_action(const struct wcheck *c, const struct ping_rec *pr,
 	return action;
 }
 
-static void
-add_ping_row(struct buf *b, const struct wcheck *c, const struct ping_rec *pr,
-    int action)
-{
-	const char	*p = (const char *)(pr + 1);
-	const uint8_t	*body;
-	const char	*scheme;
-	size_t		 i, mlen;
-	static const char hex[] = "0123456789abcdef";
-
-	/* n, owner_id, created, kind, scheme, remote_addr, method, ua,
-	 * body_raw, exitstatus, rid */
-	buf_printf(b, "%lld\t%lld\t", (long long)c->wc_st.cs_n_pings,
-	    (long long)c->wc_id);
-	copy_time(b, pr->pr_time);
-	buf_addc(b, '\t');
-	if (kind_col[action] == NULL)
-		buf_add(b, "\\N", 2);
-	else
-		buf_addstr(b, kind_col[action]);
-	scheme = pr->pr_scheme == PS_HTTPS ? "https" :
-	    pr->pr_scheme == PS_EMAIL ? "email" : "http";
-	buf_printf(b, "\t%s\t", scheme);
-	if (pr->pr_addr_len)
-		copy_text(b, p + pr->pr_method_len, pr->pr_addr_len);
-	else
-		buf_add(b, "\\N", 2);
-	buf_addc(b, '\t');
-	mlen = pr->pr_method_len > 10 ? 10 : pr->pr_method_len;
-	copy_text(b, p, mlen);
-	buf_addc(b, '\t');
-	copy_text(b, p + pr->pr_method_len + pr->pr_addr_len, pr->pr_ua_len);
-	buf_addc(b, '\t');
-	body = (const uint8_t *)p + pr->pr_method_len + pr->pr_addr_len +
-	    pr->pr_ua_len;
-	buf_add(b, "\\\\x", 3);
-	buf_reserve(b, (size_t)pr->pr_body_len * 2);
-	for (i = 0; i < pr->pr_body_len; i++) {
-		b->b_data[b->b_len++] = (uint8_t)hex[body[i] >> 4];
-		b->b_data[b->b_len++] = (uint8_t)hex[body[i] & 15];
-	}
-	b->b_data[b->b_len] = '\0';
-	if (pr->pr_exit >= 0)
-		buf_printf(b, "\t%d\t", pr->pr_exit);
-	else
-		buf_add(b, "\t\\N\t", 4);
-	copy_uuid(b, pr->pr_has_rid, pr->pr_rid);
-	buf_addc(b, '\n');
-}
-
 /* The nine arrays of the hcd_update statement. */
 struct upd {
 	struct buf	u_col[9];
 };
 
-static void
-arr_add(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void	arr_add(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 
+/* Append one element to an array literal being built ("{a,b,..."). */
 static void
 arr_add(struct buf *b, const char *fmt, ...)
 {
@@ -494,6 +364,114 @@ arr_time(struct buf *b, int64_t t)
 		arr_add(b, "%lld", (long long)t);
 }
 
+/* Columns of the hcd_pings statement, as array literals. */
+#define PCOLS	11
+struct pcols {
+	struct buf	p_col[PCOLS];
+};
+
+/* A quoted array element: backslash and double quote escaped. */
+static void
+arr_quoted(struct buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	buf_addc(b, b->b_len ? ',' : '{');
+	buf_addc(b, '"');
+	for (i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			buf_addc(b, '\\');
+		buf_addc(b, s[i]);
+	}
+	buf_addc(b, '"');
+}
+
+static void
+add_ping_row(struct pcols *pc, const struct wcheck *c,
+    const struct ping_rec *pr, int action)
+{
+	const char	*p = (const char *)(pr + 1);
+	const uint8_t	*body;
+	struct buf	*b, rid;
+	size_t		 i, mlen;
+	static const char hex[] = "0123456789abcdef";
+
+	arr_add(&pc->p_col[0], "%lld", (long long)c->wc_st.cs_n_pings);
+	arr_add(&pc->p_col[1], "%lld", (long long)c->wc_id);
+	arr_add(&pc->p_col[2], "%lld", (long long)pr->pr_time);
+	arr_add(&pc->p_col[3], "%s", kind_col[action] ? kind_col[action] :
+	    "NULL");
+	arr_add(&pc->p_col[4], "%s", pr->pr_scheme == PS_HTTPS ? "https" :
+	    pr->pr_scheme == PS_EMAIL ? "email" : "http");
+	if (pr->pr_addr_len)
+		arr_quoted(&pc->p_col[5], p + pr->pr_method_len,
+		    pr->pr_addr_len);
+	else
+		arr_add(&pc->p_col[5], "NULL");
+	mlen = pr->pr_method_len > 10 ? 10 : pr->pr_method_len;
+	arr_quoted(&pc->p_col[6], p, mlen);
+	arr_quoted(&pc->p_col[7], p + pr->pr_method_len + pr->pr_addr_len,
+	    pr->pr_ua_len);
+	body = (const uint8_t *)p + pr->pr_method_len + pr->pr_addr_len +
+	    pr->pr_ua_len;
+	b = &pc->p_col[8];
+	buf_addc(b, b->b_len ? ',' : '{');
+	buf_add(b, "\"\\\\x", 4);
+	buf_reserve(b, (size_t)pr->pr_body_len * 2 + 1);
+	for (i = 0; i < pr->pr_body_len; i++) {
+		b->b_data[b->b_len++] = (uint8_t)hex[body[i] >> 4];
+		b->b_data[b->b_len++] = (uint8_t)hex[body[i] & 15];
+	}
+	b->b_data[b->b_len++] = '"';
+	b->b_data[b->b_len] = '\0';
+	if (pr->pr_exit >= 0)
+		arr_add(&pc->p_col[9], "%d", pr->pr_exit);
+	else
+		arr_add(&pc->p_col[9], "NULL");
+	buf_init(&rid);
+	copy_uuid(&rid, pr->pr_has_rid, pr->pr_rid);
+	arr_add(&pc->p_col[10], "%s", pr->pr_has_rid ? (char *)rid.b_data :
+	    "NULL");
+	buf_clear(&rid);
+}
+
+#define FCOLS	5
+struct fcols {
+	struct buf	f_col[FCOLS];
+};
+
+static void
+add_flip_row(struct fcols *fc, int64_t check, int64_t when,
+    const struct check_flip *f)
+{
+	arr_add(&fc->f_col[0], "%lld", (long long)check);
+	arr_add(&fc->f_col[1], "%lld", (long long)when);
+	arr_add(&fc->f_col[2], "%s", check_status_name(f->cf_old));
+	arr_add(&fc->f_col[3], "%s", check_status_name(f->cf_new));
+	arr_quoted(&fc->f_col[4], f->cf_reason, strlen(f->cf_reason));
+}
+
+/*
+ * The alert_after to store.  A routine ping only moves the deadline
+ * later; storing that would change an indexed column and make the row
+ * update non-HOT, on every ping.  A stored deadline that is earlier
+ * than the real one is harmless: the deadline pass re-computes the
+ * status when it comes, finds the check not down, and stores the real
+ * deadline (spec 4, "not down -> UPDATE alert_after").  So the stored
+ * value changes only when the deadline moves earlier, appears, goes, or
+ * the status changed.
+ */
+static int64_t
+stored_alert_after(const struct wcheck *c)
+{
+	int64_t nw = c->wc_st.cs_alert_after, old = c->wc_aa_db;
+
+	if (c->wc_st.cs_status != c->wc_status_db || old == CT_NONE ||
+	    nw == CT_NONE || nw < old)
+		return nw;
+	return old;
+}
+
 static void
 add_check_row(struct upd *u, const struct wcheck *c)
 {
@@ -511,35 +489,124 @@ add_check_row(struct upd *u, const struct wcheck *c)
 	buf_clear(&rid);
 	arr_time(&u->u_col[5], s->cs_last_duration);
 	arr_add(&u->u_col[6], "%lld", (long long)s->cs_n_pings);
-	arr_time(&u->u_col[7], s->cs_alert_after);
+	arr_time(&u->u_col[7], stored_alert_after(c));
 	arr_add(&u->u_col[8], "%s", s->cs_has_confirmation_link ? "t" : "f");
 }
 
-static void
-add_flip_row(struct buf *b, int64_t check, int64_t when,
-    const struct check_flip *f)
+/* One statement of a pipeline. */
+struct pq {
+	const char	 *q_stmt;	/* prepared statement, or NULL: q_sql */
+	const char	 *q_sql;
+	int		  q_nparams;
+	const char	**q_params;
+	ExecStatusType	  q_want;
+	PGresult	**q_keep;	/* where to keep the result, or NULL */
+};
+
+/*
+ * Send the statements in one pipeline and read every result: one round
+ * trip for all of them.  Returns 0 if each gave q_want, else -1 with the
+ * first error in err (the server skips the rest after an error).
+ */
+static int
+pipeline(PGconn *db, struct pq *q, int n, char *err, size_t errsz)
 {
-	buf_printf(b, "%lld\t", (long long)check);
-	copy_time(b, when);
-	buf_printf(b, "\t\\N\t%s\t%s\t%s\n", check_status_name(f->cf_old),
-	    check_status_name(f->cf_new), f->cf_reason);
+	PGresult	*r;
+	int		 i, ok = 1;
+
+	if (PQenterPipelineMode(db) != 1) {
+		db_seterr(db, NULL, err, errsz);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		int sent = q[i].q_stmt != NULL ?
+		    PQsendQueryPrepared(db, q[i].q_stmt, q[i].q_nparams,
+		    q[i].q_params, NULL, NULL, 0) :
+		    PQsendQueryParams(db, q[i].q_sql, 0, NULL, NULL, NULL,
+		    NULL, 0);
+
+		if (sent != 1) {
+			db_seterr(db, NULL, err, errsz);
+			PQexitPipelineMode(db);
+			return -1;
+		}
+	}
+	if (PQpipelineSync(db) != 1) {
+		db_seterr(db, NULL, err, errsz);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if ((r = PQgetResult(db)) == NULL) {
+			db_seterr(db, NULL, err, errsz);
+			return -1;
+		}
+		if (PQresultStatus(r) != q[i].q_want) {
+			if (ok && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
+				db_seterr(db, r, err, errsz);
+			ok = 0;
+		}
+		if (q[i].q_keep != NULL && PQresultStatus(r) == q[i].q_want)
+			*q[i].q_keep = r;
+		else
+			PQclear(r);
+		while ((r = PQgetResult(db)) != NULL)	/* end of this one */
+			PQclear(r);
+	}
+	/* The sync point. */
+	while ((r = PQgetResult(db)) != NULL) {
+		int sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+
+		PQclear(r);
+		if (sync)
+			break;
+	}
+	if (PQexitPipelineMode(db) != 1 && ok) {
+		db_seterr(db, NULL, err, errsz);
+		ok = 0;
+	}
+	return ok ? 0 : -1;
 }
 
-int
-writer_batch(struct alerter *a)
+static void
+cols_init(struct buf *b, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		buf_init(&b[i]);
+}
+
+static void
+cols_close(struct buf *b, int n, const char **params)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (b[i].b_len == 0)
+			buf_addc(&b[i], '{');
+		buf_addc(&b[i], '}');
+		params[i] = (const char *)b[i].b_data;
+	}
+}
+
+static void
+cols_clear(struct buf *b, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		buf_clear(&b[i]);
+}
+
+/* Read up to HC_BATCH_MAX published records from all rings. */
+static size_t
+collect(struct alerter *a, struct item *items, uint64_t *end)
 {
 	struct shm	*sh = a->a_env->pe_shm;
-	struct item	*items;
-	struct wcheck	*checks = NULL, *c;
-	struct buf	 pings, flips, rring, rpos;
-	struct upd	 upd;
-	uint64_t	 end[HC_MAX_PRODUCERS];
-	size_t		 nit = 0, i, len;
-	int		 nchecks = 0, r, stored = 0, nflips = 0;
-	char		 err[512];
+	size_t		 nit = 0, len;
 	const void	*rec;
+	int		 r;
 
-	items = xreallocarray(NULL, HC_BATCH_MAX, sizeof(*items));
 	for (r = 0; r < sh->sh_nrings; r++) {
 		struct ring	*rg = shm_ring(sh, r);
 		uint64_t	 head = ring_head(rg), pos = a->a_read[r];
@@ -555,23 +622,63 @@ writer_batch(struct alerter *a)
 		}
 		end[r] = pos;
 	}
-	if (nit == 0) {
+	return nit;
+}
+
+int
+writer_batch(struct alerter *a)
+{
+	struct shm	*sh = a->a_env->pe_shm;
+	struct item	*items;
+	struct wcheck	*checks = NULL, *c;
+	struct pcols	 pc;
+	struct fcols	 fc;
+	struct upd	 upd;
+	struct buf	 rcol[2], ids;
+	const char	*p_ids[1], *p_pings[PCOLS], *p_upd[9], *p_flips[FCOLS];
+	const char	*p_ring[4];
+	char		 seg[24], err[512];
+	uint64_t	 end[HC_MAX_PRODUCERS];
+	PGresult	*locked = NULL;
+	int64_t		 last = 0;
+	size_t		 nit, i;
+	int		 nchecks = 0, r, stored = 0, nflips = 0, nq;
+	struct pq	 q[6];
+
+	items = xreallocarray(NULL, HC_BATCH_MAX, sizeof(*items));
+	if ((nit = collect(a, items, end)) == 0) {
 		free(items);
 		return 0;
 	}
 	qsort(items, nit, sizeof(*items), item_cmp);
 
-	buf_init(&pings);
-	buf_init(&flips);
-	buf_init(&rring);
-	buf_init(&rpos);
-	for (i = 0; i < 9; i++)
-		buf_init(&upd.u_col[i]);
-	if (db_exec(a->a_db, "BEGIN", err, sizeof(err)) == -1)
+	cols_init(pc.p_col, PCOLS);
+	cols_init(fc.f_col, FCOLS);
+	cols_init(upd.u_col, 9);
+	cols_init(rcol, 2);
+	buf_init(&ids);
+	for (i = 0; i < nit; i++) {
+		if (items[i].it_rec->pr_check == last)
+			continue;
+		last = items[i].it_rec->pr_check;
+		arr_add(&ids, "%lld", (long long)last);
+	}
+	cols_close(&ids, 1, p_ids);
+
+	/* Round trip 1: begin, and lock the checks in id order. */
+	memset(q, 0, sizeof(q));
+	q[0].q_sql = "BEGIN";
+	q[0].q_want = PGRES_COMMAND_OK;
+	q[1].q_stmt = "hcd_lock";
+	q[1].q_nparams = 1;
+	q[1].q_params = p_ids;
+	q[1].q_want = PGRES_TUPLES_OK;
+	q[1].q_keep = &locked;
+	if (pipeline(a->a_db, q, 2, err, sizeof(err)) == -1)
 		goto fail;
-	if ((checks = load_checks(a->a_db, items, nit, &nchecks, err,
-	    sizeof(err))) == NULL)
-		goto fail;
+	checks = load_checks(locked, &nchecks);
+	PQclear(locked);
+
 	for (i = 0; i < nit; i++) {
 		const struct ping_rec	*pr = items[i].it_rec;
 		const uint8_t		*body;
@@ -588,9 +695,9 @@ writer_batch(struct alerter *a)
 		c->wc_st.cs_has_confirmation_link =
 		    check_has_confirm(body, pr->pr_body_len);
 		c->wc_changed = 1;
-		add_ping_row(&pings, c, pr, action);
+		add_ping_row(&pc, c, pr, action);
 		if (f.cf_new != -1) {
-			add_flip_row(&flips, c->wc_id, pr->pr_time, &f);
+			add_flip_row(&fc, c->wc_id, pr->pr_time, &f);
 			nflips++;
 		}
 		stored++;
@@ -598,59 +705,45 @@ writer_batch(struct alerter *a)
 	for (r = 0; r < nchecks; r++)
 		if (checks[r].wc_changed)
 			add_check_row(&upd, &checks[r]);
-	for (i = 0; i < 9; i++)
-		buf_addc(&upd.u_col[i], '}');
 	for (r = 0; r < sh->sh_nrings; r++)
 		if (end[r] != a->a_read[r]) {
-			arr_add(&rring, "%d", r);
-			arr_add(&rpos, "%llu", (unsigned long long)end[r]);
+			arr_add(&rcol[0], "%d", r);
+			arr_add(&rcol[1], "%llu", (unsigned long long)end[r]);
 		}
-	buf_addc(&rring, '}');
-	buf_addc(&rpos, '}');
+	cols_close(pc.p_col, PCOLS, p_pings);
+	cols_close(fc.f_col, FCOLS, p_flips);
+	cols_close(upd.u_col, 9, p_upd);
+	snprintf(seg, sizeof(seg), "%lld", (long long)sh->sh_segment);
+	p_ring[0] = a->a_env->pe_conf->node_name;
+	p_ring[1] = seg;
+	cols_close(rcol, 2, p_ring + 2);
 
+	/* Round trip 2: the rows, the ring positions, and the commit. */
+	memset(q, 0, sizeof(q));
+	nq = 0;
 	if (stored > 0) {
-		if (copy_send(a->a_db, "COPY api_ping (n, owner_id, created, "
-		    "kind, scheme, remote_addr, method, ua, body_raw, "
-		    "exitstatus, rid) FROM STDIN", &pings, err,
-		    sizeof(err)) == -1)
-			goto fail;
-		{
-			const char	*pv[9];
-			PGresult	*res;
-
-			for (i = 0; i < 9; i++)
-				pv[i] = (const char *)upd.u_col[i].b_data;
-			res = PQexecPrepared(a->a_db, "hcd_update", 9, pv, NULL,
-			    NULL, 0);
-			if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-				db_seterr(a->a_db, res, err, sizeof(err));
-				PQclear(res);
-				goto fail;
-			}
-			PQclear(res);
-		}
-		if (nflips && copy_send(a->a_db, "COPY api_flip (owner_id, "
-		    "created, processed, old_status, new_status, reason) "
-		    "FROM STDIN", &flips, err, sizeof(err)) == -1)
-			goto fail;
+		q[nq].q_stmt = "hcd_pings";
+		q[nq].q_nparams = PCOLS;
+		q[nq].q_params = p_pings;
+		q[nq++].q_want = PGRES_COMMAND_OK;
+		q[nq].q_stmt = "hcd_update";
+		q[nq].q_nparams = 9;
+		q[nq].q_params = p_upd;
+		q[nq++].q_want = PGRES_COMMAND_OK;
 	}
-	{
-		char		 seg[24];
-		const char	*pv[4] = { a->a_env->pe_conf->node_name, seg,
-				    (const char *)rring.b_data,
-				    (const char *)rpos.b_data };
-		PGresult	*res;
-
-		snprintf(seg, sizeof(seg), "%lld", (long long)sh->sh_segment);
-		res = PQexecPrepared(a->a_db, "hcd_ring", 4, pv, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			db_seterr(a->a_db, res, err, sizeof(err));
-			PQclear(res);
-			goto fail;
-		}
-		PQclear(res);
+	if (nflips > 0) {
+		q[nq].q_stmt = "hcd_flips";
+		q[nq].q_nparams = FCOLS;
+		q[nq].q_params = p_flips;
+		q[nq++].q_want = PGRES_COMMAND_OK;
 	}
-	if (db_exec(a->a_db, "COMMIT", err, sizeof(err)) == -1)
+	q[nq].q_stmt = "hcd_ring";
+	q[nq].q_nparams = 4;
+	q[nq].q_params = p_ring;
+	q[nq++].q_want = PGRES_COMMAND_OK;
+	q[nq].q_sql = "COMMIT";
+	q[nq++].q_want = PGRES_COMMAND_OK;
+	if (pipeline(a->a_db, q, nq, err, sizeof(err)) == -1)
 		goto fail;
 
 	/* Durable now: publish and wake the producers. */
@@ -668,28 +761,22 @@ writer_batch(struct alerter *a)
 	if ((uint64_t)nit > atomic_load(&sh->sh_batch_max))
 		atomic_store(&sh->sh_batch_max, (uint64_t)nit);
 	atomic_store(&sh->sh_last_commit, hc_now_us());
-	wcheck_free(checks, nchecks);
-	free(items);
-	buf_clear(&pings);
-	buf_clear(&flips);
-	buf_clear(&rring);
-	buf_clear(&rpos);
-	for (i = 0; i < 9; i++)
-		buf_clear(&upd.u_col[i]);
-	return stored;
+	r = stored;
+	goto out;
 fail:
 	log_warnx("%s: batch of %zu pings not stored: %s", __func__, nit, err);
 	atomic_fetch_add(&sh->sh_db_errors, 1);
 	if (PQstatus(a->a_db) == CONNECTION_OK)
 		db_exec(a->a_db, "ROLLBACK", err, sizeof(err));
+	r = -1;
+out:
 	if (checks != NULL)
 		wcheck_free(checks, nchecks);
 	free(items);
-	buf_clear(&pings);
-	buf_clear(&flips);
-	buf_clear(&rring);
-	buf_clear(&rpos);
-	for (i = 0; i < 9; i++)
-		buf_clear(&upd.u_col[i]);
-	return -1;
+	cols_clear(pc.p_col, PCOLS);
+	cols_clear(fc.f_col, FCOLS);
+	cols_clear(upd.u_col, 9);
+	cols_clear(rcol, 2);
+	buf_clear(&ids);
+	return r;
 }
