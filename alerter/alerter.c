@@ -41,6 +41,8 @@ rings_pending(struct alerter *a)
 	struct shm	*sh = a->a_env->pe_shm;
 	int		 i;
 
+	if (writer_has_next(a))
+		return 1;
 	for (i = 0; i < sh->sh_nrings; i++)
 		if (ring_head(shm_ring(sh, i)) != a->a_read[i])
 			return 1;
@@ -72,6 +74,7 @@ db_ensure(struct alerter *a)
 		PQfinish(a->a_db);
 		a->a_db = NULL;
 	}
+	writer_reset(a);
 	ci = conf_conninfo(a->a_env->pe_conf);
 	a->a_db = db_connect(ci, err, sizeof(err));
 	free(ci);

@@ -17,6 +17,18 @@ struct proc_env;
 struct event_base;
 struct event;
 
+struct item;
+
+/* A batch of ring records on its way into the database. */
+struct batch {
+	struct item		*b_items;	/* HC_BATCH_MAX, sorted */
+	size_t			 b_nit;
+	uint64_t		 b_end[HC_MAX_PRODUCERS];	/* ring positions */
+	struct buf		 b_ids;		/* check ids, array literal */
+	PGresult		*b_locked;	/* the locked check rows */
+	int			 b_ready;	/* begun and locked already */
+};
+
 struct alerter {
 	struct proc_env		*a_env;
 	struct event_base	*a_base;
@@ -32,6 +44,10 @@ struct alerter {
 	int			 a_stopping;
 	int			 a_ready;	/* cursors synced with the DB */
 	char			*a_node;
+	int64_t			 a_prof[6];	/* -v: time spent per phase */
+	struct batch		 a_batch[2];	/* current and next */
+	int			 a_cur;
+	int64_t			 a_last_commit;
 };
 
 /* writer.c */
@@ -39,5 +55,9 @@ int	 writer_prepare(struct alerter *);
 /* One batch: -1 on database error, else the number of pings stored. */
 int	 writer_batch(struct alerter *);
 int	 writer_sync_cursors(struct alerter *);
+/* Forget a prefetched batch (its transaction went with the connection). */
+void	 writer_reset(struct alerter *);
+/* A batch is already begun and locked: run writer_batch again. */
+int	 writer_has_next(struct alerter *);
 
 #endif

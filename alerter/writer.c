@@ -505,18 +505,19 @@ struct pq {
 
 /*
  * Send the statements in one pipeline and read every result: one round
- * trip for all of them.  Returns 0 if each gave q_want, else -1 with the
- * first error in err (the server skips the rest after an error).
+ * trip for all of them.  Returns n if each gave q_want, else the index
+ * of the first that did not, with its error in err (the server skips
+ * the rest after an error); 0 when nothing could be sent.
  */
 static int
 pipeline(PGconn *db, struct pq *q, int n, char *err, size_t errsz)
 {
 	PGresult	*r;
-	int		 i, ok = 1;
+	int		 i, ok = 1, failed = n;
 
 	if (PQenterPipelineMode(db) != 1) {
 		db_seterr(db, NULL, err, errsz);
-		return -1;
+		return 0;
 	}
 	for (i = 0; i < n; i++) {
 		int sent = q[i].q_stmt != NULL ?
@@ -528,21 +529,23 @@ pipeline(PGconn *db, struct pq *q, int n, char *err, size_t errsz)
 		if (sent != 1) {
 			db_seterr(db, NULL, err, errsz);
 			PQexitPipelineMode(db);
-			return -1;
+			return 0;
 		}
 	}
 	if (PQpipelineSync(db) != 1) {
 		db_seterr(db, NULL, err, errsz);
-		return -1;
+		return 0;
 	}
 	for (i = 0; i < n; i++) {
 		if ((r = PQgetResult(db)) == NULL) {
 			db_seterr(db, NULL, err, errsz);
-			return -1;
+			return ok ? i : failed;
 		}
 		if (PQresultStatus(r) != q[i].q_want) {
 			if (ok && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
 				db_seterr(db, r, err, errsz);
+			if (ok)
+				failed = i;
 			ok = 0;
 		}
 		if (q[i].q_keep != NULL && PQresultStatus(r) == q[i].q_want)
@@ -562,9 +565,9 @@ pipeline(PGconn *db, struct pq *q, int n, char *err, size_t errsz)
 	}
 	if (PQexitPipelineMode(db) != 1 && ok) {
 		db_seterr(db, NULL, err, errsz);
-		ok = 0;
+		failed = 0;
 	}
-	return ok ? 0 : -1;
+	return failed;
 }
 
 static void
@@ -598,9 +601,13 @@ cols_clear(struct buf *b, int n)
 		buf_clear(&b[i]);
 }
 
-/* Read up to HC_BATCH_MAX published records from all rings. */
+/*
+ * Read up to HC_BATCH_MAX published records from all rings, each ring
+ * from position from[r]; end[r] is where the batch stops.
+ */
 static size_t
-collect(struct alerter *a, struct item *items, uint64_t *end)
+collect(struct alerter *a, const uint64_t *from, struct item *items,
+    uint64_t *end)
 {
 	struct shm	*sh = a->a_env->pe_shm;
 	size_t		 nit = 0, len;
@@ -609,7 +616,7 @@ collect(struct alerter *a, struct item *items, uint64_t *end)
 
 	for (r = 0; r < sh->sh_nrings; r++) {
 		struct ring	*rg = shm_ring(sh, r);
-		uint64_t	 head = ring_head(rg), pos = a->a_read[r];
+		uint64_t	 head = ring_head(rg), pos = from[r];
 
 		while (nit < HC_BATCH_MAX &&
 		    (rec = ring_next(rg, &pos, head, &len)) != NULL) {
@@ -625,62 +632,132 @@ collect(struct alerter *a, struct item *items, uint64_t *end)
 	return nit;
 }
 
+/* The check ids of a batch as an array literal, in id order. */
+static void
+batch_ids(struct batch *b)
+{
+	int64_t	last = 0;
+	size_t	i;
+
+	buf_reset(&b->b_ids);
+	for (i = 0; i < b->b_nit; i++) {
+		if (b->b_items[i].it_rec->pr_check == last)
+			continue;
+		last = b->b_items[i].it_rec->pr_check;
+		arr_add(&b->b_ids, "%lld", (long long)last);
+	}
+	buf_addc(&b->b_ids, '}');
+}
+
+/* Collect a batch starting at from[]; sorted, ids ready.  0 if empty. */
+static size_t
+batch_collect(struct alerter *a, struct batch *b, const uint64_t *from)
+{
+	if (b->b_items == NULL)
+		b->b_items = xreallocarray(NULL, HC_BATCH_MAX,
+		    sizeof(*b->b_items));
+	b->b_nit = collect(a, from, b->b_items, b->b_end);
+	if (b->b_nit == 0)
+		return 0;
+	qsort(b->b_items, b->b_nit, sizeof(*b->b_items), item_cmp);
+	batch_ids(b);
+	return b->b_nit;
+}
+
+static void
+batch_drop(struct batch *b)
+{
+	if (b->b_locked != NULL)
+		PQclear(b->b_locked);
+	b->b_locked = NULL;
+	b->b_nit = 0;
+	b->b_ready = 0;
+}
+
+void
+writer_reset(struct alerter *a)
+{
+	batch_drop(&a->a_batch[0]);
+	batch_drop(&a->a_batch[1]);
+}
+
+int
+writer_has_next(struct alerter *a)
+{
+	return a->a_batch[a->a_cur].b_ready;
+}
+
+/*
+ * Store one batch.  Its checks are already locked when the previous
+ * batch's round trip also began this one (b_ready); else a first round
+ * trip begins and locks.  The second sends the rows, the ring positions
+ * and COMMIT, and then, in the same pipeline, BEGIN and the lock of the
+ * next batch if records are waiting: under load every batch costs one
+ * round trip.  Returns the pings stored, 0 if there was nothing, or -1
+ * on a database error (nothing advanced; the caller retries).
+ */
 int
 writer_batch(struct alerter *a)
 {
 	struct shm	*sh = a->a_env->pe_shm;
-	struct item	*items;
+	struct batch	*b = &a->a_batch[a->a_cur];
+	struct batch	*nb = &a->a_batch[!a->a_cur];
 	struct wcheck	*checks = NULL, *c;
 	struct pcols	 pc;
 	struct fcols	 fc;
 	struct upd	 upd;
-	struct buf	 rcol[2], ids;
-	const char	*p_ids[1], *p_pings[PCOLS], *p_upd[9], *p_flips[FCOLS];
-	const char	*p_ring[4];
+	struct buf	 rcol[2];
+	const char	*p_ids[1], *p_nids[1], *p_pings[PCOLS], *p_upd[9];
+	const char	*p_flips[FCOLS], *p_ring[4];
 	char		 seg[24], err[512];
-	uint64_t	 end[HC_MAX_PRODUCERS];
-	PGresult	*locked = NULL;
-	int64_t		 last = 0;
-	size_t		 nit, i;
-	int		 nchecks = 0, r, stored = 0, nflips = 0, nq;
-	struct pq	 q[6];
+	size_t		 i;
+	int		 nchecks = 0, r, stored = 0, nflips = 0, nq, ncur, done;
+	struct pq	 q[8];
+	int64_t		 t0, t1, t2, t3;
 
-	items = xreallocarray(NULL, HC_BATCH_MAX, sizeof(*items));
-	if ((nit = collect(a, items, end)) == 0) {
-		free(items);
-		return 0;
+	t0 = hc_now_us();
+	if (!b->b_ready) {
+		/*
+		 * Under sustained load (a commit a moment ago), wait a little
+		 * for more records: every batch has a fixed cost in the
+		 * database, so fewer, larger batches store more pings per
+		 * second.  An idle alerter does not wait.
+		 */
+		if (t0 - a->a_last_commit < HC_BATCH_BUSY_US)
+			usleep(HC_BATCH_GATHER_US);
+		if (batch_collect(a, b, a->a_read) == 0)
+			return 0;
+		/* Round trip 1: begin, and lock the checks in id order. */
+		memset(q, 0, sizeof(q));
+		p_ids[0] = (const char *)b->b_ids.b_data;
+		q[0].q_sql = "BEGIN";
+		q[0].q_want = PGRES_COMMAND_OK;
+		q[1].q_stmt = "hcd_lock";
+		q[1].q_nparams = 1;
+		q[1].q_params = p_ids;
+		q[1].q_want = PGRES_TUPLES_OK;
+		q[1].q_keep = &b->b_locked;
+		if (pipeline(a->a_db, q, 2, err, sizeof(err)) != 2) {
+			log_warnx("%s: %s", __func__, err);
+			atomic_fetch_add(&sh->sh_db_errors, 1);
+			if (PQstatus(a->a_db) == CONNECTION_OK)
+				db_exec(a->a_db, "ROLLBACK", err, sizeof(err));
+			batch_drop(b);
+			return -1;
+		}
+		b->b_ready = 1;
 	}
-	qsort(items, nit, sizeof(*items), item_cmp);
+	checks = load_checks(b->b_locked, &nchecks);
+	PQclear(b->b_locked);
+	b->b_locked = NULL;
+	t1 = hc_now_us();
 
 	cols_init(pc.p_col, PCOLS);
 	cols_init(fc.f_col, FCOLS);
 	cols_init(upd.u_col, 9);
 	cols_init(rcol, 2);
-	buf_init(&ids);
-	for (i = 0; i < nit; i++) {
-		if (items[i].it_rec->pr_check == last)
-			continue;
-		last = items[i].it_rec->pr_check;
-		arr_add(&ids, "%lld", (long long)last);
-	}
-	cols_close(&ids, 1, p_ids);
-
-	/* Round trip 1: begin, and lock the checks in id order. */
-	memset(q, 0, sizeof(q));
-	q[0].q_sql = "BEGIN";
-	q[0].q_want = PGRES_COMMAND_OK;
-	q[1].q_stmt = "hcd_lock";
-	q[1].q_nparams = 1;
-	q[1].q_params = p_ids;
-	q[1].q_want = PGRES_TUPLES_OK;
-	q[1].q_keep = &locked;
-	if (pipeline(a->a_db, q, 2, err, sizeof(err)) == -1)
-		goto fail;
-	checks = load_checks(locked, &nchecks);
-	PQclear(locked);
-
-	for (i = 0; i < nit; i++) {
-		const struct ping_rec	*pr = items[i].it_rec;
+	for (i = 0; i < b->b_nit; i++) {
+		const struct ping_rec	*pr = b->b_items[i].it_rec;
 		const uint8_t		*body;
 		struct check_flip	 f;
 		int			 action;
@@ -706,9 +783,10 @@ writer_batch(struct alerter *a)
 		if (checks[r].wc_changed)
 			add_check_row(&upd, &checks[r]);
 	for (r = 0; r < sh->sh_nrings; r++)
-		if (end[r] != a->a_read[r]) {
+		if (b->b_end[r] != a->a_read[r]) {
 			arr_add(&rcol[0], "%d", r);
-			arr_add(&rcol[1], "%llu", (unsigned long long)end[r]);
+			arr_add(&rcol[1], "%llu",
+			    (unsigned long long)b->b_end[r]);
 		}
 	cols_close(pc.p_col, PCOLS, p_pings);
 	cols_close(fc.f_col, FCOLS, p_flips);
@@ -717,8 +795,9 @@ writer_batch(struct alerter *a)
 	p_ring[0] = a->a_env->pe_conf->node_name;
 	p_ring[1] = seg;
 	cols_close(rcol, 2, p_ring + 2);
+	t2 = hc_now_us();
 
-	/* Round trip 2: the rows, the ring positions, and the commit. */
+	/* Round trip 2: the rows, the ring positions, the commit ... */
 	memset(q, 0, sizeof(q));
 	nq = 0;
 	if (stored > 0) {
@@ -743,40 +822,84 @@ writer_batch(struct alerter *a)
 	q[nq++].q_want = PGRES_COMMAND_OK;
 	q[nq].q_sql = "COMMIT";
 	q[nq++].q_want = PGRES_COMMAND_OK;
-	if (pipeline(a->a_db, q, nq, err, sizeof(err)) == -1)
-		goto fail;
+	ncur = nq;
+	/* ... and the next batch's beginning, if one is waiting. */
+	if (batch_collect(a, nb, b->b_end) > 0) {
+		p_nids[0] = (const char *)nb->b_ids.b_data;
+		q[nq].q_sql = "BEGIN";
+		q[nq++].q_want = PGRES_COMMAND_OK;
+		q[nq].q_stmt = "hcd_lock";
+		q[nq].q_nparams = 1;
+		q[nq].q_params = p_nids;
+		q[nq].q_want = PGRES_TUPLES_OK;
+		q[nq++].q_keep = &nb->b_locked;
+	}
+	done = pipeline(a->a_db, q, nq, err, sizeof(err));
+	if (done < ncur) {
+		/* This batch is not stored; nor was the next one begun. */
+		log_warnx("%s: batch of %zu pings not stored: %s", __func__,
+		    b->b_nit, err);
+		atomic_fetch_add(&sh->sh_db_errors, 1);
+		if (PQstatus(a->a_db) == CONNECTION_OK)
+			db_exec(a->a_db, "ROLLBACK", err, sizeof(err));
+		batch_drop(b);
+		batch_drop(nb);
+		r = -1;
+		goto out;
+	}
+	t3 = hc_now_us();
+	a->a_prof[0] += t1 - t0;
+	a->a_prof[1] += t2 - t1;
+	a->a_prof[2] += t3 - t2;
+	a->a_prof[3]++;
+	a->a_prof[4] += (int64_t)b->b_nit;
+	if (log_getverbose() && t3 - a->a_prof[5] > 5 * CT_SEC) {
+		log_debug("batches %lld, %lld pings/batch; µs per batch: "
+		    "lock %lld, apply %lld, write+commit(+next lock) %lld",
+		    (long long)a->a_prof[3],
+		    (long long)(a->a_prof[4] / a->a_prof[3]),
+		    (long long)(a->a_prof[0] / a->a_prof[3]),
+		    (long long)(a->a_prof[1] / a->a_prof[3]),
+		    (long long)(a->a_prof[2] / a->a_prof[3]));
+		memset(a->a_prof, 0, sizeof(a->a_prof));
+		a->a_prof[5] = t3;
+	}
 
 	/* Durable now: publish and wake the producers. */
 	for (r = 0; r < sh->sh_nrings; r++) {
-		if (end[r] == a->a_read[r])
+		if (b->b_end[r] == a->a_read[r])
 			continue;
-		a->a_read[r] = end[r];
-		ring_set_commit(shm_ring(sh, r), end[r]);
+		a->a_read[r] = b->b_end[r];
+		ring_set_commit(shm_ring(sh, r), b->b_end[r]);
 		if (a->a_env->pe_ack_wfd[r] != -1)
 			(void)write(a->a_env->pe_ack_wfd[r], "", 1);
 	}
 	atomic_fetch_add(&sh->sh_pings, (uint64_t)stored);
 	atomic_fetch_add(&sh->sh_commits, 1);
-	atomic_store(&sh->sh_batch_last, (uint64_t)nit);
-	if ((uint64_t)nit > atomic_load(&sh->sh_batch_max))
-		atomic_store(&sh->sh_batch_max, (uint64_t)nit);
+	atomic_store(&sh->sh_batch_last, (uint64_t)b->b_nit);
+	if ((uint64_t)b->b_nit > atomic_load(&sh->sh_batch_max))
+		atomic_store(&sh->sh_batch_max, (uint64_t)b->b_nit);
 	atomic_store(&sh->sh_last_commit, hc_now_us());
+	a->a_last_commit = hc_now_us();
+	batch_drop(b);
+	if (nq > ncur) {
+		if (done == nq)
+			nb->b_ready = 1;	/* begun and locked */
+		else {
+			/* The next batch's BEGIN or lock failed; retry it. */
+			if (PQstatus(a->a_db) == CONNECTION_OK)
+				db_exec(a->a_db, "ROLLBACK", err, sizeof(err));
+			batch_drop(nb);
+		}
+		a->a_cur = !a->a_cur;
+	}
 	r = stored;
-	goto out;
-fail:
-	log_warnx("%s: batch of %zu pings not stored: %s", __func__, nit, err);
-	atomic_fetch_add(&sh->sh_db_errors, 1);
-	if (PQstatus(a->a_db) == CONNECTION_OK)
-		db_exec(a->a_db, "ROLLBACK", err, sizeof(err));
-	r = -1;
 out:
 	if (checks != NULL)
 		wcheck_free(checks, nchecks);
-	free(items);
 	cols_clear(pc.p_col, PCOLS);
 	cols_clear(fc.f_col, FCOLS);
 	cols_clear(upd.u_col, 9);
 	cols_clear(rcol, 2);
-	buf_clear(&ids);
 	return r;
 }

@@ -108,8 +108,8 @@ static const struct ckey conf_keys[] = {
 	STR("SMTP_LISTEN", smtp_listen, NULL),
 	LATER("SPIKE_ENABLED"),
 	LATER("SUPPORT_EMAIL"),
-	BOOL("USE_PAYMENTS", use_payments, "False"),
 	STR("USER", user, HC_USER),
+	BOOL("USE_PAYMENTS", use_payments, "False"),
 	LATER("VICTOROPS_ENABLED"),
 	LATER("WEBHOOKS_ENABLED"),
 	INT("WORKERS", workers, "0", 0, HC_MAX_PRODUCERS - 1, 0),
@@ -423,7 +423,11 @@ conf_dump(const struct conf *cf, struct buf *b)
 		case C_STR: {
 			const char *s = *(char *const *)(base + k->k_off);
 
-			buf_addstr(b, k->k_secret && *s ? "(set)" : s);
+			if (k->k_secret && *s)
+				buf_addstr(b, k->k_def && strcmp(s, k->k_def) == 0 ?
+				    "(the default)" : "(set)");
+			else
+				buf_addstr(b, s);
 			break;
 		}
 		case C_BOOL:

@@ -35,6 +35,8 @@
 
 /* Tunables that are not configuration keys. */
 #define HC_BATCH_MAX		8192	/* ring records per transaction */
+#define HC_BATCH_GATHER_US	300	/* wait for more records under load ... */
+#define HC_BATCH_BUSY_US	5000	/* ... i.e. when the last commit is this recent */
 #define HC_MAX_PRODUCERS	64	/* workers + smtpd */
 #define HC_HTTP_MAX_HEADER	16384	/* request line + headers */
 #define HC_HTTP_MAX_BODY	(1024 * 1024)	/* hard cap on any request body */

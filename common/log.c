@@ -17,6 +17,7 @@
 
 static int	log_foreground = 1;
 static int	log_verbose;
+static int	log_fatal_exit = HC_EXIT_FATAL;
 static char	log_title[32] = "hcd";
 
 void
@@ -39,6 +40,12 @@ void
 log_setverbose(int verbose)
 {
 	log_verbose = verbose;
+}
+
+void
+log_setfatalexit(int status)
+{
+	log_fatal_exit = status;
 }
 
 int
@@ -126,7 +133,7 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, fmt, ap, 1);
 	va_end(ap);
-	exit(HC_EXIT_FATAL);
+	exit(log_fatal_exit);
 }
 
 void
@@ -137,5 +144,5 @@ fatalx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, fmt, ap, 0);
 	va_end(ap);
-	exit(HC_EXIT_FATAL);
+	exit(log_fatal_exit);
 }

@@ -13,6 +13,8 @@ void	log_init(int foreground, int verbose);
 void	log_procinit(const char *title);
 void	log_setverbose(int verbose);
 int	log_getverbose(void);
+/* Exit status of fatal()/fatalx(); HC_EXIT_FATAL until changed. */
+void	log_setfatalexit(int);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -17,16 +17,20 @@
 #include "proc.h"
 #include "shm.h"
 
+/*
+ * Drop root for good.  Failing to is fatal with HC_EXIT_FATAL (the
+ * master will not respawn and stops); after it, a fatal error in the
+ * child is an ordinary crash (exit 1), which the master restarts.
+ */
 void
 proc_drop(const struct proc_env *pe, const char *title)
 {
 	log_procinit(title);
-	if (!pe->pe_drop)
-		return;
-	if (setgroups(1, &pe->pe_gid) == -1 ||
+	if (pe->pe_drop && (setgroups(1, &pe->pe_gid) == -1 ||
 	    setresgid(pe->pe_gid, pe->pe_gid, pe->pe_gid) == -1 ||
-	    setresuid(pe->pe_uid, pe->pe_uid, pe->pe_uid) == -1)
+	    setresuid(pe->pe_uid, pe->pe_uid, pe->pe_uid) == -1))
 		fatal("%s: cannot drop privileges", title);
+	log_setfatalexit(1);
 }
 
 /*

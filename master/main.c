@@ -182,11 +182,6 @@ main(int argc, char *argv[])
 		log_warnx("SECRET_KEY is the default: set it in %s",
 		    m.m_conf_path);
 
-	if (!debug) {
-		if (daemon(0, 0) == -1)
-			fatal("daemon");
-		log_init(0, verbose);
-	}
 	signal(SIGPIPE, SIG_IGN);
 
 	m.m_nworkers = conf_workers(&m.m_conf);
@@ -208,6 +203,12 @@ main(int argc, char *argv[])
 		if (pipe2(m.m_ack[i], O_NONBLOCK | O_CLOEXEC) == -1)
 			fatal("pipe");
 
+	/* Detach only now, so that a start-up error reaches the caller. */
+	if (!debug) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		log_init(0, verbose);
+	}
 	log_info("hcd %s listening on %s, %d workers, ack mode %s", HC_VERSION,
 	    m.m_conf.http_listen, m.m_nworkers,
 	    m.m_conf.ack_mode == ACK_FAST ? "fast" : "durable");

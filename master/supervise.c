@@ -10,12 +10,13 @@
  *    drop privileges, database schema too old) is not respawned: the
  *    whole daemon stops, exit status 1.
  *  - Otherwise the first crash is respawned at once, later ones after
- *    100 ms, 200 ms, ... up to 5 s; HC_RESPAWN_MAX crashes of one child
+ *    100 ms, 200 ms, 400 ms ...; HC_RESPAWN_MAX crashes of one child
  *    within HC_RESPAWN_WINDOW seconds stop the daemon with a log line.
  *  - SIGTERM/SIGINT: stop accepting, let the workers answer what they
  *    hold, then let the alerter commit everything published, exit 0.
  *  - SIGHUP: re-read the configuration; on error keep the old one; else
- *    replace the children one generation at a time.
+ *    ask every child to finish and start its replacement as it exits
+ *    (the listening socket stays open, so clients only wait).
  */
 #include <sys/types.h>
 #include <sys/wait.h>
