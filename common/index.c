@@ -343,6 +343,7 @@ index_put_check(struct index *x, const uint8_t code[16], int64_t id,
 			goto out;
 		memcpy(t[i].ic_code, code, 16);
 		t[i].ic_project = project;
+		t[i].ic_gen = x->x_gen;
 		hc_strlcpy(t[i].ic_slug, slug, sizeof(t[i].ic_slug));
 		t[i].ic_id = id;
 		x->x_used_checks++;
@@ -386,6 +387,7 @@ index_put_project(struct index *x, const char *key, int64_t id)
 		}
 		hc_strlcpy(t[i].ip_key, key, sizeof(t[i].ip_key));
 		t[i].ip_id = id;
+		t[i].ip_gen = x->x_gen;
 		rv = 0;
 		break;
 	}
@@ -426,4 +428,51 @@ index_clear(struct index *x)
 	memset(PROJECTS(x), 0, x->x_nprojects * sizeof(struct idx_project));
 	x->x_used_checks = x->x_used_projects = 0;
 	index_unlock(x);
+}
+
+uint32_t
+index_refresh_begin(struct index *x)
+{
+	uint32_t gen;
+
+	index_lock(x);
+	gen = ++x->x_gen;
+	index_unlock(x);
+	return gen;
+}
+
+uint64_t
+index_refresh_end(struct index *x, uint32_t gen)
+{
+	struct idx_check	*c = CHECKS(x);
+	struct idx_project	*p = PROJECTS(x);
+	uint64_t		 i, n, removed = 0;
+
+	index_lock(x);
+	/*
+	 * Deleting shifts later members of a cluster back into the hole,
+	 * so a slot is looked at again after a deletion.
+	 */
+	n = x->x_nchecks;
+	for (i = 0; i < n; ) {
+		if (c[i].ic_id != 0 && c[i].ic_gen != gen) {
+			check_del_locked(x, c[i].ic_code);
+			removed++;
+			continue;
+		}
+		i++;
+	}
+	n = x->x_nprojects;
+	for (i = 0; i < n; ) {
+		if (p[i].ip_id != 0 && p[i].ip_gen != gen) {
+			SHIFT_DELETE(struct idx_project, p, n, i, home_project,
+			    ip_id);
+			x->x_used_projects--;
+			removed++;
+			continue;
+		}
+		i++;
+	}
+	index_unlock(x);
+	return removed;
 }

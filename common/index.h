@@ -31,6 +31,7 @@ struct idx_check {
 	int64_t		 ic_id;		/* 0: empty slot */
 	int64_t		 ic_project;
 	char		 ic_slug[IDX_SLUG_MAX + 1];	/* to remove its slug entry */
+	uint32_t	 ic_gen;	/* x_gen when last put */
 };
 
 struct idx_slug {
@@ -43,6 +44,7 @@ struct idx_slug {
 struct idx_project {
 	int64_t		 ip_id;		/* 0: empty slot */
 	char		 ip_key[IDX_KEY_MAX + 1];
+	uint32_t	 ip_gen;
 };
 
 struct index {
@@ -53,6 +55,7 @@ struct index {
 	uint64_t	 x_nprojects;
 	uint64_t	 x_used_checks;	/* entries, for status */
 	uint64_t	 x_used_projects;
+	uint32_t	 x_gen;		/* refresh generation */
 	size_t		 x_off_checks;	/* offsets from the struct */
 	size_t		 x_off_slugs;
 	size_t		 x_off_projects;
@@ -79,8 +82,16 @@ int	 index_put_check(struct index *, const uint8_t code[16], int64_t id,
 int	 index_del_check(struct index *, const uint8_t code[16]);
 int	 index_put_project(struct index *, const char *ping_key, int64_t id);
 int	 index_del_project(struct index *, const char *ping_key);
-/* Empties every table (before a full reload). */
+/* Empties every table. */
 void	 index_clear(struct index *);
+/*
+ * A refresh from the database without emptying the index first (readers
+ * must never miss a check that exists): index_refresh_begin starts a new
+ * generation, the caller puts every row, index_refresh_end removes what
+ * was not put since.  Returns the number of entries removed.
+ */
+uint32_t index_refresh_begin(struct index *);
+uint64_t index_refresh_end(struct index *, uint32_t gen);
 void	 index_lock(struct index *);
 void	 index_unlock(struct index *);
 

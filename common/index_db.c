@@ -54,8 +54,10 @@ index_load(struct index *x, PGconn *db, char *err, size_t errsz)
 	int		 i, n;
 	uint8_t		 code[16];
 	const char	*e;
+	uint64_t	 removed;
 
-	index_clear(x);
+	uint32_t	 gen = index_refresh_begin(x);
+
 	r = PQexec(db, "SELECT id, ping_key FROM accounts_project "
 	    "WHERE ping_key IS NOT NULL AND ping_key <> ''");
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -100,5 +102,9 @@ index_load(struct index *x, PGconn *db, char *err, size_t errsz)
 		}
 	}
 	PQclear(r);
+	removed = index_refresh_end(x, gen);
+	if (removed)
+		log_info("check index: %llu stale entries removed",
+		    (unsigned long long)removed);
 	return n;
 }

@@ -12,7 +12,12 @@
 
 struct index;
 
-/* Empties the index and fills it; returns the number of checks or -1. */
+/*
+ * Brings the index in line with the database without emptying it first
+ * (so readers never miss a check that exists): puts every project and
+ * check, then drops what the database no longer has.  Returns the
+ * number of checks, or -1.
+ */
 int	 index_load(struct index *, PGconn *, char *err, size_t errsz);
 /* Text UUID in either case → 16 bytes; 0/-1. */
 int	 uuid_from_text(const char *, uint8_t out[16]);

@@ -32,7 +32,9 @@
 #include <event2/event.h>
 
 #include "conf.h"
+#include "db.h"
 #include "hcd.h"
+#include "index_db.h"
 #include "index.h"
 #include "log.h"
 #include "master.h"
@@ -332,6 +334,31 @@ reload_keep(struct conf *old, struct conf *nw)
 #undef KEEP_INT
 }
 
+/*
+ * Bring the shared index in line with the database: projects and checks
+ * made or changed outside hcd (hcctl, psql) become visible to pings.
+ */
+static void
+index_reload(struct master *m)
+{
+	PGconn	*db;
+	char	 err[512], *ci;
+	int	 n;
+
+	ci = conf_conninfo(&m->m_conf);
+	db = db_connect(ci, err, sizeof(err));
+	free(ci);
+	if (db == NULL) {
+		log_warnx("reload: check index not refreshed: %s", err);
+		return;
+	}
+	if ((n = index_load(shm_index(m->m_shm), db, err, sizeof(err))) == -1)
+		log_warnx("reload: check index not refreshed: %s", err);
+	else
+		log_info("reload: check index refreshed, %d checks", n);
+	PQfinish(db);
+}
+
 void
 sup_reload(struct master *m)
 {
@@ -349,6 +376,7 @@ sup_reload(struct master *m)
 	conf_free(&m->m_conf);
 	m->m_conf = nw;
 	log_info("reloaded %s; replacing the children", m->m_conf_path);
+	index_reload(m);
 	for (i = 0; i < m->m_nchildren; i++) {
 		struct child *c = &m->m_children[i];
 

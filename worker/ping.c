@@ -195,7 +195,7 @@ ping_handle(struct req *q, struct resp *r)
 	struct ping_rec		*pr;
 	struct buf		 ua;
 	const struct http_hdr	*hd;
-	char			 addr[64], qv[64];
+	char			 addr[64], qv[64], dpath[512];
 	uint8_t			 rid[16];
 	uint8_t			*p;
 	int64_t			 id = 0, project = 0;
@@ -203,7 +203,18 @@ ping_handle(struct req *q, struct resp *r)
 	size_t			 body_len, mlen, alen, need;
 	int			 rc, has_rid = 0, created = 0, scheme = PS_HTTP;
 
-	rc = route_ping(q->q_path + 6, q->q_path_len - 6, &rt);
+	/* Django routes on the percent-decoded path. */
+	if (memchr(q->q_path + 6, '%', q->q_path_len - 6) != NULL) {
+		size_t n = http_urldecode(q->q_path + 6, q->q_path_len - 6,
+		    dpath, sizeof(dpath), 0);
+
+		if (n == (size_t)-1) {
+			resp_text(r, 404, "not found");
+			return 0;
+		}
+		rc = route_ping(dpath, n, &rt);
+	} else
+		rc = route_ping(q->q_path + 6, q->q_path_len - 6, &rt);
 	if (rc == ROUTE_NOT_FOUND) {
 		resp_text(r, 404, "not found");
 		return 0;
