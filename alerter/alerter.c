@@ -27,6 +27,7 @@
 #include <libpq-fe.h>
 
 #include "alerter.h"
+#include "check.h"
 #include "conf.h"
 #include "db.h"
 #include "hcd.h"
@@ -105,6 +106,101 @@ db_ensure(struct alerter *a)
 	if (!a->a_ready && writer_sync_cursors(a) == -1)
 		return -1;
 	return 0;
+}
+
+/* The second connection, with its own back-off. */
+static int
+ddb_ensure(struct alerter *a)
+{
+	char	 err[512], *ci;
+
+	if (a->a_ddb != NULL && PQstatus(a->a_ddb) == CONNECTION_OK)
+		return 0;
+	if (hc_mono_ms() < a->a_ddb_retry)
+		return -1;
+	if (a->a_ddb != NULL)
+		PQfinish(a->a_ddb);
+	ci = conf_conninfo(a->a_env->pe_conf);
+	a->a_ddb = db_connect(ci, err, sizeof(err));
+	free(ci);
+	if (a->a_ddb == NULL || deadline_prepare(a->a_ddb, err,
+	    sizeof(err)) == -1) {
+		a->a_ddb_backoff = a->a_ddb_backoff ?
+		    a->a_ddb_backoff * 2 : 100;
+		if (a->a_ddb_backoff > 5000)
+			a->a_ddb_backoff = 5000;
+		a->a_ddb_retry = hc_mono_ms() + a->a_ddb_backoff;
+		log_warnx("database (deadlines): %s (retry in %d ms)", err,
+		    a->a_ddb_backoff);
+		if (a->a_ddb != NULL) {
+			PQfinish(a->a_ddb);
+			a->a_ddb = NULL;
+		}
+		return -1;
+	}
+	a->a_ddb_backoff = 0;
+	return 0;
+}
+
+void
+alerter_prune_add(struct alerter *a, int64_t check)
+{
+	if (a->a_nprune == a->a_prune_cap) {
+		a->a_prune_cap = a->a_prune_cap ? a->a_prune_cap * 2 : 256;
+		a->a_prune = xreallocarray(a->a_prune, a->a_prune_cap,
+		    sizeof(*a->a_prune));
+	}
+	a->a_prune[a->a_nprune++] = check;
+}
+
+/*
+ * Mark down what is due, prune what was queued, and sleep until the
+ * next deadline (at most HC_DEADLINE_POLL_MS).
+ */
+static void
+deadline_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct alerter	*a = arg;
+	struct timeval	 tv;
+	char		 err[512];
+	int64_t		 now, next, wait_ms = HC_DEADLINE_POLL_MS;
+	int		 more, n, rounds = 0;
+	size_t		 k;
+
+	if (a->a_stopping || ddb_ensure(a) == -1)
+		goto again;
+	do {
+		now = hc_now_us();
+		if ((n = deadline_pass(a->a_ddb, now, &more, err,
+		    sizeof(err))) == -1) {
+			log_warnx("deadline pass: %s", err);
+			goto again;
+		}
+		if (n > 0)
+			log_info("%d check(s) went down", n);
+	} while (more && ++rounds < 10);
+	for (k = 0; k < a->a_nprune; k += 1000) {
+		size_t m = a->a_nprune - k > 1000 ? 1000 : a->a_nprune - k;
+
+		if (deadline_prune(a->a_ddb, a->a_prune + k, m, err,
+		    sizeof(err)) == -1) {
+			log_warnx("pruning: %s", err);
+			break;
+		}
+	}
+	a->a_nprune = 0;
+	if (more)
+		wait_ms = 0;
+	else if (deadline_next(a->a_ddb, &next, err, sizeof(err)) == 0 &&
+	    next != CT_NONE) {
+		next = (next - hc_now_us()) / 1000 + 1;
+		if (next < wait_ms)
+			wait_ms = next < 0 ? 0 : next;
+	}
+again:
+	tv.tv_sec = wait_ms / 1000;
+	tv.tv_usec = (wait_ms % 1000) * 1000;
+	evtimer_add(a->a_ev_deadline, &tv);
 }
 
 static void
@@ -196,11 +292,16 @@ alerter_main(struct proc_env *pe)
 	a.a_ev_now = event_new(a.a_base, -1, 0, now_cb, &a);
 	a.a_ev_term = evsignal_new(a.a_base, SIGTERM, term_cb, &a);
 	evsignal_add(a.a_ev_term, NULL);
+	a.a_ev_deadline = evtimer_new(a.a_base, deadline_cb, &a);
+	event_active(a.a_ev_deadline, EV_TIMEOUT, 0);
 
 	run(&a);
 	event_base_dispatch(a.a_base);
 	if (a.a_db != NULL)
 		PQfinish(a.a_db);
+	if (a.a_ddb != NULL)
+		PQfinish(a.a_ddb);
 	free(a.a_node);
+	free(a.a_prune);
 	exit(0);
 }

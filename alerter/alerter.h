@@ -47,8 +47,24 @@ struct alerter {
 	int64_t			 a_prof[6];	/* -v: time spent per phase */
 	struct batch		 a_batch[2];	/* current and next */
 	int			 a_cur;
+	/* The second connection: deadline passes and pruning. */
+	PGconn			*a_ddb;
+	int64_t			 a_ddb_retry;	/* monotonic ms */
+	int			 a_ddb_backoff;
+	struct event		*a_ev_deadline;
+	int64_t			*a_prune;	/* checks to prune */
+	size_t			 a_nprune, a_prune_cap;
 	int64_t			 a_last_commit;
 };
+
+/* deadline.c */
+int	 deadline_prepare(PGconn *, char *, size_t);
+int	 deadline_pass(PGconn *, int64_t now, int *more, char *, size_t);
+int	 deadline_next(PGconn *, int64_t *next, char *, size_t);
+int	 deadline_prune(PGconn *, const int64_t *, size_t, char *, size_t);
+
+/* alerter.c */
+void	 alerter_prune_add(struct alerter *, int64_t check);
 
 /* writer.c */
 int	 writer_prepare(struct alerter *);

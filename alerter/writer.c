@@ -54,6 +54,7 @@ struct wcheck {
 	char			*wc_tz;
 	int			 wc_changed;
 	int64_t			 wc_aa_db;	/* alert_after as stored */
+	int64_t			 wc_n_db;	/* n_pings as stored */
 	int			 wc_status_db;
 };
 
@@ -305,6 +306,7 @@ load_checks(PGresult *r, int *nout)
 		s->cs_has_confirmation_link = *PQgetvalue(r, k, 19) == 't';
 		s->cs_alert_after = num_or_none(r, k, 20);
 		c->wc_aa_db = s->cs_alert_after;
+		c->wc_n_db = s->cs_n_pings;
 		c->wc_status_db = s->cs_status;
 	}
 	*nout = n;
@@ -881,6 +883,11 @@ writer_batch(struct alerter *a)
 		atomic_store(&sh->sh_batch_max, (uint64_t)b->b_nit);
 	atomic_store(&sh->sh_last_commit, hc_now_us());
 	a->a_last_commit = hc_now_us();
+	/* Every 100th ping of a check, its old pings go (spec 9.1). */
+	for (r = 0; r < nchecks; r++)
+		if (checks[r].wc_changed && checks[r].wc_n_db / 100 !=
+		    checks[r].wc_st.cs_n_pings / 100)
+			alerter_prune_add(a, checks[r].wc_id);
 	batch_drop(b);
 	if (nq > ncur) {
 		if (done == nq)

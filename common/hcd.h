@@ -38,6 +38,7 @@
 #define HC_BATCH_GATHER_US	300	/* wait for more records under load ... */
 #define HC_BATCH_BUSY_US	5000	/* ... i.e. when the last commit is this recent */
 #define HC_MAX_PRODUCERS	64	/* workers + smtpd */
+#define HC_DEADLINE_POLL_MS	500	/* deadline pass at least this often */
 #define HC_HTTP_MAX_HEADER	16384	/* request line + headers */
 #define HC_HTTP_MAX_BODY	(1024 * 1024)	/* hard cap on any request body */
 #define HC_HTTP_IDLE_SEC	75	/* keep-alive idle timeout */
