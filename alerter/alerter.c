@@ -163,7 +163,7 @@ deadline_cb(evutil_socket_t fd, short ev, void *arg)
 	struct alerter	*a = arg;
 	struct timeval	 tv;
 	char		 err[512];
-	int64_t		 now, next, wait_ms = HC_DEADLINE_POLL_MS;
+	int64_t		 now, next, lag, wait_ms = HC_DEADLINE_POLL_MS;
 	int		 more, n, rounds = 0;
 	size_t		 k;
 
@@ -171,13 +171,14 @@ deadline_cb(evutil_socket_t fd, short ev, void *arg)
 		goto again;
 	do {
 		now = hc_now_us();
-		if ((n = deadline_pass(a->a_ddb, now, &more, err,
+		if ((n = deadline_pass(a->a_ddb, now, &more, &lag, err,
 		    sizeof(err))) == -1) {
 			log_warnx("deadline pass: %s", err);
 			goto again;
 		}
 		if (n > 0)
-			log_info("%d check(s) went down", n);
+			log_info("%d check(s) went down, at most %lld ms after "
+			    "their deadline", n, (long long)(lag / 1000));
 	} while (more && ++rounds < 10);
 	for (k = 0; k < a->a_nprune; k += 1000) {
 		size_t m = a->a_nprune - k > 1000 ? 1000 : a->a_nprune - k;

@@ -59,7 +59,8 @@ struct alerter {
 
 /* deadline.c */
 int	 deadline_prepare(PGconn *, char *, size_t);
-int	 deadline_pass(PGconn *, int64_t now, int *more, char *, size_t);
+int	 deadline_pass(PGconn *, int64_t now, int *more, int64_t *lag, char *,
+	    size_t);
 int	 deadline_next(PGconn *, int64_t *next, char *, size_t);
 int	 deadline_prune(PGconn *, const int64_t *, size_t, char *, size_t);
 

@@ -158,10 +158,12 @@ exec_prepared(PGconn *db, const char *name, int n, const char **params,
 /*
  * One pass over the checks due at `now`.  Returns how many went down,
  * or -1 on a database error.  *more is set when the pass was full and
- * another should follow at once.
+ * another should follow at once; *lag is the longest time between a
+ * check's deadline and now, among those that went down.
  */
 int
-deadline_pass(PGconn *db, int64_t now, int *more, char *err, size_t errsz)
+deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag, char *err,
+    size_t errsz)
 {
 	PGresult	*r = NULL;
 	struct buf	 down, fo, fc, fs, lid, laa;
@@ -170,6 +172,7 @@ deadline_pass(PGconn *db, int64_t now, int *more, char *err, size_t errsz)
 	int		 i, n, ndown = 0, nlater = 0;
 
 	*more = 0;
+	*lag = 0;
 	if (db_exec(db, "BEGIN", err, errsz) == -1)
 		return -1;
 	snprintf(nowtxt, sizeof(nowtxt), "%lld", (long long)now);
@@ -211,6 +214,8 @@ deadline_pass(PGconn *db, int64_t now, int *more, char *err, size_t errsz)
 			arr(&fo, "%lld", (long long)id);
 			arr(&fc, "%lld", (long long)(gda != CT_NONE ? gda : now));
 			arr(&fs, "%s", check_status_name(s.cs_status));
+			if (gda != CT_NONE && now - gda > *lag)
+				*lag = now - gda;
 			ndown++;
 		} else {
 			arr(&lid, "%lld", (long long)id);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 
 #include "hcd.h"
@@ -83,13 +84,41 @@ index_unlock(struct index *x)
 	pthread_mutex_unlock(&x->x_lock);
 }
 
+/*
+ * A writer that died inside its change leaves the counter odd.  After a
+ * bounded spin a reader looks at the lock: if its owner is dead, the
+ * reader recovers it (as index_lock does) instead of spinning for ever.
+ */
+static void
+read_recover(struct index *x)
+{
+	int rc = pthread_mutex_trylock(&x->x_lock);
+
+	if (rc == EBUSY)
+		return;			/* a live writer: keep waiting */
+	if (rc == EOWNERDEAD) {
+		log_warnx("%s: previous index writer died; recovering",
+		    __func__);
+		pthread_mutex_consistent(&x->x_lock);
+	} else if (rc != 0)
+		return;
+	if (atomic_load(&x->x_seq) & 1)
+		atomic_fetch_add(&x->x_seq, 1);
+	pthread_mutex_unlock(&x->x_lock);
+}
+
 static uint64_t
 read_begin(struct index *x)
 {
-	uint64_t s;
+	uint64_t	s;
+	unsigned	spins = 0;
 
-	while ((s = atomic_load_explicit(&x->x_seq, memory_order_acquire)) & 1)
-		;
+	while ((s = atomic_load_explicit(&x->x_seq, memory_order_acquire)) & 1) {
+		if (++spins % 4096 == 0) {
+			read_recover(x);
+			sched_yield();
+		}
+	}
 	return s;
 }
 

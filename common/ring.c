@@ -46,7 +46,7 @@ ring_used(const struct ring *r)
 void *
 ring_reserve(struct ring *r, size_t len, uint64_t *next)
 {
-	uint64_t	 head, commit, off, need, pad = 0;
+	uint64_t	 head, commit, off, need, pad;
 	struct ring_rec	*rec;
 
 	need = ALIGN(HDR + (uint64_t)len);
@@ -57,18 +57,30 @@ ring_reserve(struct ring *r, size_t len, uint64_t *next)
 	head = atomic_load_explicit(&r->r_head, memory_order_relaxed);
 	commit = atomic_load_explicit(&r->r_commit, memory_order_acquire);
 	off = head % r->r_cap;
-	if (off + need > r->r_cap)
+	if (off + need > r->r_cap) {
+		/*
+		 * The record does not fit before the end: fill the end with
+		 * a pad record.  Publish the pad on its own as soon as it
+		 * fits, so that a record larger than what is free now is
+		 * placed at offset 0 once the consumer has caught up,
+		 * instead of being refused for ever.
+		 */
 		pad = r->r_cap - off;
-	if (head + pad + need - commit > r->r_cap) {
-		atomic_fetch_add_explicit(&r->r_refused, 1, memory_order_relaxed);
-		return NULL;
-	}
-	if (pad) {
+		if (head + pad - commit > r->r_cap) {
+			atomic_fetch_add_explicit(&r->r_refused, 1,
+			    memory_order_relaxed);
+			return NULL;
+		}
 		rec = (struct ring_rec *)(r->r_data + off);
 		rec->rr_len = (uint32_t)pad;
 		rec->rr_type = RING_REC_PAD;
 		head += pad;
+		atomic_store_explicit(&r->r_head, head, memory_order_release);
 		off = 0;
+	}
+	if (head + need - commit > r->r_cap) {
+		atomic_fetch_add_explicit(&r->r_refused, 1, memory_order_relaxed);
+		return NULL;
 	}
 	rec = (struct ring_rec *)(r->r_data + off);
 	rec->rr_len = (uint32_t)need;

@@ -251,16 +251,17 @@ hc_mono_ms(void)
 
 /*
  * Append at most maxchars code points of in[0..len) to b as valid UTF-8
- * without NUL bytes (PostgreSQL's text rejects both): each byte of an
- * invalid sequence, and each NUL, becomes U+FFFD, as Python's
- * errors="replace" would make it.
+ * without NUL bytes (PostgreSQL's text rejects both).  As Python's
+ * errors="replace" does, each maximal ill-formed part of a sequence (a
+ * lone byte, or the valid start of a sequence cut short) becomes one
+ * U+FFFD, and so does each NUL.
  */
 void
 utf8_sanitize(struct buf *b, const void *in, size_t len, size_t maxchars)
 {
 	const uint8_t	*s = in;
 	size_t		 i = 0, chars = 0, n, k;
-	uint32_t	 cp;
+	uint8_t		 lo, hi;
 
 	while (i < len && chars < maxchars) {
 		uint8_t c = s[i];
@@ -271,31 +272,45 @@ utf8_sanitize(struct buf *b, const void *in, size_t len, size_t maxchars)
 			chars++;
 			continue;
 		}
+		/* Length and the allowed range of the second byte. */
+		lo = 0x80;
+		hi = 0xbf;
 		if (c >= 0xc2 && c <= 0xdf)
-			n = 2, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 3, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 4, cp = c & 0x07;
-		else
-			n = 0, cp = 0;
-		if (n == 0 || i + n > len)
-			goto bad;
-		for (k = 1; k < n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				goto bad;
-			cp = cp << 6 | (s[i + k] & 0x3f);
+			n = 2;
+		else if (c >= 0xe0 && c <= 0xef) {
+			n = 3;
+			if (c == 0xe0)
+				lo = 0xa0;
+			else if (c == 0xed)
+				hi = 0x9f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 4;
+			if (c == 0xf0)
+				lo = 0x90;
+			else if (c == 0xf4)
+				hi = 0x8f;
+		} else
+			n = 0;
+		k = 1;
+		if (n > 0) {
+			while (k < n && i + k < len) {
+				uint8_t	t = s[i + k];
+				uint8_t	l = k == 1 ? lo : 0x80;
+				uint8_t	h = k == 1 ? hi : 0xbf;
+
+				if (t < l || t > h)
+					break;
+				k++;
+			}
+			if (k == n) {
+				buf_add(b, s + i, n);
+				i += n;
+				chars++;
+				continue;
+			}
 		}
-		if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-			goto bad;
-		buf_add(b, s + i, n);
-		i += n;
-		chars++;
-		continue;
-bad:
 		buf_add(b, "\xef\xbf\xbd", 3);
-		i++;
+		i += k;
 		chars++;
 	}
 }

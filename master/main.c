@@ -34,6 +34,7 @@
 #include "log.h"
 #include "master.h"
 #include "migrate.h"
+#include "ping.h"
 #include "proc.h"
 #include "shm.h"
 
@@ -185,6 +186,22 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	m.m_nworkers = conf_workers(&m.m_conf);
+	{
+		/* Each producer's ring must hold the largest ping record. */
+		uint64_t body = m.m_conf.ping_body_limit >= 0 ?
+		    (uint64_t)m.m_conf.ping_body_limit : HC_HTTP_MAX_BODY;
+		uint64_t rec = sizeof(struct ping_rec) + 32 + 64 +
+		    4 * HC_UA_MAX + body + 64;
+		uint64_t per = (uint64_t)m.m_conf.ring_size /
+		    (uint64_t)m.m_nworkers;
+
+		if (per < rec)
+			fatalx("RING_SIZE %lld gives each of the %d workers %llu "
+			    "bytes, less than one ping of PING_BODY_LIMIT "
+			    "(%llu bytes): raise RING_SIZE",
+			    (long long)m.m_conf.ring_size, m.m_nworkers,
+			    (unsigned long long)per, (unsigned long long)rec);
+	}
 	m.m_shm = shm_create((uint64_t)m.m_conf.ring_size, m.m_nworkers,
 	    (uint64_t)m.m_conf.max_checks);
 	if (m.m_shm == NULL)
