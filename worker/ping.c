@@ -176,15 +176,6 @@ fail:
 	return -1;
 }
 
-static void
-ok_headers(struct worker *w, struct resp *r)
-{
-	r->r_cors = r->r_nocache = 1;
-	if (w->w_conf->ping_body_limit >= 0)
-		buf_printf(&r->r_hdrs, "Ping-Body-Limit: %lld\r\n",
-		    (long long)w->w_conf->ping_body_limit);
-}
-
 int
 ping_handle(struct req *q, struct resp *r)
 {
@@ -325,8 +316,7 @@ ping_handle(struct req *q, struct resp *r)
 	proc_wake_alerter(w->w_env);
 
 	if (w->w_conf->ack_mode == ACK_FAST) {
-		resp_text(r, created ? 201 : 200, created ? "Created" : "OK");
-		ok_headers(w, r);
+		resp_ping_ok(w, r, created);
 		return 0;
 	}
 	worker_hold(w, q->q_conn, next, created ? 201 : 200);

@@ -177,23 +177,55 @@ conn_close(struct worker *w, struct conn *c)
 	free(c);
 }
 
+void
+resp_ping_ok(struct worker *w, struct resp *r, int created)
+{
+	resp_text(r, created ? 201 : 200, created ? "Created" : "OK");
+	r->r_cors = r->r_nocache = 1;
+	if (w->w_conf->ping_body_limit >= 0)
+		buf_printf(&r->r_hdrs, "Ping-Body-Limit: %lld\r\n",
+		    (long long)w->w_conf->ping_body_limit);
+}
+
+/*
+ * Answer a ping.  The usual answer (200, keep-alive, not HEAD) is the
+ * same bytes for a whole second: it is built once per second.
+ */
+void
+ping_ok(struct worker *w, struct conn *c, int created)
+{
+	struct resp r;
+
+	if (!created && !c->c_close && !c->c_head) {
+		if (w->w_ok_sec != time(NULL) || w->w_ok.b_len == 0) {
+			struct conn tmp;
+
+			memset(&tmp, 0, sizeof(tmp));
+			buf_reset(&w->w_ok);
+			resp_init(&r, 200);
+			resp_ping_ok(w, &r, 0);
+			tmp.c_out = w->w_ok;
+			conn_respond(w, &tmp, &r);
+			w->w_ok = tmp.c_out;
+			resp_clear(&r);
+			w->w_ok_sec = w->w_date_sec;
+		}
+		buf_add(&c->c_out, w->w_ok.b_data, w->w_ok.b_len);
+		return;
+	}
+	resp_init(&r, created ? 201 : 200);
+	resp_ping_ok(w, &r, created);
+	conn_respond(w, c, &r);
+	resp_clear(&r);
+}
+
 /* The held response of a ping whose record is now committed. */
 static void
 conn_ack(struct worker *w, struct conn *c)
 {
-	struct resp r;
-
 	TAILQ_REMOVE(&w->w_pending, c, c_pending);
 	c->c_waiting = 0;
-	resp_init(&r, c->c_ack_status);
-	resp_text(&r, c->c_ack_status, c->c_ack_status == 201 ? "Created" :
-	    "OK");
-	r.r_cors = r.r_nocache = 1;
-	if (w->w_conf->ping_body_limit >= 0)
-		buf_printf(&r.r_hdrs, "Ping-Body-Limit: %lld\r\n",
-		    (long long)w->w_conf->ping_body_limit);
-	conn_respond(w, c, &r);
-	resp_clear(&r);
+	ping_ok(w, c, c->c_ack_status == 201);
 	if (conn_flush(w, c) == 0)
 		conn_process(w, c);	/* pipelined requests */
 }
@@ -249,6 +281,8 @@ dispatch(struct worker *w, struct conn *c, const struct http_req *h)
 		rv = ping_handle(&q, &r);
 	else if (len >= 5 && memcmp(p, "/api/", 5) == 0)
 		rv = api_handle(&q, &r);
+	else if (public_match(p, len))
+		rv = public_handle(&q, &r);
 	else {
 		resp_text(&r, 404, "not found");
 		rv = 0;

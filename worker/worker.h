@@ -72,6 +72,8 @@ struct worker {
 	size_t			 w_prefix_len;
 	char			 w_date[64];	/* Date: header, per second */
 	int64_t			 w_date_sec;
+	struct buf		 w_ok;		/* the usual ping answer ... */
+	int64_t			 w_ok_sec;	/* ... built in this second */
 };
 
 /* A request as the handlers see it. */
@@ -88,6 +90,8 @@ struct req {
 
 /* worker.c */
 void	 worker_hold(struct worker *, struct conn *, uint64_t pos, int status);
+void	 resp_ping_ok(struct worker *, struct resp *, int created);
+void	 ping_ok(struct worker *, struct conn *, int created);
 void	 resp_init(struct resp *, int status);
 void	 resp_text(struct resp *, int status, const char *text);
 void	 resp_clear(struct resp *);
@@ -99,5 +103,41 @@ int	 ping_handle(struct req *, struct resp *);
 /* api.c */
 int	 api_handle(struct req *, struct resp *);
 PGconn	*worker_db(struct worker *);
+
+/* api.c: helpers shared with badge.c and metrics.c */
+struct check_state;
+struct conf;
+/* The columns api_state_from_row() reads, api_check as "c". */
+#define API_STATE_COLS							\
+	"c.kind, (extract(epoch FROM c.timeout) * 1000000)::bigint, "	\
+	"(extract(epoch FROM c.grace) * 1000000)::bigint, c.schedule, "	\
+	"c.tz, c.status, "						\
+	"(extract(epoch FROM c.last_ping) * 1000000)::bigint, "		\
+	"(extract(epoch FROM c.last_start) * 1000000)::bigint"
+#define API_STATE_NCOLS	8
+void	 api_state_from_row(PGresult *, int row, int col,
+	    struct check_state *);
+void	 api_unique_key(const char *code, char out[41]);
+int	 api_tags_each(const char *tags, int (*)(const char *, void *),
+	    void *);
+int	 api_has_tag(const char *tags, const char *tag);
+char	*api_slugify(const char *);
+int	 api_project_by_key(PGconn *, const char *secret, const char *key,
+	    int accept_rw, int accept_ro, int64_t *project, int *readonly);
+
+/* badge.c */
+#define BADGE_SIG_LEN	8
+void	 badge_sig(const char *secret, const char *badge_key, const char *tag,
+	    char out[BADGE_SIG_LEN + 1]);
+void	 badge_url(struct buf *, const struct conf *, const char *badge_key,
+	    const char *tag, const char *fmt, int with_late);
+int	 badge_width(const char *text);
+void	 badge_svg(struct buf *, const char *label, const char *status);
+int	 badge_handle(struct req *, struct resp *);
+
+/* metrics.c (also routes /b/, /badge/ and /projects/.../metrics) */
+int	 metrics_handle(struct req *, struct resp *);
+int	 public_match(const char *path, size_t len);
+int	 public_handle(struct req *, struct resp *);
 
 #endif

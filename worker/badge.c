@@ -1,0 +1,525 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * Status badges (spec 7), served by the worker: project and tag badges
+ * at /badge/<badge_key>/<signature>[/<tag>].<fmt>, whose signature is
+ * Django's base64_hmac of the tag so that badge URLs cannot be guessed
+ * for other tags, and per-check badges at /b/<2|3>/<badge_key>.<fmt>.
+ * Formats: a flat SVG, JSON counts, and a shields.io endpoint document.
+ * Badges are never cached and may be fetched from any origin.
+ */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "check.h"
+#include "conf.h"
+#include "hcd.h"
+#include "json.h"
+#include "log.h"
+#include "worker.h"
+
+/*
+ * Advance widths in pixels of Verdana at 11 px, rounded, for the
+ * characters badge labels mostly hold; everything else counts 7.  The
+ * figures are the ones Healthchecks' badge code uses (hc/lib/badges.py),
+ * so that labels come out the same width.
+ */
+static const struct {
+	char	c;
+	uint8_t	w;
+} widths[] = {
+	{ 'a', 7 }, { 'b', 7 }, { 'c', 6 }, { 'd', 7 }, { 'e', 6 },
+	{ 'f', 4 }, { 'g', 7 }, { 'h', 7 }, { 'i', 3 }, { 'j', 3 },
+	{ 'k', 7 }, { 'l', 3 }, { 'm', 10 }, { 'n', 7 }, { 'o', 7 },
+	{ 'p', 7 }, { 'q', 7 }, { 'r', 4 }, { 's', 6 }, { 't', 5 },
+	{ 'u', 7 }, { 'v', 7 }, { 'w', 9 }, { 'x', 6 }, { 'y', 7 },
+	{ 'z', 7 },
+	{ '0', 7 }, { '1', 6 }, { '2', 7 }, { '3', 7 }, { '4', 7 },
+	{ '5', 7 }, { '6', 7 }, { '7', 7 }, { '8', 7 }, { '9', 7 },
+	{ 'A', 8 }, { 'B', 7 }, { 'C', 8 }, { 'D', 8 }, { 'E', 7 },
+	{ 'F', 6 }, { 'G', 9 }, { 'H', 8 }, { 'I', 3 }, { 'J', 4 },
+	{ 'K', 7 }, { 'L', 6 }, { 'M', 10 }, { 'N', 8 }, { 'O', 9 },
+	{ 'P', 6 }, { 'Q', 9 }, { 'R', 7 }, { 'S', 7 }, { 'T', 7 },
+	{ 'U', 8 }, { 'V', 8 }, { 'W', 11 }, { 'X', 7 }, { 'Y', 7 },
+	{ 'Z', 7 },
+	{ '-', 4 }, { '_', 6 },
+};
+
+#define WIDTH_DEFAULT	7
+#define BADGE_PAD	10
+
+/* Text width in pixels; one entry per code point of UTF-8 text. */
+int
+badge_width(const char *s)
+{
+	size_t	i;
+	int	total = 0, w;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c & 0xc0) == 0x80)
+			continue;	/* continuation byte */
+		w = WIDTH_DEFAULT;
+		for (i = 0; i < sizeof(widths) / sizeof(widths[0]); i++)
+			if (widths[i].c == (char)c) {
+				w = widths[i].w;
+				break;
+			}
+		total += w;
+	}
+	return total;
+}
+
+static void
+xml_escape(struct buf *b, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '&':
+			buf_addstr(b, "&amp;");
+			break;
+		case '<':
+			buf_addstr(b, "&lt;");
+			break;
+		case '>':
+			buf_addstr(b, "&gt;");
+			break;
+		case '"':
+			buf_addstr(b, "&quot;");
+			break;
+		case '\'':
+			buf_addstr(b, "&#x27;");
+			break;
+		default:
+			buf_addc(b, *s);
+		}
+}
+
+/* Half of n as Python prints a float: "12.0" or "12.5". */
+static void
+half(char *out, size_t outsz, int n)
+{
+	snprintf(out, outsz, "%d.%d", n / 2, n % 2 ? 5 : 0);
+}
+
+static const char *
+status_colour(const char *status)
+{
+	if (strcmp(status, "down") == 0)
+		return "#e05d44";
+	if (strcmp(status, "late") == 0)
+		return "#fe7d37";
+	return "#4c1";
+}
+
+/* A flat 20 px badge: grey label on the left, coloured status right. */
+void
+badge_svg(struct buf *b, const char *label, const char *status)
+{
+	int	w1 = badge_width(label) + BADGE_PAD;
+	int	w2 = badge_width(status) + BADGE_PAD;
+	char	x1[32], x2[32];
+
+	half(x1, sizeof(x1), w1);
+	half(x2, sizeof(x2), 2 * w1 + w2);
+	buf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+	    "xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"%d\" "
+	    "height=\"20\">\n", w1 + w2);
+	buf_addstr(b, "  <linearGradient id=\"smooth\" x2=\"0\" y2=\"100%\">\n"
+	    "    <stop offset=\"0\" stop-color=\"#bbb\" stop-opacity=\".1\"/>\n"
+	    "    <stop offset=\"1\" stop-opacity=\".1\"/>\n"
+	    "  </linearGradient>\n\n");
+	buf_printf(b, "  <mask id=\"round\">\n    <rect width=\"%d\" "
+	    "height=\"20\" rx=\"3\" fill=\"#fff\"/>\n  </mask>\n\n", w1 + w2);
+	buf_printf(b, "  <g mask=\"url(#round)\">\n"
+	    "    <rect width=\"%d\" height=\"20\" fill=\"#555\"/>\n"
+	    "    <rect x=\"%d\" width=\"%d\" height=\"20\" fill=\"%s\"/>\n"
+	    "    <rect width=\"%d\" height=\"20\" fill=\"url(#smooth)\"/>\n"
+	    "  </g>\n\n", w1, w1, w2, status_colour(status), w1 + w2);
+	buf_addstr(b, "  <g fill=\"#fff\" text-anchor=\"middle\" "
+	    "font-family=\"Verdana,Geneva,DejaVu Sans,sans-serif\" "
+	    "text-rendering=\"geometricPrecision\" font-size=\"11\">\n");
+	buf_printf(b, "    <text x=\"%s\" y=\"15\" fill=\"#010101\" "
+	    "fill-opacity=\".3\">", x1);
+	xml_escape(b, label);
+	buf_printf(b, "</text>\n    <text x=\"%s\" y=\"14\">", x1);
+	xml_escape(b, label);
+	buf_printf(b, "</text>\n    <text x=\"%s\" y=\"15\" fill=\"#010101\" "
+	    "fill-opacity=\".3\">", x2);
+	xml_escape(b, status);
+	buf_printf(b, "</text>\n    <text x=\"%s\" y=\"14\">", x2);
+	xml_escape(b, status);
+	buf_addstr(b, "</text>\n  </g>\n</svg>\n");
+}
+
+/*
+ * Django's base64_hmac(badge_key, tag, SECRET_KEY)[:8]: HMAC-SHA1 of the
+ * tag under the key SHA1(badge_key + SECRET_KEY), URL-safe base64.
+ */
+void
+badge_sig(const char *secret, const char *badge_key, const char *tag,
+    char out[BADGE_SIG_LEN + 1])
+{
+	unsigned char	 key[SHA_DIGEST_LENGTH], mac[EVP_MAX_MD_SIZE];
+	unsigned char	 b64[64];
+	unsigned int	 maclen = 0;
+	char		*salted;
+	int		 i;
+
+	salted = xasprintf("%s%s", badge_key, secret ? secret : "");
+	SHA1((const unsigned char *)salted, strlen(salted), key);
+	free(salted);
+	HMAC(EVP_sha1(), key, sizeof(key), (const unsigned char *)tag,
+	    strlen(tag), mac, &maclen);
+	EVP_EncodeBlock(b64, mac, (int)maclen);
+	for (i = 0; i < BADGE_SIG_LEN; i++)
+		out[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' :
+		    (char)b64[i];
+	out[BADGE_SIG_LEN] = '\0';
+}
+
+/*
+ * The tag as Healthchecks puts it in a badge URL: percent-encoded with
+ * nothing safe, and then the '%' signs encoded once more by Django's
+ * reverse() (the view decodes twice, so such URLs work).
+ */
+static void
+tag_quote(struct buf *b, const char *tag)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *tag; tag++) {
+		unsigned char c = (unsigned char)*tag;
+
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+			buf_addc(b, c);
+		else
+			buf_printf(b, "%%25%c%c", hex[c >> 4], hex[c & 15]);
+	}
+}
+
+void
+badge_url(struct buf *b, const struct conf *cf, const char *badge_key,
+    const char *tag, const char *fmt, int with_late)
+{
+	char sig[BADGE_SIG_LEN + 1];
+
+	badge_sig(cf->secret_key, badge_key, tag, sig);
+	buf_printf(b, "%s/badge/%s/%s%s", cf->site_root, badge_key, sig,
+	    with_late ? "" : "-2");
+	if (strcmp(tag, "*") != 0) {
+		buf_addc(b, '/');
+		tag_quote(b, tag);
+	}
+	buf_printf(b, ".%s", fmt);
+}
+
+/* Django's slug converter: [-a-zA-Z0-9_]+ */
+static int
+is_slug(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+			return 0;
+	return 1;
+}
+
+/* Lenient percent-decoding (Python's unquote): bad escapes stay. */
+static char *
+unquote(const char *s, size_t len)
+{
+	char	*out = xmalloc(len + 1), *o = out;
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '%' && i + 2 < len &&
+		    isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			char h[3] = { s[i + 1], s[i + 2], '\0' };
+
+			*o++ = (char)strtol(h, NULL, 16);
+			i += 2;
+		} else
+			*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+static void
+badge_answer(struct resp *r, const char *fmt, const char *label,
+    const char *status, int total, int grace, int down)
+{
+	struct json_w j;
+
+	r->r_status = 200;
+	buf_reset(&r->r_body);
+	if (strcmp(fmt, "svg") == 0) {
+		r->r_ctype = "image/svg+xml";
+		badge_svg(&r->r_body, label, status);
+		return;
+	}
+	r->r_ctype = "application/json";
+	json_w_init(&j, &r->r_body);
+	json_w_obj_begin(&j);
+	if (strcmp(fmt, "shields") == 0) {
+		json_w_key(&j, "schemaVersion");
+		json_w_int(&j, 1);
+		json_w_key(&j, "label");
+		json_w_str(&j, label);
+		json_w_key(&j, "message");
+		json_w_str(&j, status);
+		json_w_key(&j, "color");
+		json_w_str(&j, strcmp(status, "down") == 0 ? "critical" :
+		    strcmp(status, "late") == 0 ? "important" : "success");
+	} else {
+		json_w_key(&j, "status");
+		json_w_str(&j, status);
+		json_w_key(&j, "total");
+		json_w_int(&j, total);
+		json_w_key(&j, "grace");
+		json_w_int(&j, grace);
+		json_w_key(&j, "down");
+		json_w_int(&j, down);
+	}
+	json_w_obj_end(&j);
+}
+
+static int
+fmt_ok(const char *fmt)
+{
+	return strcmp(fmt, "svg") == 0 || strcmp(fmt, "json") == 0 ||
+	    strcmp(fmt, "shields") == 0;
+}
+
+/* /badge/<key>/<sig>.<fmt> and /badge/<key>/<sig>/<tag>.<fmt> */
+static int
+project_badge(struct req *q, struct resp *r, const char *p, size_t len)
+{
+	const struct conf	*cf = q->q_w->w_conf;
+	const char		*s1, *s2, *dot, *end = p + len;
+	char			*key = NULL, *sig = NULL, *tag = NULL, *fmt = NULL;
+	char			 ours[BADGE_SIG_LEN + 1];
+	const char		*params[2], *status = "up";
+	PGconn			*db;
+	PGresult		*res;
+	int			 with_late = 1, total = 0, grace = 0, down = 0;
+	int			 i, found = 0, st;
+	int64_t			 now = hc_now_us();
+
+	if ((s1 = memchr(p, '/', len)) == NULL || !is_slug(p, (size_t)(s1 - p)))
+		goto notfound;
+	key = xstrndup(p, (size_t)(s1 - p));
+	s1++;
+	s2 = memchr(s1, '/', (size_t)(end - s1));
+	if (s2 == NULL) {
+		/* <sig>.<fmt>: the signature has no '.' */
+		if ((dot = memchr(s1, '.', (size_t)(end - s1))) == NULL)
+			goto notfound;
+		if (!is_slug(s1, (size_t)(dot - s1)) ||
+		    !is_slug(dot + 1, (size_t)(end - dot - 1)))
+			goto notfound;
+		sig = xstrndup(s1, (size_t)(dot - s1));
+		tag = xstrdup("*");
+	} else {
+		if (!is_slug(s1, (size_t)(s2 - s1)))
+			goto notfound;
+		sig = xstrndup(s1, (size_t)(s2 - s1));
+		s2++;
+		if (memchr(s2, '/', (size_t)(end - s2)) != NULL)
+			goto notfound;
+		for (dot = end - 1; dot > s2 && *dot != '.'; dot--)
+			;
+		if (dot <= s2 || !is_slug(dot + 1, (size_t)(end - dot - 1)))
+			goto notfound;
+		{
+			/* The path is decoded once, the converter again. */
+			char *once = unquote(s2, (size_t)(dot - s2));
+
+			tag = unquote(once, strlen(once));
+			free(once);
+		}
+	}
+	fmt = xstrndup(dot + 1, (size_t)(end - dot - 1));
+	if (!fmt_ok(fmt))
+		goto notfound;
+	if (strlen(sig) == 10 && strcmp(sig + 8, "-2") == 0)
+		with_late = 0;
+	badge_sig(cf->secret_key, key, tag, ours);
+	if (strlen(sig) < BADGE_SIG_LEN || memcmp(sig, ours,
+	    BADGE_SIG_LEN) != 0)
+		goto notfound;
+
+	if ((db = worker_db(q->q_w)) == NULL) {
+		resp_text(r, 503, "database unavailable");
+		goto out;
+	}
+	params[0] = key;
+	params[1] = tag;
+	res = PQexecParams(db, "SELECT " API_STATE_COLS ", c.tags "
+	    "FROM api_check c JOIN accounts_project p ON p.id = c.project_id "
+	    "WHERE p.badge_key = $1 AND ($2 = '*' OR strpos(c.tags, $2) > 0) "
+	    "ORDER BY c.id", 2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warnx("badge: %s", PQerrorMessage(db));
+		PQclear(res);
+		resp_text(r, 503, "database unavailable");
+		goto out;
+	}
+	for (i = 0; i < PQntuples(res); i++) {
+		struct check_state s;
+
+		if (strcmp(tag, "*") != 0 && !api_has_tag(PQgetvalue(res, i,
+		    API_STATE_NCOLS), tag))
+			continue;
+		total++;
+		api_state_from_row(res, i, 0, &s);
+		st = check_get_status(&s, now, 0);
+		if (st == CS_DOWN) {
+			down++;
+			status = "down";
+			if (strcmp(fmt, "svg") == 0)
+				break;
+		} else if (st == CS_GRACE) {
+			grace++;
+			if (strcmp(status, "up") == 0 && with_late)
+				status = "late";
+		}
+	}
+	PQclear(res);
+	found = 1;
+	if (strcmp(tag, "*") == 0)
+		badge_answer(r, fmt, cf->master_badge_label ?
+		    cf->master_badge_label : cf->site_name ? cf->site_name :
+		    "", status, total, grace, down);
+	else
+		badge_answer(r, fmt, tag, status, total, grace, down);
+	goto out;
+notfound:
+	resp_text(r, 404, "not found");
+out:
+	(void)found;
+	free(key);
+	free(sig);
+	free(tag);
+	free(fmt);
+	return 0;
+}
+
+/* /b/<states>/<badge_key>.<fmt> */
+static int
+check_badge(struct req *q, struct resp *r, const char *p, size_t len)
+{
+	const char		*sl, *dot, *end = p + len;
+	char			 key[37], *fmt = NULL, code[37];
+	const char		*params[1] = { key }, *status = "up";
+	const char		*label;
+	PGconn			*db;
+	PGresult		*res;
+	struct check_state	 s;
+	size_t			 i;
+	int			 states = 0, st;
+
+	if ((sl = memchr(p, '/', len)) == NULL || sl == p || sl - p > 9)
+		goto notfound;
+	for (i = 0; i < (size_t)(sl - p); i++) {
+		if (!isdigit((unsigned char)p[i]))
+			goto notfound;
+		states = states * 10 + (p[i] - '0');
+	}
+	sl++;
+	if ((size_t)(end - sl) < 38 || sl[36] != '.')
+		goto notfound;
+	for (i = 0; i < 36; i++) {
+		char c = sl[i];
+
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? c != '-' :
+		    !(isdigit((unsigned char)c) || (c >= 'a' && c <= 'f')))
+			goto notfound;
+	}
+	dot = sl + 36;
+	if (!is_slug(dot + 1, (size_t)(end - dot - 1)))
+		goto notfound;
+	memcpy(key, sl, 36);
+	key[36] = '\0';
+	fmt = xstrndup(dot + 1, (size_t)(end - dot - 1));
+	if (!fmt_ok(fmt))
+		goto notfound;
+	if ((db = worker_db(q->q_w)) == NULL) {
+		resp_text(r, 503, "database unavailable");
+		goto out;
+	}
+	res = PQexecParams(db, "SELECT " API_STATE_COLS ", c.name, c.code "
+	    "FROM api_check c WHERE c.badge_key = $1", 1, NULL, params, NULL,
+	    NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_warnx("badge: %s", PQerrorMessage(db));
+		PQclear(res);
+		resp_text(r, 503, "database unavailable");
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		goto notfound;
+	}
+	api_state_from_row(res, 0, 0, &s);
+	st = check_get_status(&s, hc_now_us(), 0);
+	if (st == CS_DOWN)
+		status = "down";
+	else if (st == CS_GRACE && states == 3)
+		status = "late";
+	hc_strlcpy(code, PQgetvalue(res, 0, API_STATE_NCOLS + 1), sizeof(code));
+	label = PQgetvalue(res, 0, API_STATE_NCOLS);
+	badge_answer(r, fmt, *label ? label : code, status, 1,
+	    st == CS_GRACE, st == CS_DOWN);
+	PQclear(res);
+	goto out;
+notfound:
+	resp_text(r, 404, "not found");
+out:
+	free(fmt);
+	return 0;
+}
+
+int
+badge_handle(struct req *q, struct resp *r)
+{
+	const struct http_req	*h = q->q_http;
+	const char		*p = q->q_path;
+	size_t			 len = q->q_path_len;
+
+	r->r_cors = 1;
+	r->r_nocache = 1;
+	buf_addstr(&r->r_hdrs, "Access-Control-Allow-Headers: X-Api-Key\r\n"
+	    "Access-Control-Allow-Methods: GET, OPTIONS\r\n"
+	    "Access-Control-Max-Age: 600\r\n");
+	if (h->method_len == 7 && memcmp(h->method, "OPTIONS", 7) == 0) {
+		r->r_status = 204;
+		buf_reset(&r->r_body);
+		return 0;
+	}
+	if (h->method_len != 3 || memcmp(h->method, "GET", 3) != 0) {
+		r->r_status = 405;
+		buf_reset(&r->r_body);
+		return 0;
+	}
+	if (len > 7 && memcmp(p, "/badge/", 7) == 0)
+		return project_badge(q, r, p + 7, len - 7);
+	if (len > 3 && memcmp(p, "/b/", 3) == 0)
+		return check_badge(q, r, p + 3, len - 3);
+	resp_text(r, 404, "not found");
+	return 0;
+}
