@@ -27,8 +27,6 @@
 #include "log.h"
 #include "master.h"
 
-static struct event	*ev_ctl;
-
 int
 ctl_listen(const char *path)
 {
@@ -162,9 +160,9 @@ ctl_accept(evutil_socket_t lfd, short ev, void *arg)
 void
 ctl_init(struct master *m)
 {
-	ev_ctl = event_new(m->m_base, m->m_ctl_fd, EV_READ | EV_PERSIST,
+	m->m_ev_ctl = event_new(m->m_base, m->m_ctl_fd, EV_READ | EV_PERSIST,
 	    ctl_accept, m);
-	event_add(ev_ctl, NULL);
+	event_add(m->m_ev_ctl, NULL);
 }
 
 void

@@ -35,6 +35,7 @@ struct master {
 	const char	*m_conf_path;
 	struct shm	*m_shm;
 	struct event_base *m_base;
+	struct event	*m_ev_ctl;		/* control socket */
 	int		 m_http_fd;
 	int		 m_ctl_fd;
 	int		 m_wake[2];		/* alerter's wake pipe */

@@ -317,7 +317,7 @@ project_badge(struct req *q, struct resp *r, const char *p, size_t len)
 	PGconn			*db;
 	PGresult		*res;
 	int			 with_late = 1, total = 0, grace = 0, down = 0;
-	int			 i, found = 0, st;
+	int			 i, st;
 	int64_t			 now = hc_now_us();
 
 	if ((s1 = memchr(p, '/', len)) == NULL || !is_slug(p, (size_t)(s1 - p)))
@@ -400,7 +400,6 @@ project_badge(struct req *q, struct resp *r, const char *p, size_t len)
 		}
 	}
 	PQclear(res);
-	found = 1;
 	if (strcmp(tag, "*") == 0)
 		badge_answer(r, fmt, cf->master_badge_label ?
 		    cf->master_badge_label : cf->site_name ? cf->site_name :
@@ -411,7 +410,6 @@ project_badge(struct req *q, struct resp *r, const char *p, size_t len)
 notfound:
 	resp_text(r, 404, "not found");
 out:
-	(void)found;
 	free(key);
 	free(sig);
 	free(tag);
