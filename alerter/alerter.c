@@ -65,7 +65,7 @@ drained(struct alerter *a)
 static int
 db_ensure(struct alerter *a)
 {
-	char	 err[512], *ci, *lit;
+	char	 err[512], *ci;
 
 	if (a->a_db != NULL && PQstatus(a->a_db) == CONNECTION_OK)
 		return 0;
@@ -75,9 +75,12 @@ db_ensure(struct alerter *a)
 		PQfinish(a->a_db);
 		a->a_db = NULL;
 	}
+	/* A COMMIT may have been in flight on the old session: re-read
+	 * the committed positions before writing again. */
+	a->a_ready = 0;
 	writer_reset(a);
 	ci = conf_conninfo(a->a_env->pe_conf);
-	a->a_db = db_connect(ci, err, sizeof(err));
+	a->a_db = db_connect_as(ci, a->a_appname, err, sizeof(err));
 	free(ci);
 	if (a->a_db == NULL || writer_prepare(a) == -1) {
 		if (a->a_db != NULL)
@@ -95,12 +98,6 @@ db_ensure(struct alerter *a)
 			a->a_db = NULL;
 		}
 		return -1;
-	}
-	if (a->a_node == NULL) {
-		lit = PQescapeLiteral(a->a_db, a->a_env->pe_conf->node_name,
-		    strlen(a->a_env->pe_conf->node_name));
-		a->a_node = xstrdup(lit);
-		PQfreemem(lit);
 	}
 	a->a_db_backoff = 0;
 	if (!a->a_ready && writer_sync_cursors(a) == -1)
@@ -283,6 +280,9 @@ alerter_main(struct proc_env *pe)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	a.a_env = pe;
+	/* The writer's session is named after the segment: see writer.c. */
+	snprintf(a.a_appname, sizeof(a.a_appname), "hcd-writer-%lld",
+	    (long long)pe->pe_shm->sh_segment);
 	if ((a.a_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	a.a_ev_wake = event_new(a.a_base, pe->pe_wake_rfd, EV_READ | EV_PERSIST,
@@ -302,7 +302,6 @@ alerter_main(struct proc_env *pe)
 		PQfinish(a.a_db);
 	if (a.a_ddb != NULL)
 		PQfinish(a.a_ddb);
-	free(a.a_node);
 	free(a.a_prune);
 	exit(0);
 }

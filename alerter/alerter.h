@@ -43,7 +43,7 @@ struct alerter {
 	uint64_t		 a_stop_head[HC_MAX_PRODUCERS];	/* at SIGTERM */
 	int			 a_stopping;
 	int			 a_ready;	/* cursors synced with the DB */
-	char			*a_node;
+	char			 a_appname[64];	/* the writer's application_name */
 	int64_t			 a_prof[6];	/* -v: time spent per phase */
 	struct batch		 a_batch[2];	/* current and next */
 	int			 a_cur;

@@ -187,18 +187,55 @@ writer_prepare(struct alerter *a)
 /*
  * After a (re)start: move the read cursors past what hcd_ring says this
  * segment already committed, and publish that as the watermark.
+ *
+ * A writer killed right after sending its COMMIT may still commit after
+ * we look: its session on the server lives on until the server notices.
+ * So first end every other session of this segment's writer (they are
+ * named hcd-writer-<segment>) and wait until they are gone; what they
+ * committed is then final and visible, and nothing is stored twice.
  */
+static int
+writer_end_predecessors(struct alerter *a)
+{
+	PGresult	*r;
+	const char	*p[1] = { a->a_appname };
+	int		 i, left = 1;
+
+	for (i = 0; i < 1000 && left; i++) {
+		r = PQexecParams(a->a_db, "SELECT count(pg_terminate_backend(pid)) "
+		    "FROM pg_stat_activity WHERE application_name = $1 AND "
+		    "pid <> pg_backend_pid()", 1, NULL, p, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			log_warnx("%s: %s", __func__, PQerrorMessage(a->a_db));
+			PQclear(r);
+			return -1;
+		}
+		left = strcmp(PQgetvalue(r, 0, 0), "0") != 0;
+		PQclear(r);
+		if (left)
+			usleep(10000);
+	}
+	if (left) {
+		log_warnx("%s: the previous writer's session does not end",
+		    __func__);
+		return -1;
+	}
+	return 0;
+}
+
 int
 writer_sync_cursors(struct alerter *a)
 {
 	struct shm	*sh = a->a_env->pe_shm;
 	PGresult	*r;
 	char		 seg[24];
-	const char	*params[2] = { a->a_node, seg };
+	const char	*params[2] = { a->a_env->pe_conf->node_name, seg };
 	const char	*e;
 	int		 i, ring;
 	uint64_t	 pos;
 
+	if (writer_end_predecessors(a) == -1)
+		return -1;
 	snprintf(seg, sizeof(seg), "%lld", (long long)sh->sh_segment);
 	r = PQexecParams(a->a_db, "SELECT ring, pos FROM hcd_ring "
 	    "WHERE node = $1 AND segment = $2", 2, NULL, params, NULL, NULL, 0);

@@ -381,7 +381,8 @@ conf_load(const char *path, int optional, struct conf *cf, char *err,
 			hc_strlcpy(host, "localhost", sizeof(host));
 		host[sizeof(host) - 1] = '\0';
 		free(cf->node_name);
-		cf->node_name = xstrdup(host);
+		/* Two instances on one machine differ by their address. */
+		cf->node_name = xasprintf("%s:%s", host, cf->http_listen);
 	}
 	return 0;
 }

@@ -27,6 +27,38 @@
 #include "log.h"
 #include "master.h"
 
+/*
+ * Open control connections, so that a child forked while one is open
+ * can close its copy (children are not exec'd, so close-on-exec does
+ * not help): an inherited copy would keep hcctl waiting for EOF.
+ */
+#define CTL_MAXCONN	32
+static int	ctl_fds[CTL_MAXCONN];
+static int	ctl_nfds;
+
+static void
+ctl_free(struct bufferevent *bev)
+{
+	int fd = bufferevent_getfd(bev), i;
+
+	for (i = 0; i < ctl_nfds; i++)
+		if (ctl_fds[i] == fd) {
+			ctl_fds[i] = ctl_fds[--ctl_nfds];
+			break;
+		}
+	bufferevent_free(bev);
+}
+
+void
+ctl_close_conns(void)
+{
+	int i;
+
+	for (i = 0; i < ctl_nfds; i++)
+		close(ctl_fds[i]);
+	ctl_nfds = 0;
+}
+
 int
 ctl_listen(const char *path)
 {
@@ -96,14 +128,14 @@ ctl_done(struct bufferevent *bev, void *arg)
 	struct evbuffer *out = bufferevent_get_output(bev);
 
 	if (evbuffer_get_length(out) == 0)
-		bufferevent_free(bev);
+		ctl_free(bev);
 }
 
 static void
 ctl_event(struct bufferevent *bev, short what, void *arg)
 {
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		bufferevent_free(bev);
+		ctl_free(bev);
 }
 
 static void
@@ -117,7 +149,7 @@ ctl_read(struct bufferevent *bev, void *arg)
 
 	if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) == NULL) {
 		if (evbuffer_get_length(in) > 1024)
-			bufferevent_free(bev);
+			ctl_free(bev);
 		return;
 	}
 	buf_init(&b);
@@ -152,6 +184,12 @@ ctl_accept(evutil_socket_t lfd, short ev, void *arg)
 		close(fd);
 		return;
 	}
+	if (ctl_nfds == CTL_MAXCONN) {
+		log_warnx("control: too many connections");
+		close(fd);
+		return;
+	}
+	ctl_fds[ctl_nfds++] = fd;
 	bev = bufferevent_socket_new(m->m_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(bev, ctl_read, NULL, ctl_event, m);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);

@@ -105,7 +105,9 @@ main(int argc, char *argv[])
 	    strcmp(cmd, "stop") == 0) {
 		if (argc != 1)
 			usage();
-		return control(&cf, cmd);
+		rv = control(&cf, cmd);
+		conf_free(&cf);
+		return rv;
 	}
 	if (strcmp(cmd, "migrate") == 0)
 		fn = hcctl_migrate;

@@ -62,6 +62,8 @@ void	 sup_status(struct master *, struct buf *);
 int	 ctl_listen(const char *path);
 void	 ctl_init(struct master *);
 void	 ctl_cleanup(struct master *);
+/* In a child: close the master's open control connections. */
+void	 ctl_close_conns(void);
 
 /* hcctl.c and ctl_client.c */
 int	 ctl_request(const char *path, const char *cmd, struct buf *reply);

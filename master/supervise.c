@@ -81,6 +81,7 @@ child_run(struct master *m, struct child *c)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
 	close(m->m_ctl_fd);
+	ctl_close_conns();
 
 	memset(&pe, 0, sizeof(pe));
 	pe.pe_conf = &m->m_conf;

@@ -84,10 +84,13 @@ remote_addr(const struct req *q, char *out, size_t outsz)
  * ?create=1 for an unknown ping key + slug: create the check the way
  * Healthchecks does (name = slug, defaults, every channel of the
  * project), unless the owner already has twice their check limit.
- * Returns the new check id, 0 when refused (404), -1 on database error.
+ * Returns the check id, 0 when refused (404), -1 on database error;
+ * *created says whether this call made it (201) or found that another
+ * request had made it a moment ago (200).
  */
 static int64_t
-ping_create(struct worker *w, int64_t project, const char *slug)
+ping_create(struct worker *w, int64_t project, const char *slug,
+    int *created)
 {
 	PGconn		*db;
 	PGresult	*r;
@@ -97,6 +100,7 @@ ping_create(struct worker *w, int64_t project, const char *slug)
 	int64_t		 id = -1;
 	uint8_t		 code[16];
 
+	*created = 0;
 	if ((db = worker_db(w)) == NULL)
 		return -1;
 	snprintf(pid, sizeof(pid), "%lld", (long long)project);
@@ -164,6 +168,7 @@ ping_create(struct worker *w, int64_t project, const char *slug)
 	if (id <= 0 || db_exec(db, "COMMIT", err, sizeof(err)) == -1)
 		goto fail;
 	index_put_check(shm_index(w->w_env->pe_shm), code, id, project, slug);
+	*created = 1;
 	log_info("created check %s in project %lld (ping with ?create=1)",
 	    slug, (long long)project);
 	return id;
@@ -229,14 +234,13 @@ ping_handle(struct req *q, struct resp *r)
 			resp_text(r, 404, "not found");
 			return 0;
 		}
-		if ((id = ping_create(w, project, rt.slug)) <= 0) {
+		if ((id = ping_create(w, project, rt.slug, &created)) <= 0) {
 			if (id == 0)
 				resp_text(r, 404, "not found");
 			else
 				resp_text(r, 503, "database unavailable");
 			return 0;
 		}
-		created = 1;
 	}
 	if (rc == ROUTE_BAD_URL) {
 		resp_text(r, 400, "invalid url format");
