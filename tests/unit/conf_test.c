@@ -181,8 +181,9 @@ test_defaults(void **state)
 	assert_int_equal(cf.ring_size, HC_RING_SIZE);
 	assert_int_equal(cf.max_checks, HC_MAX_CHECKS);
 	assert_string_equal(cf.control_socket, HC_CONTROL_SOCKET);
-	/* NODE_NAME defaults to the host name. */
+	/* NODE_NAME defaults to the host name and the listen address. */
 	assert_int_equal(gethostname(host, sizeof(host)), 0);
+	hc_strlcat(host, ":" HC_HTTP_LISTEN, sizeof(host));
 	assert_string_equal(cf.node_name, host);
 	conf_free(&cf);
 	assert_null(cf.site_root);
