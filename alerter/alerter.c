@@ -16,11 +16,13 @@
  * SIGTERM: commit everything published so far, then exit 0.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -105,7 +107,12 @@ db_ensure(struct alerter *a)
 	return 0;
 }
 
-/* The second connection, with its own back-off. */
+/*
+ * The deadline pass and pruning run on a thread of their own, with
+ * their own connection: their queries (pruning deletes rows) must not
+ * hold up the batch writer, whose loop answers the held pings.  The
+ * thread shares only the prune queue (under a_dl_lock) with the loop.
+ */
 static int
 ddb_ensure(struct alerter *a)
 {
@@ -118,7 +125,7 @@ ddb_ensure(struct alerter *a)
 	if (a->a_ddb != NULL)
 		PQfinish(a->a_ddb);
 	ci = conf_conninfo(a->a_env->pe_conf);
-	a->a_ddb = db_connect(ci, err, sizeof(err));
+	a->a_ddb = db_connect_as(ci, "hcd-deadlines", err, sizeof(err));
 	free(ci);
 	if (a->a_ddb == NULL || deadline_prepare(a->a_ddb, err,
 	    sizeof(err)) == -1) {
@@ -142,63 +149,120 @@ ddb_ensure(struct alerter *a)
 void
 alerter_prune_add(struct alerter *a, int64_t check)
 {
+	pthread_mutex_lock(&a->a_dl_lock);
 	if (a->a_nprune == a->a_prune_cap) {
 		a->a_prune_cap = a->a_prune_cap ? a->a_prune_cap * 2 : 256;
 		a->a_prune = xreallocarray(a->a_prune, a->a_prune_cap,
 		    sizeof(*a->a_prune));
 	}
 	a->a_prune[a->a_nprune++] = check;
+	pthread_mutex_unlock(&a->a_dl_lock);
 }
 
 /*
- * Mark down what is due, prune what was queued, and sleep until the
- * next deadline (at most HC_DEADLINE_POLL_MS).
+ * Mark down what is due and prune what was queued.  Returns how long
+ * to sleep: until the next deadline, at most HC_DEADLINE_POLL_MS.
  */
-static void
-deadline_cb(evutil_socket_t fd, short ev, void *arg)
+static int64_t
+deadline_round(struct alerter *a)
 {
-	struct alerter	*a = arg;
-	struct timeval	 tv;
 	char		 err[512];
 	int64_t		 now, next, lag, wait_ms = HC_DEADLINE_POLL_MS;
-	int		 more, n, rounds = 0;
-	size_t		 k;
+	int64_t		*ids;
+	size_t		 n, k;
+	int		 more = 0, down, rounds = 0;
 
-	if (a->a_stopping || ddb_ensure(a) == -1)
-		goto again;
+	if (ddb_ensure(a) == -1)
+		return wait_ms;
 	do {
 		now = hc_now_us();
-		if ((n = deadline_pass(a->a_ddb, now, &more, &lag, err,
+		if ((down = deadline_pass(a->a_ddb, now, &more, &lag, err,
 		    sizeof(err))) == -1) {
 			log_warnx("deadline pass: %s", err);
-			goto again;
+			return wait_ms;
 		}
-		if (n > 0)
+		if (down > 0)
 			log_info("%d check(s) went down, at most %lld ms after "
-			    "their deadline", n, (long long)(lag / 1000));
+			    "their deadline", down, (long long)(lag / 1000));
 	} while (more && ++rounds < 10);
-	for (k = 0; k < a->a_nprune; k += 1000) {
-		size_t m = a->a_nprune - k > 1000 ? 1000 : a->a_nprune - k;
 
-		if (deadline_prune(a->a_ddb, a->a_prune + k, m, err,
+	pthread_mutex_lock(&a->a_dl_lock);
+	ids = a->a_prune;
+	n = a->a_nprune;
+	a->a_prune = NULL;
+	a->a_nprune = a->a_prune_cap = 0;
+	pthread_mutex_unlock(&a->a_dl_lock);
+	for (k = 0; k < n; k += 1000) {
+		size_t m = n - k > 1000 ? 1000 : n - k;
+
+		if (deadline_prune(a->a_ddb, ids + k, m, err,
 		    sizeof(err)) == -1) {
 			log_warnx("pruning: %s", err);
 			break;
 		}
 	}
-	a->a_nprune = 0;
+	free(ids);
+
 	if (more)
-		wait_ms = 0;
-	else if (deadline_next(a->a_ddb, &next, err, sizeof(err)) == 0 &&
+		return 0;
+	if (deadline_next(a->a_ddb, &next, err, sizeof(err)) == 0 &&
 	    next != CT_NONE) {
 		next = (next - hc_now_us()) / 1000 + 1;
 		if (next < wait_ms)
 			wait_ms = next < 0 ? 0 : next;
 	}
-again:
-	tv.tv_sec = wait_ms / 1000;
-	tv.tv_usec = (wait_ms % 1000) * 1000;
-	evtimer_add(a->a_ev_deadline, &tv);
+	return wait_ms;
+}
+
+static void *
+deadline_thread(void *arg)
+{
+	struct alerter	*a = arg;
+	struct timespec	 ts;
+	int64_t		 wait_ms;
+
+	pthread_mutex_lock(&a->a_dl_lock);
+	while (!a->a_dl_stop) {
+		pthread_mutex_unlock(&a->a_dl_lock);
+		wait_ms = deadline_round(a);
+		pthread_mutex_lock(&a->a_dl_lock);
+		if (a->a_dl_stop || wait_ms == 0)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += wait_ms / 1000;
+		ts.tv_nsec += (wait_ms % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&a->a_dl_cond, &a->a_dl_lock, &ts);
+	}
+	pthread_mutex_unlock(&a->a_dl_lock);
+	return NULL;
+}
+
+static void
+deadline_start(struct alerter *a)
+{
+	pthread_condattr_t	ca;
+
+	pthread_mutex_init(&a->a_dl_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->a_dl_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&a->a_dl_thread, NULL, deadline_thread, a) != 0)
+		fatalx("cannot start the deadline thread");
+}
+
+static void
+deadline_stop(struct alerter *a)
+{
+	pthread_mutex_lock(&a->a_dl_lock);
+	a->a_dl_stop = 1;
+	pthread_cond_signal(&a->a_dl_cond);
+	pthread_mutex_unlock(&a->a_dl_lock);
+	pthread_join(a->a_dl_thread, NULL);
 }
 
 static void
@@ -293,11 +357,11 @@ alerter_main(struct proc_env *pe)
 	a.a_ev_now = event_new(a.a_base, -1, 0, now_cb, &a);
 	a.a_ev_term = evsignal_new(a.a_base, SIGTERM, term_cb, &a);
 	evsignal_add(a.a_ev_term, NULL);
-	a.a_ev_deadline = evtimer_new(a.a_base, deadline_cb, &a);
-	event_active(a.a_ev_deadline, EV_TIMEOUT, 0);
+	deadline_start(&a);
 
 	run(&a);
 	event_base_dispatch(a.a_base);
+	deadline_stop(&a);
 	if (a.a_db != NULL)
 		PQfinish(a.a_db);
 	if (a.a_ddb != NULL)

@@ -8,6 +8,7 @@
 #ifndef HC_ALERTER_H
 #define HC_ALERTER_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <libpq-fe.h>
 
@@ -51,7 +52,10 @@ struct alerter {
 	PGconn			*a_ddb;
 	int64_t			 a_ddb_retry;	/* monotonic ms */
 	int			 a_ddb_backoff;
-	struct event		*a_ev_deadline;
+	pthread_t		 a_dl_thread;	/* runs deadlines and pruning */
+	pthread_mutex_t		 a_dl_lock;	/* guards what follows */
+	pthread_cond_t		 a_dl_cond;
+	int			 a_dl_stop;
 	int64_t			*a_prune;	/* checks to prune */
 	size_t			 a_nprune, a_prune_cap;
 	int64_t			 a_last_commit;
