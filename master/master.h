@@ -9,6 +9,8 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
+
 #include <stdint.h>
 
 #include "conf.h"
@@ -50,6 +52,7 @@ struct master {
 	gid_t		 m_gid;
 	int		 m_drop;
 	int		 m_exit;		/* exit status when stopped */
+	sigset_t	 m_sigmask;		/* a child's, before fork */
 };
 
 /* supervise.c */

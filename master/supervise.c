@@ -80,6 +80,7 @@ child_run(struct master *m, struct child *c)
 	m->m_base = NULL;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
+	sigprocmask(SIG_SETMASK, &m->m_sigmask, NULL);
 	close(m->m_ctl_fd);
 	ctl_close_conns();
 
@@ -119,18 +120,31 @@ child_run(struct master *m, struct child *c)
 	worker_main(&pe);
 }
 
+/*
+ * Signals stay blocked across fork: a signal arriving in the new child
+ * before it has reset its handlers would run the master's handler,
+ * which only tells the master, and be lost to the child.  The child
+ * unblocks them once its own dispositions are in place.
+ */
 static void
 spawn(struct master *m, struct child *c)
 {
-	pid_t pid;
+	sigset_t	all, old;
+	pid_t		pid;
 
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	if ((pid = fork()) == -1) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		log_warn("%s: fork %s %d", __func__, role_name(c->c_role),
 		    c->c_id);
 		return;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		m->m_sigmask = old;
 		child_run(m, c);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	c->c_pid = pid;
 	c->c_retire = 0;
 	c->c_started = hc_mono_ms();
