@@ -207,3 +207,20 @@ def test_sighup_under_load(make_hcd):
     st = h.status()
     assert all(c["restarts"] == 0 for c in st["children"]), st["text"]
     assert h.ping(checks[0]).status == 200
+
+
+def test_sigterm_to_every_process_stops_cleanly(make_hcd):
+    """SIGTERM to the master and all its children at once (as `timeout`
+    or a whole-group kill sends it): hcd still drains and exits 0.  It
+    once hung: the master respawned the alerter, and the SIGTERM that
+    reached the new child before it reset its handlers was lost."""
+    h = make_hcd()
+    code = h.create_check(name="groupkill")["uuid"]
+    for _ in range(5):
+        assert h.ping(code).status == 200
+    pids = [h.proc.pid] + sorted(h.child_pids())
+    for p in pids:
+        os.kill(p, signal.SIGTERM)
+    rc = h.proc.wait(timeout=30 * SLOW)
+    assert rc == 0, h.log()[-3000:]
+    assert h.check_row(code)["n_pings"] == 5
