@@ -37,24 +37,11 @@
 
 #define DUE_MAX		1000	/* checks per pass */
 
-static int
-prepare(PGconn *db, const char *name, const char *sql, char *err,
-    size_t errsz)
-{
-	PGresult	*r = PQprepare(db, name, sql, 0, NULL);
-	int		 ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		db_seterr(db, r, err, errsz);
-	PQclear(r);
-	return ok ? 0 : -1;
-}
-
 int
 deadline_prepare(PGconn *db, char *err, size_t errsz)
 {
 	if (db_exec(db, "SET TIME ZONE 'UTC'", err, errsz) == -1 ||
-	    prepare(db, "hcd_due",
+	    db_prepare(db, "hcd_due",
 	    "SELECT id, kind, (extract(epoch FROM timeout) * 1000000)::bigint,"
 	    " (extract(epoch FROM grace) * 1000000)::bigint, schedule, tz,"
 	    " status, (extract(epoch FROM last_ping) * 1000000)::bigint,"
@@ -63,22 +50,22 @@ deadline_prepare(PGconn *db, char *err, size_t errsz)
 	    "$1::bigint * interval '1 microsecond' AND status <> 'down' "
 	    "ORDER BY alert_after LIMIT 1000 FOR UPDATE SKIP LOCKED",
 	    err, errsz) == -1 ||
-	    prepare(db, "hcd_down",
+	    db_prepare(db, "hcd_down",
 	    "UPDATE api_check SET status = 'down', alert_after = NULL "
 	    "WHERE id = ANY($1::integer[])", err, errsz) == -1 ||
-	    prepare(db, "hcd_later",
+	    db_prepare(db, "hcd_later",
 	    "UPDATE api_check c SET alert_after = 'epoch'::timestamptz + "
 	    "u.aa * interval '1 microsecond' FROM unnest($1::integer[], "
 	    "$2::bigint[]) AS u(id, aa) WHERE c.id = u.id", err, errsz) == -1 ||
-	    prepare(db, "hcd_timeout_flips",
+	    db_prepare(db, "hcd_timeout_flips",
 	    "INSERT INTO api_flip (owner_id, created, old_status, new_status,"
 	    " reason) SELECT o, 'epoch'::timestamptz + c * interval "
 	    "'1 microsecond', os, 'down', 'timeout' FROM unnest($1::integer[],"
 	    " $2::bigint[], $3::text[]) AS t(o, c, os)", err, errsz) == -1 ||
-	    prepare(db, "hcd_next",
+	    db_prepare(db, "hcd_next",
 	    "SELECT (extract(epoch FROM min(alert_after)) * 1000000)::bigint "
 	    "FROM api_check WHERE status <> 'down'", err, errsz) == -1 ||
-	    prepare(db, "hcd_prune",
+	    db_prepare(db, "hcd_prune",
 	    "WITH lim AS ("
 	    "  SELECT c.id, c.n_pings - coalesce(pr.ping_log_limit, 100) AS thr"
 	    "  FROM api_check c JOIN accounts_project p ON p.id = c.project_id"
@@ -103,18 +90,6 @@ deadline_prepare(PGconn *db, char *err, size_t errsz)
 	    " (SELECT count(*) FROM df)", err, errsz) == -1)
 		return -1;
 	return 0;
-}
-
-static int64_t
-num_or_none(PGresult *r, int row, int col)
-{
-	const char	*e;
-	int64_t		 v;
-
-	if (PQgetisnull(r, row, col))
-		return CT_NONE;
-	v = hc_strtonum(PQgetvalue(r, row, col), INT64_MIN + 1, INT64_MAX, &e);
-	return e ? CT_NONE : v;
 }
 
 static void
@@ -199,15 +174,15 @@ deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag, char *err,
 		s.cs_kind = check_kind_parse(PQgetvalue(r, i, 1));
 		if (s.cs_kind < 0)
 			s.cs_kind = CK_SIMPLE;
-		s.cs_timeout = num_or_none(r, i, 2);
-		s.cs_grace = num_or_none(r, i, 3);
+		s.cs_timeout = db_getint(r, i, 2, CT_NONE);
+		s.cs_grace = db_getint(r, i, 3, CT_NONE);
 		s.cs_schedule = PQgetvalue(r, i, 4);
 		s.cs_tz = PQgetvalue(r, i, 5);
 		s.cs_status = check_status_parse(PQgetvalue(r, i, 6));
 		if (s.cs_status < 0 || s.cs_status > CS_PAUSED)
 			s.cs_status = CS_NEW;
-		s.cs_last_ping = num_or_none(r, i, 7);
-		s.cs_last_start = num_or_none(r, i, 8);
+		s.cs_last_ping = db_getint(r, i, 7, CT_NONE);
+		s.cs_last_start = db_getint(r, i, 8, CT_NONE);
 		gda = check_going_down_after(&s);
 		if (check_get_status(&s, now, 0) == CS_DOWN) {
 			arr(&down, "%lld", (long long)id);
@@ -249,6 +224,11 @@ deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag, char *err,
 	if (db_exec(db, "COMMIT", err, errsz) == -1)
 		goto fail;
 	*more = n == DUE_MAX;
+	goto out;
+fail:
+	db_exec(db, "ROLLBACK", NULL, 0);
+	ndown = -1;
+out:
 	buf_clear(&down);
 	buf_clear(&fo);
 	buf_clear(&fc);
@@ -256,15 +236,6 @@ deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag, char *err,
 	buf_clear(&lid);
 	buf_clear(&laa);
 	return ndown;
-fail:
-	db_exec(db, "ROLLBACK", NULL, 0);
-	buf_clear(&down);
-	buf_clear(&fo);
-	buf_clear(&fc);
-	buf_clear(&fs);
-	buf_clear(&lid);
-	buf_clear(&laa);
-	return -1;
 }
 
 /* The earliest deadline of a check not down, CT_NONE if none; -1 error. */
@@ -276,7 +247,7 @@ deadline_next(PGconn *db, int64_t *next, char *err, size_t errsz)
 	if (exec_prepared(db, "hcd_next", 0, NULL, PGRES_TUPLES_OK, &r, err,
 	    errsz) == -1)
 		return -1;
-	*next = num_or_none(r, 0, 0);
+	*next = db_getint(r, 0, 0, CT_NONE);
 	PQclear(r);
 	return 0;
 }

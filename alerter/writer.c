@@ -70,18 +70,6 @@ item_cmp(const void *a, const void *b)
 	return x->it_seq < y->it_seq ? -1 : x->it_seq > y->it_seq;
 }
 
-static int64_t
-num_or_none(PGresult *r, int row, int col)
-{
-	const char *e;
-	int64_t v;
-
-	if (PQgetisnull(r, row, col))
-		return CT_NONE;
-	v = hc_strtonum(PQgetvalue(r, row, col), INT64_MIN + 1, INT64_MAX, &e);
-	return e ? CT_NONE : v;
-}
-
 
 
 static void
@@ -107,19 +95,6 @@ exec_ok(PGconn *db, const char *sql, char *err, size_t errsz)
 	return db_exec(db, sql, err, errsz);
 }
 
-static int
-prepare(PGconn *db, const char *name, const char *sql, char *err,
-    size_t errsz)
-{
-	PGresult	*r = PQprepare(db, name, sql, 0, NULL);
-	int		 ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		db_seterr(db, r, err, errsz);
-	PQclear(r);
-	return ok ? 0 : -1;
-}
-
 /*
  * Statements prepared once per connection: planning them for every
  * batch cost more than the rows did.  Times travel as microseconds since
@@ -131,7 +106,7 @@ writer_prepare(struct alerter *a)
 	char err[256];
 
 	if (exec_ok(a->a_db, "SET TIME ZONE 'UTC'", err, sizeof(err)) == -1 ||
-	    prepare(a->a_db, "hcd_lock",
+	    db_prepare(a->a_db, "hcd_lock",
 	    "SELECT id, kind, (extract(epoch FROM timeout) * 1000000)::bigint,"
 	    " (extract(epoch FROM grace) * 1000000)::bigint, schedule, tz,"
 	    " status, (extract(epoch FROM last_ping) * 1000000)::bigint,"
@@ -143,7 +118,7 @@ writer_prepare(struct alerter *a)
 	    " (extract(epoch FROM alert_after) * 1000000)::bigint "
 	    "FROM api_check WHERE id = ANY($1::integer[]) ORDER BY id "
 	    "FOR UPDATE", err, sizeof(err)) == -1 ||
-	    prepare(a->a_db, "hcd_update",
+	    db_prepare(a->a_db, "hcd_update",
 	    "UPDATE api_check c SET status = u.status,"
 	    " last_ping = 'epoch'::timestamptz + u.lp * interval '1 microsecond',"
 	    " last_start = 'epoch'::timestamptz + u.ls * interval '1 microsecond',"
@@ -156,7 +131,7 @@ writer_prepare(struct alerter *a)
 	    " $5::uuid[], $6::bigint[], $7::integer[], $8::bigint[],"
 	    " $9::boolean[]) AS u(id, status, lp, ls, rid, dur, n, aa, conf) "
 	    "WHERE c.id = u.id", err, sizeof(err)) == -1 ||
-	    prepare(a->a_db, "hcd_pings",
+	    db_prepare(a->a_db, "hcd_pings",
 	    "INSERT INTO api_ping (n, owner_id, created, kind, scheme,"
 	    " remote_addr, method, ua, body_raw, exitstatus, rid) "
 	    "SELECT n, o, 'epoch'::timestamptz + c * interval '1 microsecond',"
@@ -165,14 +140,14 @@ writer_prepare(struct alerter *a)
 	    " $5::text[], $6::inet[], $7::text[], $8::text[], $9::bytea[],"
 	    " $10::smallint[], $11::uuid[]) AS t(n, o, c, k, s, a, m, u, b, e, r)",
 	    err, sizeof(err)) == -1 ||
-	    prepare(a->a_db, "hcd_flips",
+	    db_prepare(a->a_db, "hcd_flips",
 	    "INSERT INTO api_flip (owner_id, created, old_status, new_status,"
 	    " reason) "
 	    "SELECT o, 'epoch'::timestamptz + c * interval '1 microsecond',"
 	    " os, ns, r FROM unnest($1::integer[], $2::bigint[], $3::text[],"
 	    " $4::text[], $5::text[]) AS t(o, c, os, ns, r)",
 	    err, sizeof(err)) == -1 ||
-	    prepare(a->a_db, "hcd_ring",
+	    db_prepare(a->a_db, "hcd_ring",
 	    "INSERT INTO hcd_ring (node, ring, segment, pos) "
 	    "SELECT $1, r, $2, p FROM unnest($3::integer[], $4::bigint[]) "
 	    "AS u(r, p) ON CONFLICT (node, ring) DO UPDATE SET "
@@ -315,8 +290,8 @@ load_checks(PGresult *r, int *nout)
 		s->cs_kind = check_kind_parse(PQgetvalue(r, k, 1));
 		if (s->cs_kind < 0)
 			s->cs_kind = CK_SIMPLE;
-		s->cs_timeout = num_or_none(r, k, 2);
-		s->cs_grace = num_or_none(r, k, 3);
+		s->cs_timeout = db_getint(r, k, 2, CT_NONE);
+		s->cs_grace = db_getint(r, k, 3, CT_NONE);
 		c->wc_schedule = xstrdup(PQgetvalue(r, k, 4));
 		c->wc_tz = xstrdup(PQgetvalue(r, k, 5));
 		s->cs_schedule = c->wc_schedule;
@@ -324,15 +299,15 @@ load_checks(PGresult *r, int *nout)
 		s->cs_status = check_status_parse(PQgetvalue(r, k, 6));
 		if (s->cs_status < 0 || s->cs_status > CS_PAUSED)
 			s->cs_status = CS_NEW;
-		s->cs_last_ping = num_or_none(r, k, 7);
-		s->cs_last_start = num_or_none(r, k, 8);
-		s->cs_last_duration = num_or_none(r, k, 9);
+		s->cs_last_ping = db_getint(r, k, 7, CT_NONE);
+		s->cs_last_start = db_getint(r, k, 8, CT_NONE);
+		s->cs_last_duration = db_getint(r, k, 9, CT_NONE);
 		if (!PQgetisnull(r, k, 10)) {
 			s->cs_has_rid = 1;
 			uuid_from_text(PQgetvalue(r, k, 10),
 			    s->cs_last_start_rid);
 		}
-		s->cs_n_pings = num_or_none(r, k, 11);
+		s->cs_n_pings = db_getint(r, k, 11, CT_NONE);
 		s->cs_manual_resume = *PQgetvalue(r, k, 12) == 't';
 		c->wc_methods_post = strcmp(PQgetvalue(r, k, 13), "POST") == 0;
 		c->wc_filter_body = *PQgetvalue(r, k, 14) == 't';
@@ -341,7 +316,7 @@ load_checks(PGresult *r, int *nout)
 		c->wc_kw[1] = xstrdup(PQgetvalue(r, k, 17));
 		c->wc_kw[2] = xstrdup(PQgetvalue(r, k, 18));
 		s->cs_has_confirmation_link = *PQgetvalue(r, k, 19) == 't';
-		s->cs_alert_after = num_or_none(r, k, 20);
+		s->cs_alert_after = db_getint(r, k, 20, CT_NONE);
 		c->wc_aa_db = s->cs_alert_after;
 		c->wc_n_db = s->cs_n_pings;
 		c->wc_status_db = s->cs_status;

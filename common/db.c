@@ -278,3 +278,28 @@ db_schema_version(PGconn *conn, int *version)
 	PQclear(res);
 	return 0;
 }
+
+int
+db_prepare(PGconn *conn, const char *name, const char *sql, char *err,
+    size_t errsz)
+{
+	PGresult	*r = PQprepare(conn, name, sql, 0, NULL);
+	int		 ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		db_seterr(conn, r, err, errsz);
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+int64_t
+db_getint(const PGresult *r, int row, int col, int64_t null)
+{
+	const char	*e;
+	int64_t		 v;
+
+	if (PQgetisnull(r, row, col))
+		return null;
+	v = hc_strtonum(PQgetvalue(r, row, col), INT64_MIN + 1, INT64_MAX, &e);
+	return e != NULL ? null : v;
+}

@@ -10,6 +10,7 @@
 #define HC_DB_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <libpq-fe.h>
 
 /* Key of the advisory lock taken while migrating ("hcdmigr"). */
@@ -38,6 +39,13 @@ int	 db_schema_version(PGconn *, int *version);
 
 /* Run one command without parameters.  0, or -1 with the reason in err. */
 int	 db_exec(PGconn *, const char *sql, char *err, size_t errsz);
+
+/* Prepare a statement.  0, or -1 with the reason in err. */
+int	 db_prepare(PGconn *, const char *name, const char *sql, char *err,
+	    size_t errsz);
+
+/* An integer column; `null` when it is NULL or not an integer. */
+int64_t	 db_getint(const PGresult *, int row, int col, int64_t null);
 
 /* Copy the connection's or result's error, first line only, into err. */
 void	 db_seterr(PGconn *, const PGresult *, char *err, size_t errsz);

@@ -89,7 +89,7 @@ listen_tcp(const char *spec, char *err, size_t errsz)
 }
 
 static void
-db_prepare(struct master *m, int migrate)
+db_startup(struct master *m, int migrate)
 {
 	PGconn	*db;
 	char	 err[512], *ci;
@@ -206,7 +206,7 @@ main(int argc, char *argv[])
 	    (uint64_t)m.m_conf.max_checks);
 	if (m.m_shm == NULL)
 		fatalx("cannot create the shared segment");
-	db_prepare(&m, migrate);
+	db_startup(&m, migrate);
 
 	if ((m.m_http_fd = listen_tcp(m.m_conf.http_listen, err,
 	    sizeof(err))) == -1)

@@ -267,18 +267,6 @@ enum {
 	COL_CHANNELS
 };
 
-static int64_t
-col_time(PGresult *r, int row, int col)
-{
-	const char *e;
-	int64_t v;
-
-	if (PQgetisnull(r, row, col))
-		return CT_NONE;
-	v = hc_strtonum(PQgetvalue(r, row, col), INT64_MIN + 1, INT64_MAX, &e);
-	return e ? CT_NONE : v;
-}
-
 static int
 col_bool(PGresult *r, int row, int col)
 {
@@ -296,15 +284,15 @@ api_state_from_row(PGresult *r, int row, int col, struct check_state *s)
 	s->cs_kind = check_kind_parse(PQgetvalue(r, row, col));
 	if (s->cs_kind < 0)
 		s->cs_kind = CK_SIMPLE;
-	s->cs_timeout = col_time(r, row, col + 1);
-	s->cs_grace = col_time(r, row, col + 2);
+	s->cs_timeout = db_getint(r, row, col + 1, CT_NONE);
+	s->cs_grace = db_getint(r, row, col + 2, CT_NONE);
 	s->cs_schedule = PQgetvalue(r, row, col + 3);
 	s->cs_tz = PQgetvalue(r, row, col + 4);
 	s->cs_status = check_status_parse(PQgetvalue(r, row, col + 5));
 	if (s->cs_status < 0 || s->cs_status > CS_PAUSED)
 		s->cs_status = CS_NEW;
-	s->cs_last_ping = col_time(r, row, col + 6);
-	s->cs_last_start = col_time(r, row, col + 7);
+	s->cs_last_ping = db_getint(r, row, col + 6, CT_NONE);
+	s->cs_last_start = db_getint(r, row, col + 7, CT_NONE);
 	s->cs_last_duration = CT_NONE;
 	s->cs_alert_after = CT_NONE;
 }
@@ -316,16 +304,16 @@ state_from_row(PGresult *r, int row, struct check_state *s)
 	s->cs_kind = check_kind_parse(PQgetvalue(r, row, COL_KIND));
 	if (s->cs_kind < 0)
 		s->cs_kind = CK_SIMPLE;
-	s->cs_timeout = col_time(r, row, COL_TIMEOUT);
-	s->cs_grace = col_time(r, row, COL_GRACE);
+	s->cs_timeout = db_getint(r, row, COL_TIMEOUT, CT_NONE);
+	s->cs_grace = db_getint(r, row, COL_GRACE, CT_NONE);
 	s->cs_schedule = PQgetvalue(r, row, COL_SCHEDULE);
 	s->cs_tz = PQgetvalue(r, row, COL_TZ);
 	s->cs_status = check_status_parse(PQgetvalue(r, row, COL_STATUS));
 	if (s->cs_status < 0 || s->cs_status > CS_PAUSED)
 		s->cs_status = CS_NEW;
-	s->cs_last_ping = col_time(r, row, COL_LAST_PING);
-	s->cs_last_start = col_time(r, row, COL_LAST_START);
-	s->cs_last_duration = col_time(r, row, COL_LAST_DURATION);
+	s->cs_last_ping = db_getint(r, row, COL_LAST_PING, CT_NONE);
+	s->cs_last_start = db_getint(r, row, COL_LAST_START, CT_NONE);
+	s->cs_last_duration = db_getint(r, row, COL_LAST_DURATION, CT_NONE);
 }
 
 /* unique_key: hex SHA-1 of the first 16 hex digits of the UUID. */
@@ -417,7 +405,7 @@ check_json(struct api *a, struct json_w *j, PGresult *r, int row)
 	json_w_key(j, "grace");
 	json_w_int(j, s.cs_grace / CT_SEC);
 	json_w_key(j, "n_pings");
-	json_w_int(j, col_time(r, row, COL_N_PINGS));
+	json_w_int(j, db_getint(r, row, COL_N_PINGS, CT_NONE));
 	json_w_key(j, "status");
 	json_w_str(j, check_status_name(st));
 	json_w_key(j, "started");
@@ -1156,8 +1144,8 @@ crow_load(struct api *a, PGconn *db, int64_t id, struct crow *c)
 	c->w_start_kw = xstrdup(PQgetvalue(r, 0, 8));
 	c->w_success_kw = xstrdup(PQgetvalue(r, 0, 9));
 	c->w_failure_kw = xstrdup(PQgetvalue(r, 0, 10));
-	c->w_timeout = col_time(r, 0, 11);
-	c->w_grace = col_time(r, 0, 12);
+	c->w_timeout = db_getint(r, 0, 11, CT_NONE);
+	c->w_grace = db_getint(r, 0, 12, CT_NONE);
 	c->w_manual_resume = col_bool(r, 0, 13);
 	c->w_filter_subject = col_bool(r, 0, 14);
 	c->w_filter_body = col_bool(r, 0, 15);
@@ -1166,8 +1154,8 @@ crow_load(struct api *a, PGconn *db, int64_t id, struct crow *c)
 	c->w_status = check_status_parse(PQgetvalue(r, 0, 18));
 	if (c->w_status < 0 || c->w_status > CS_PAUSED)
 		c->w_status = CS_NEW;
-	c->w_last_ping = col_time(r, 0, 19);
-	c->w_last_start = col_time(r, 0, 20);
+	c->w_last_ping = db_getint(r, 0, 19, CT_NONE);
+	c->w_last_start = db_getint(r, 0, 20, CT_NONE);
 	uuid_from_text(PQgetvalue(r, 0, 21), c->w_code);
 	PQclear(r);
 	return 0;
@@ -1641,26 +1629,34 @@ out:
 		free(tags[i]);
 }
 
+/*
+ * The check named by a UUID or a unique_key in the request's project;
+ * 0 when it was not found or an error was answered already.
+ */
+static int64_t
+resolve_check(struct api *a, PGconn *db, const char *ident, int is_uuid)
+{
+	int64_t	id;
+	int	err;
+
+	if (is_uuid)
+		return find_check(a, db, ident, &id, NULL) == -1 ? 0 : id;
+	id = find_by_unique_key(a, db, ident, &err);
+	if (err)
+		return 0;
+	if (id == 0)
+		empty(a->a_r, 404);
+	return id;
+}
+
 static void
 check_get(struct api *a, const char *ident, int is_uuid)
 {
-	PGconn		*db = worker_db(a->a_q->q_w);
-	int64_t		 id;
-	int		 err;
+	PGconn	*db = worker_db(a->a_q->q_w);
+	int64_t	 id;
 
-	if (is_uuid) {
-		if (find_check(a, db, ident, &id, NULL) == -1)
-			return;
-	} else {
-		id = find_by_unique_key(a, db, ident, &err);
-		if (err)
-			return;
-		if (id == 0) {
-			empty(a->a_r, 404);
-			return;
-		}
-	}
-	reply_check_id(a, db, 200, id);
+	if ((id = resolve_check(a, db, ident, is_uuid)) != 0)
+		reply_check_id(a, db, 200, id);
 }
 
 static void
@@ -1802,7 +1798,7 @@ ping_duration_slow(PGconn *db, int64_t check, PGresult *r, int row)
 	char		 ids[24];
 	const char	*p[4];
 	PGresult	*q;
-	int64_t		 d = CT_NONE, created = col_time(r, row, P_CREATED);
+	int64_t		 d = CT_NONE, created = db_getint(r, row, P_CREATED, CT_NONE);
 
 	fmt_id(ids, sizeof(ids), check);
 	p[0] = ids;
@@ -1818,7 +1814,7 @@ ping_duration_slow(PGconn *db, int64_t check, PGresult *r, int row)
 	    "ORDER BY n DESC LIMIT 1", 4, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(q) == PGRES_TUPLES_OK && PQntuples(q) == 1 &&
 	    strcmp(PQgetvalue(q, 0, 0), "start") == 0)
-		d = created - col_time(q, 0, 1);
+		d = created - db_getint(q, 0, 1, CT_NONE);
 	PQclear(q);
 	return d;
 }
@@ -1846,7 +1842,7 @@ ping_durations(PGconn *db, int64_t check, PGresult *r, int64_t *dur)
 		const char	*kind = PQgetvalue(r, i, P_KIND);
 		const char	*rid = PQgetisnull(r, i, P_RID) ? "" :
 				    PQgetvalue(r, i, P_RID);
-		int64_t		 t = col_time(r, i, P_CREATED);
+		int64_t		 t = db_getint(r, i, P_CREATED, CT_NONE);
 
 		dur[i] = CT_NONE;
 		for (k = 0; k < ns; k++)
@@ -1925,9 +1921,9 @@ check_pings(struct api *a, const char *uuid)
 		json_w_key(&j, "type");
 		json_w_str(&j, *kind ? kind : "success");
 		json_w_key(&j, "date");
-		json_w_time_us(&j, col_time(r, i, P_CREATED));
+		json_w_time_us(&j, db_getint(r, i, P_CREATED, CT_NONE));
 		json_w_key(&j, "n");
-		json_w_int(&j, col_time(r, i, P_N));
+		json_w_int(&j, db_getint(r, i, P_N, CT_NONE));
 		json_w_key(&j, "scheme");
 		json_w_str(&j, PQgetvalue(r, i, P_SCHEME));
 		json_w_key(&j, "remote_addr");
@@ -2106,7 +2102,7 @@ check_flips(struct api *a, int64_t id)
 	for (i = 0; i < PQntuples(r); i++) {
 		json_w_obj_begin(&j);
 		json_w_key(&j, "timestamp");
-		json_w_time(&j, col_time(r, i, 0));
+		json_w_time(&j, db_getint(r, i, 0, CT_NONE));
 		json_w_key(&j, "up");
 		json_w_int(&j, strcmp(PQgetvalue(r, i, 1), "up") == 0);
 		json_w_obj_end(&j);
@@ -2119,23 +2115,11 @@ check_flips(struct api *a, int64_t id)
 static void
 flips_get(struct api *a, const char *ident, int is_uuid)
 {
-	PGconn	*db = worker_db(a->a_q->q_w);
-	int64_t	 id;
-	int	 err;
+	int64_t id;
 
-	if (is_uuid) {
-		if (find_check(a, db, ident, &id, NULL) == -1)
-			return;
-	} else {
-		id = find_by_unique_key(a, db, ident, &err);
-		if (err)
-			return;
-		if (id == 0) {
-			empty(a->a_r, 404);
-			return;
-		}
-	}
-	check_flips(a, id);
+	if ((id = resolve_check(a, worker_db(a->a_q->q_w), ident,
+	    is_uuid)) != 0)
+		check_flips(a, id);
 }
 
 static void
@@ -2300,14 +2284,14 @@ metrics_json(struct api *a)
 	if (PQgetisnull(r, 0, 0))
 		json_w_null(&j);
 	else
-		json_w_int(&j, col_time(r, 0, 0));
+		json_w_int(&j, db_getint(r, 0, 0, CT_NONE));
 	json_w_key(&j, "max_notification_id");
 	if (PQgetisnull(r, 0, 1))
 		json_w_null(&j);
 	else
-		json_w_int(&j, col_time(r, 0, 1));
+		json_w_int(&j, db_getint(r, 0, 1, CT_NONE));
 	json_w_key(&j, "num_unprocessed_flips");
-	json_w_int(&j, col_time(r, 0, 2));
+	json_w_int(&j, db_getint(r, 0, 2, CT_NONE));
 	json_w_obj_end(&j);
 	PQclear(r);
 }
