@@ -35,7 +35,7 @@
 
 /* Tunables that are not configuration keys. */
 #define HC_BATCH_MAX		8192	/* ring records per transaction */
-#define HC_BATCH_GATHER_US	300	/* wait for more records under load ... */
+#define HC_BATCH_GATHER_US	150	/* wait for more records under load ... */
 #define HC_BATCH_BUSY_US	5000	/* ... i.e. when the last commit is this recent */
 #define HC_MAX_PRODUCERS	64	/* workers + smtpd */
 #define HC_DEADLINE_POLL_MS	500	/* deadline pass at least this often */
