@@ -92,28 +92,6 @@ deadline_prepare(PGconn *db, char *err, size_t errsz)
 	return 0;
 }
 
-static void
-arr(struct buf *b, const char *fmt, ...)
-{
-	va_list	ap;
-	char	tmp[64];
-
-	buf_addc(b, b->b_len ? ',' : '{');
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	buf_addstr(b, tmp);
-}
-
-static const char *
-arr_end(struct buf *b)
-{
-	if (b->b_len == 0)
-		buf_addc(b, '{');
-	buf_addc(b, '}');
-	return (const char *)b->b_data;
-}
-
 static int
 exec_prepared(PGconn *db, const char *name, int n, const char **params,
     ExecStatusType want, PGresult **keep, char *err, size_t errsz)
@@ -185,38 +163,38 @@ deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag, char *err,
 		s.cs_last_start = db_getint(r, i, 8, CT_NONE);
 		gda = check_going_down_after(&s);
 		if (check_get_status(&s, now, 0) == CS_DOWN) {
-			arr(&down, "%lld", (long long)id);
-			arr(&fo, "%lld", (long long)id);
-			arr(&fc, "%lld", (long long)(gda != CT_NONE ? gda : now));
-			arr(&fs, "%s", check_status_name(s.cs_status));
+			db_arr_add(&down, "%lld", (long long)id);
+			db_arr_add(&fo, "%lld", (long long)id);
+			db_arr_add(&fc, "%lld", (long long)(gda != CT_NONE ? gda : now));
+			db_arr_add(&fs, "%s", check_status_name(s.cs_status));
 			if (gda != CT_NONE && now - gda > *lag)
 				*lag = now - gda;
 			ndown++;
 		} else {
-			arr(&lid, "%lld", (long long)id);
+			db_arr_add(&lid, "%lld", (long long)id);
 			if (gda == CT_NONE)
-				arr(&laa, "NULL");
+				db_arr_add(&laa, "NULL");
 			else
-				arr(&laa, "%lld", (long long)gda);
+				db_arr_add(&laa, "%lld", (long long)gda);
 			nlater++;
 		}
 	}
 	PQclear(r);
 	if (ndown > 0) {
-		p[0] = arr_end(&down);
+		p[0] = db_arr_end(&down);
 		if (exec_prepared(db, "hcd_down", 1, p, PGRES_COMMAND_OK, NULL,
 		    err, errsz) == -1)
 			goto fail;
-		p[0] = arr_end(&fo);
-		p[1] = arr_end(&fc);
-		p[2] = arr_end(&fs);
+		p[0] = db_arr_end(&fo);
+		p[1] = db_arr_end(&fc);
+		p[2] = db_arr_end(&fs);
 		if (exec_prepared(db, "hcd_timeout_flips", 3, p,
 		    PGRES_COMMAND_OK, NULL, err, errsz) == -1)
 			goto fail;
 	}
 	if (nlater > 0) {
-		p[0] = arr_end(&lid);
-		p[1] = arr_end(&laa);
+		p[0] = db_arr_end(&lid);
+		p[1] = db_arr_end(&laa);
 		if (exec_prepared(db, "hcd_later", 2, p, PGRES_COMMAND_OK, NULL,
 		    err, errsz) == -1)
 			goto fail;
@@ -265,8 +243,8 @@ deadline_prune(PGconn *db, const int64_t *ids, size_t n, char *err,
 
 	buf_init(&b);
 	for (i = 0; i < n; i++)
-		arr(&b, "%lld", (long long)ids[i]);
-	p[0] = arr_end(&b);
+		db_arr_add(&b, "%lld", (long long)ids[i]);
+	p[0] = db_arr_end(&b);
 	rc = exec_prepared(db, "hcd_prune", 1, p, PGRES_TUPLES_OK, &r, err,
 	    errsz);
 	if (rc == 0) {

@@ -352,30 +352,13 @@ struct upd {
 	struct buf	u_col[9];
 };
 
-static void	arr_add(struct buf *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-
-/* Append one element to an array literal being built ("{a,b,..."). */
-static void
-arr_add(struct buf *b, const char *fmt, ...)
-{
-	va_list	ap;
-	char	tmp[64];
-
-	buf_addc(b, b->b_len ? ',' : '{');
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	buf_addstr(b, tmp);
-}
-
 static void
 arr_time(struct buf *b, int64_t t)
 {
 	if (t == CT_NONE)
-		arr_add(b, "NULL");
+		db_arr_add(b, "NULL");
 	else
-		arr_add(b, "%lld", (long long)t);
+		db_arr_add(b, "%lld", (long long)t);
 }
 
 /* Columns of the hcd_pings statement, as array literals. */
@@ -410,18 +393,18 @@ add_ping_row(struct pcols *pc, const struct wcheck *c,
 	size_t		 i, mlen;
 	static const char hex[] = "0123456789abcdef";
 
-	arr_add(&pc->p_col[0], "%lld", (long long)c->wc_st.cs_n_pings);
-	arr_add(&pc->p_col[1], "%lld", (long long)c->wc_id);
-	arr_add(&pc->p_col[2], "%lld", (long long)pr->pr_time);
-	arr_add(&pc->p_col[3], "%s", kind_col[action] ? kind_col[action] :
+	db_arr_add(&pc->p_col[0], "%lld", (long long)c->wc_st.cs_n_pings);
+	db_arr_add(&pc->p_col[1], "%lld", (long long)c->wc_id);
+	db_arr_add(&pc->p_col[2], "%lld", (long long)pr->pr_time);
+	db_arr_add(&pc->p_col[3], "%s", kind_col[action] ? kind_col[action] :
 	    "NULL");
-	arr_add(&pc->p_col[4], "%s", pr->pr_scheme == PS_HTTPS ? "https" :
+	db_arr_add(&pc->p_col[4], "%s", pr->pr_scheme == PS_HTTPS ? "https" :
 	    pr->pr_scheme == PS_EMAIL ? "email" : "http");
 	if (pr->pr_addr_len)
 		arr_quoted(&pc->p_col[5], p + pr->pr_method_len,
 		    pr->pr_addr_len);
 	else
-		arr_add(&pc->p_col[5], "NULL");
+		db_arr_add(&pc->p_col[5], "NULL");
 	mlen = pr->pr_method_len > 10 ? 10 : pr->pr_method_len;
 	arr_quoted(&pc->p_col[6], p, mlen);
 	arr_quoted(&pc->p_col[7], p + pr->pr_method_len + pr->pr_addr_len,
@@ -439,12 +422,12 @@ add_ping_row(struct pcols *pc, const struct wcheck *c,
 	b->b_data[b->b_len++] = '"';
 	b->b_data[b->b_len] = '\0';
 	if (pr->pr_exit >= 0)
-		arr_add(&pc->p_col[9], "%d", pr->pr_exit);
+		db_arr_add(&pc->p_col[9], "%d", pr->pr_exit);
 	else
-		arr_add(&pc->p_col[9], "NULL");
+		db_arr_add(&pc->p_col[9], "NULL");
 	buf_init(&rid);
 	copy_uuid(&rid, pr->pr_has_rid, pr->pr_rid);
-	arr_add(&pc->p_col[10], "%s", pr->pr_has_rid ? (char *)rid.b_data :
+	db_arr_add(&pc->p_col[10], "%s", pr->pr_has_rid ? (char *)rid.b_data :
 	    "NULL");
 	buf_clear(&rid);
 }
@@ -458,10 +441,10 @@ static void
 add_flip_row(struct fcols *fc, int64_t check, int64_t when,
     const struct check_flip *f)
 {
-	arr_add(&fc->f_col[0], "%lld", (long long)check);
-	arr_add(&fc->f_col[1], "%lld", (long long)when);
-	arr_add(&fc->f_col[2], "%s", check_status_name(f->cf_old));
-	arr_add(&fc->f_col[3], "%s", check_status_name(f->cf_new));
+	db_arr_add(&fc->f_col[0], "%lld", (long long)check);
+	db_arr_add(&fc->f_col[1], "%lld", (long long)when);
+	db_arr_add(&fc->f_col[2], "%s", check_status_name(f->cf_old));
+	db_arr_add(&fc->f_col[3], "%s", check_status_name(f->cf_new));
 	arr_quoted(&fc->f_col[4], f->cf_reason, strlen(f->cf_reason));
 }
 
@@ -492,19 +475,19 @@ add_check_row(struct upd *u, const struct wcheck *c)
 	const struct check_state	*s = &c->wc_st;
 	struct buf			 rid;
 
-	arr_add(&u->u_col[0], "%lld", (long long)c->wc_id);
-	arr_add(&u->u_col[1], "%s", check_status_name(s->cs_status));
+	db_arr_add(&u->u_col[0], "%lld", (long long)c->wc_id);
+	db_arr_add(&u->u_col[1], "%s", check_status_name(s->cs_status));
 	arr_time(&u->u_col[2], s->cs_last_ping);
 	arr_time(&u->u_col[3], s->cs_last_start);
 	buf_init(&rid);
 	copy_uuid(&rid, s->cs_has_rid, s->cs_last_start_rid);
-	arr_add(&u->u_col[4], "%s", s->cs_has_rid ? (char *)rid.b_data :
+	db_arr_add(&u->u_col[4], "%s", s->cs_has_rid ? (char *)rid.b_data :
 	    "NULL");
 	buf_clear(&rid);
 	arr_time(&u->u_col[5], s->cs_last_duration);
-	arr_add(&u->u_col[6], "%lld", (long long)s->cs_n_pings);
+	db_arr_add(&u->u_col[6], "%lld", (long long)s->cs_n_pings);
 	arr_time(&u->u_col[7], stored_alert_after(c));
-	arr_add(&u->u_col[8], "%s", s->cs_has_confirmation_link ? "t" : "f");
+	db_arr_add(&u->u_col[8], "%s", s->cs_has_confirmation_link ? "t" : "f");
 }
 
 /* One statement of a pipeline. */
@@ -598,12 +581,8 @@ cols_close(struct buf *b, int n, const char **params)
 {
 	int i;
 
-	for (i = 0; i < n; i++) {
-		if (b[i].b_len == 0)
-			buf_addc(&b[i], '{');
-		buf_addc(&b[i], '}');
-		params[i] = (const char *)b[i].b_data;
-	}
+	for (i = 0; i < n; i++)
+		params[i] = db_arr_end(&b[i]);
 }
 
 static void
@@ -658,9 +637,9 @@ batch_ids(struct batch *b)
 		if (b->b_items[i].it_rec->pr_check == last)
 			continue;
 		last = b->b_items[i].it_rec->pr_check;
-		arr_add(&b->b_ids, "%lld", (long long)last);
+		db_arr_add(&b->b_ids, "%lld", (long long)last);
 	}
-	buf_addc(&b->b_ids, '}');
+	db_arr_end(&b->b_ids);
 }
 
 /* Collect a batch starting at from[]; sorted, ids ready.  0 if empty. */
@@ -798,8 +777,8 @@ writer_batch(struct alerter *a)
 			add_check_row(&upd, &checks[r]);
 	for (r = 0; r < sh->sh_nrings; r++)
 		if (b->b_end[r] != a->a_read[r]) {
-			arr_add(&rcol[0], "%d", r);
-			arr_add(&rcol[1], "%llu",
+			db_arr_add(&rcol[0], "%d", r);
+			db_arr_add(&rcol[1], "%llu",
 			    (unsigned long long)b->b_end[r]);
 		}
 	cols_close(pc.p_col, PCOLS, p_pings);

@@ -8,6 +8,7 @@
  * that records it in hcd_migration, under a transaction-scoped advisory
  * lock, so two migrators started at once apply each file exactly once.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,4 +303,26 @@ db_getint(const PGresult *r, int row, int col, int64_t null)
 		return null;
 	v = hc_strtonum(PQgetvalue(r, row, col), INT64_MIN + 1, INT64_MAX, &e);
 	return e != NULL ? null : v;
+}
+
+void
+db_arr_add(struct buf *b, const char *fmt, ...)
+{
+	va_list	ap;
+	char	tmp[64];
+
+	buf_addc(b, b->b_len ? ',' : '{');
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	buf_addstr(b, tmp);
+}
+
+const char *
+db_arr_end(struct buf *b)
+{
+	if (b->b_len == 0)
+		buf_addc(b, '{');
+	buf_addc(b, '}');
+	return (const char *)b->b_data;
 }

@@ -47,6 +47,16 @@ int	 db_prepare(PGconn *, const char *name, const char *sql, char *err,
 /* An integer column; `null` when it is NULL or not an integer. */
 int64_t	 db_getint(const PGresult *, int row, int col, int64_t null);
 
+/*
+ * Array literals for parameters ("{1,2,NULL}"): db_arr_add appends one
+ * element (at most 63 bytes, unquoted), db_arr_end closes the literal
+ * (an empty one is "{}") and returns it.
+ */
+struct buf;
+void	 db_arr_add(struct buf *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+const char *db_arr_end(struct buf *);
+
 /* Copy the connection's or result's error, first line only, into err. */
 void	 db_seterr(PGconn *, const PGresult *, char *err, size_t errsz);
 

@@ -2324,19 +2324,9 @@ parse_body(struct api *a)
 static int
 is_uuid(const char *s, size_t len)
 {
-	size_t i;
+	uint8_t u[16];
 
-	if (len != 36)
-		return 0;
-	for (i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!isdigit((unsigned char)s[i]) &&
-		    !(s[i] >= 'a' && s[i] <= 'f'))
-			return 0;
-	}
-	return 1;
+	return uuid_parse(s, len, u) == 0;
 }
 
 /* Healthchecks' sha1 converter: [A-z0-9]{40} (A-z includes [\]^_`). */
