@@ -29,13 +29,13 @@
 #include "check.h"
 #include "conf.h"
 #include "db.h"
-#include "index_db.h"
 #include "hcd.h"
 #include "log.h"
 #include "ping.h"
 #include "proc.h"
 #include "ring.h"
 #include "shm.h"
+#include "uuid.h"
 
 struct item {
 	const struct ping_rec	*it_rec;
@@ -72,20 +72,18 @@ item_cmp(const void *a, const void *b)
 
 
 
+/* A UUID array element, or NULL. */
 static void
-copy_uuid(struct buf *b, int has, const uint8_t u[16])
+arr_uuid(struct buf *b, int has, const uint8_t u[16])
 {
-	int i;
+	char t[37];
 
 	if (!has) {
-		buf_add(b, "\\N", 2);
+		db_arr_add(b, "NULL");
 		return;
 	}
-	for (i = 0; i < 16; i++) {
-		buf_printf(b, "%02x", u[i]);
-		if (i == 3 || i == 5 || i == 7 || i == 9)
-			buf_addc(b, '-');
-	}
+	uuid_format(u, t);
+	db_arr_add(b, "%s", t);
 }
 
 
@@ -304,7 +302,7 @@ load_checks(PGresult *r, int *nout)
 		s->cs_last_duration = db_getint(r, k, 9, CT_NONE);
 		if (!PQgetisnull(r, k, 10)) {
 			s->cs_has_rid = 1;
-			uuid_from_text(PQgetvalue(r, k, 10),
+			uuid_parse_text(PQgetvalue(r, k, 10),
 			    s->cs_last_start_rid);
 		}
 		s->cs_n_pings = db_getint(r, k, 11, CT_NONE);
@@ -389,7 +387,7 @@ add_ping_row(struct pcols *pc, const struct wcheck *c,
 {
 	const char	*p = (const char *)(pr + 1);
 	const uint8_t	*body;
-	struct buf	*b, rid;
+	struct buf	*b;
 	size_t		 i, mlen;
 	static const char hex[] = "0123456789abcdef";
 
@@ -425,11 +423,7 @@ add_ping_row(struct pcols *pc, const struct wcheck *c,
 		db_arr_add(&pc->p_col[9], "%d", pr->pr_exit);
 	else
 		db_arr_add(&pc->p_col[9], "NULL");
-	buf_init(&rid);
-	copy_uuid(&rid, pr->pr_has_rid, pr->pr_rid);
-	db_arr_add(&pc->p_col[10], "%s", pr->pr_has_rid ? (char *)rid.b_data :
-	    "NULL");
-	buf_clear(&rid);
+	arr_uuid(&pc->p_col[10], pr->pr_has_rid, pr->pr_rid);
 }
 
 #define FCOLS	5
@@ -473,17 +467,12 @@ static void
 add_check_row(struct upd *u, const struct wcheck *c)
 {
 	const struct check_state	*s = &c->wc_st;
-	struct buf			 rid;
 
 	db_arr_add(&u->u_col[0], "%lld", (long long)c->wc_id);
 	db_arr_add(&u->u_col[1], "%s", check_status_name(s->cs_status));
 	arr_time(&u->u_col[2], s->cs_last_ping);
 	arr_time(&u->u_col[3], s->cs_last_start);
-	buf_init(&rid);
-	copy_uuid(&rid, s->cs_has_rid, s->cs_last_start_rid);
-	db_arr_add(&u->u_col[4], "%s", s->cs_has_rid ? (char *)rid.b_data :
-	    "NULL");
-	buf_clear(&rid);
+	arr_uuid(&u->u_col[4], s->cs_has_rid, s->cs_last_start_rid);
 	arr_time(&u->u_col[5], s->cs_last_duration);
 	db_arr_add(&u->u_col[6], "%lld", (long long)s->cs_n_pings);
 	arr_time(&u->u_col[7], stored_alert_after(c));

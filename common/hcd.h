@@ -71,6 +71,7 @@ void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+int	 hc_hexval(int);		/* hex digit, either case; else -1 */
 size_t	 hc_strlcpy(char *, const char *, size_t);
 size_t	 hc_strlcat(char *, const char *, size_t);
 long long hc_strtonum(const char *, long long, long long, const char **);

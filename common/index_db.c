@@ -13,39 +13,7 @@
 #include "index.h"
 #include "index_db.h"
 #include "log.h"
-
-/* "xxxxxxxx-xxxx-..." → 16 bytes; 0/-1.  Accepts either case. */
-int
-uuid_from_text(const char *s, uint8_t out[16])
-{
-	int	i, n = 0, hi = -1, c;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		c = (unsigned char)s[i];
-		if (c == '-') {
-			if (i != 8 && i != 13 && i != 18 && i != 23)
-				return -1;
-			continue;
-		}
-		if (c >= '0' && c <= '9')
-			c -= '0';
-		else if (c >= 'a' && c <= 'f')
-			c -= 'a' - 10;
-		else if (c >= 'A' && c <= 'F')
-			c -= 'A' - 10;
-		else
-			return -1;
-		if (hi < 0)
-			hi = c;
-		else {
-			if (n >= 16)
-				return -1;
-			out[n++] = (uint8_t)(hi << 4 | c);
-			hi = -1;
-		}
-	}
-	return (n == 16 && i == 36) ? 0 : -1;
-}
+#include "uuid.h"
 
 int
 index_load(struct index *x, PGconn *db, char *err, size_t errsz)
@@ -92,7 +60,7 @@ index_load(struct index *x, PGconn *db, char *err, size_t errsz)
 		if (e != NULL)
 			continue;
 		pid = hc_strtonum(PQgetvalue(r, i, 2), 1, INT64_MAX, &e);
-		if (e != NULL || uuid_from_text(PQgetvalue(r, i, 1), code) == -1)
+		if (e != NULL || uuid_parse_text(PQgetvalue(r, i, 1), code) == -1)
 			continue;
 		if (index_put_check(x, code, id, pid, PQgetvalue(r, i, 3)) == -1) {
 			snprintf(err, errsz, "check index full at %d checks: "

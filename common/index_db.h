@@ -19,7 +19,5 @@ struct index;
  * number of checks, or -1.
  */
 int	 index_load(struct index *, PGconn *, char *err, size_t errsz);
-/* Text UUID in either case → 16 bytes; 0/-1. */
-int	 uuid_from_text(const char *, uint8_t out[16]);
 
 #endif

@@ -106,18 +106,6 @@ utf8_dec(const uint8_t *p, size_t n, uint32_t *cp)
 	return need + 1;
 }
 
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits at p (n bytes available), or -1. */
 static long
 hex4(const uint8_t *p, size_t n)
@@ -128,7 +116,7 @@ hex4(const uint8_t *p, size_t n)
 	if (n < 4)
 		return -1;
 	for (i = 0; i < 4; i++) {
-		if ((h = hexval(p[i])) == -1)
+		if ((h = hc_hexval(p[i])) == -1)
 			return -1;
 		v = (v << 4) | h;
 	}

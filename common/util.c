@@ -86,6 +86,18 @@ xasprintf(const char *fmt, ...)
 	return p;
 }
 
+int
+hc_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 size_t
 hc_strlcpy(char *dst, const char *src, size_t dsize)
 {

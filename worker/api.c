@@ -32,7 +32,6 @@
 #include "db.h"
 #include "hcd.h"
 #include "index.h"
-#include "index_db.h"
 #include "json.h"
 #include "log.h"
 #include "oncalendar.h"
@@ -1156,7 +1155,7 @@ crow_load(struct api *a, PGconn *db, int64_t id, struct crow *c)
 		c->w_status = CS_NEW;
 	c->w_last_ping = db_getint(r, 0, 19, CT_NONE);
 	c->w_last_start = db_getint(r, 0, 20, CT_NONE);
-	uuid_from_text(PQgetvalue(r, 0, 21), c->w_code);
+	uuid_parse_text(PQgetvalue(r, 0, 21), c->w_code);
 	PQclear(r);
 	return 0;
 }
@@ -1699,7 +1698,7 @@ check_delete(struct api *a, const char *uuid)
 	}
 	/* The answer is the check as it was. */
 	reply_check(a, 200, r, 0);
-	uuid_from_text(PQgetvalue(r, 0, COL_CODE), code);
+	uuid_parse_text(PQgetvalue(r, 0, COL_CODE), code);
 	PQclear(r);
 	if (exec_params(a, db, "DELETE FROM api_check WHERE id = $1", 1,
 	    p) == -1)

@@ -84,18 +84,6 @@ http_ieq(const char *a, size_t n, const char *s)
 	return s[n] == '\0';
 }
 
-static int
-http_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Find the line starting at pos, looking no further than lim.  On
  * success *end is the end of the line content (before CRLF or LF) and
@@ -407,7 +395,7 @@ http_chunked(const uint8_t *buf, size_t len, size_t pos, size_t max_header,
 		}
 
 		size = 0;
-		for (i = pos; i < end && (d = http_hexval(buf[i])) != -1; i++) {
+		for (i = pos; i < end && (d = hc_hexval(buf[i])) != -1; i++) {
 			if (size > (SIZE_MAX - 15) / 16 ||
 			    size * 16 + (size_t)d > max_body - total) {
 				*errstr = "chunked body too large";
@@ -674,8 +662,8 @@ http_urldecode(const char *in, size_t len, char *out, size_t outsz,
 		c = (unsigned char)in[i];
 		if (c == '%') {
 			if (len - i < 3 ||
-			    (hi = http_hexval((unsigned char)in[i + 1])) == -1 ||
-			    (lo = http_hexval((unsigned char)in[i + 2])) == -1)
+			    (hi = hc_hexval((unsigned char)in[i + 1])) == -1 ||
+			    (lo = hc_hexval((unsigned char)in[i + 2])) == -1)
 				return (size_t)-1;
 			c = hi * 16 + lo;
 			if (c == 0)

@@ -27,7 +27,6 @@
 #include "db.h"
 #include "hcd.h"
 #include "index.h"
-#include "index_db.h"
 #include "log.h"
 #include "ping.h"
 #include "proc.h"
@@ -120,7 +119,7 @@ ping_create(struct worker *w, int64_t project, const char *slug,
 	if (PQntuples(r) > 0) {
 		/* Another worker created it a moment ago. */
 		id = hc_strtonum(PQgetvalue(r, 0, 0), 1, INT64_MAX, &e);
-		if (uuid_from_text(PQgetvalue(r, 0, 1), code) == 0)
+		if (uuid_parse_text(PQgetvalue(r, 0, 1), code) == 0)
 			index_put_check(shm_index(w->w_env->pe_shm), code, id,
 			    project, slug);
 		PQclear(r);
@@ -149,7 +148,7 @@ ping_create(struct worker *w, int64_t project, const char *slug,
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		goto failr;
 	id = hc_strtonum(PQgetvalue(r, 0, 0), 1, INT64_MAX, &e);
-	if (uuid_from_text(PQgetvalue(r, 0, 1), code) == -1)
+	if (uuid_parse_text(PQgetvalue(r, 0, 1), code) == -1)
 		id = -1;
 	PQclear(r);
 	snprintf(pid, sizeof(pid), "%lld", (long long)project);

@@ -16,7 +16,8 @@
 #define ROUTE_SLUG_MAX		100	/* api_check.slug varchar(100) */
 #define ROUTE_EXIT_TOO_BIG	256	/* exitstatus on ROUTE_BAD_URL for > 255 */
 
-#include "ping.h"	/* enum ping_action; the router never returns PA_IGN */
+#include "ping.h"
+#include "uuid.h"	/* uuid_parse, uuid_format */	/* enum ping_action; the router never returns PA_IGN */
 
 enum {
 	ROUTE_OK = 0,
@@ -55,13 +56,5 @@ struct ping_route {
  */
 int	route_ping(const char *path, size_t len, struct ping_route *out);
 
-/* Lowercase canonical 8-4-4-4-12 UUID text of exactly len bytes; 0/-1. */
-int	uuid_parse(const char *s, size_t len, uint8_t out[16]);
-
-/* The same, hex digits in either case (the rid= query parameter). */
-int	uuid_parse_ci(const char *s, size_t len, uint8_t out[16]);
-
-/* Lowercase canonical text, NUL-terminated. */
-void	uuid_format(const uint8_t in[16], char out[37]);
 
 #endif

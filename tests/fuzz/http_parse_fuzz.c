@@ -10,7 +10,8 @@
  *
  * Build and run (from the repository root):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -D_GNU_SOURCE \
- *       worker/http_parse.c worker/route.c common/util.c common/log.c \
+ *       worker/http_parse.c worker/route.c common/uuid.c common/util.c \
+ *       common/log.c \
  *       tests/fuzz/http_parse_fuzz.c -o build/http_parse_fuzz
  *   mkdir -p build/fuzz-corpus
  *   build/http_parse_fuzz -dict=tests/fuzz/http_parse.dict \
