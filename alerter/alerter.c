@@ -38,20 +38,6 @@
 #include "ring.h"
 #include "shm.h"
 
-static int
-rings_pending(struct alerter *a)
-{
-	struct shm	*sh = a->a_env->pe_shm;
-	int		 i;
-
-	if (writer_has_next(a))
-		return 1;
-	for (i = 0; i < sh->sh_nrings; i++)
-		if (ring_head(shm_ring(sh, i)) != a->a_read[i])
-			return 1;
-	return 0;
-}
-
 /* Everything published before SIGTERM is committed. */
 static int
 drained(struct alerter *a)
@@ -160,6 +146,39 @@ alerter_prune_add(struct alerter *a, int64_t check)
 }
 
 /*
+ * The deadline pass changed a check: the writer's copy is out of date.
+ * Telling it spares it a batch that would fail on the revision.
+ */
+static void
+stale_add(void *arg, int64_t check)
+{
+	struct alerter *a = arg;
+
+	pthread_mutex_lock(&a->a_dl_lock);
+	if (a->a_nstale == a->a_stale_cap) {
+		a->a_stale_cap = a->a_stale_cap ? a->a_stale_cap * 2 : 256;
+		a->a_stale = xreallocarray(a->a_stale, a->a_stale_cap,
+		    sizeof(*a->a_stale));
+	}
+	a->a_stale[a->a_nstale++] = check;
+	pthread_mutex_unlock(&a->a_dl_lock);
+}
+
+int64_t *
+alerter_stale_take(struct alerter *a, size_t *n)
+{
+	int64_t *ids;
+
+	pthread_mutex_lock(&a->a_dl_lock);
+	ids = a->a_stale;
+	*n = a->a_nstale;
+	a->a_stale = NULL;
+	a->a_nstale = a->a_stale_cap = 0;
+	pthread_mutex_unlock(&a->a_dl_lock);
+	return ids;
+}
+
+/*
  * Mark down what is due and prune what was queued.  Returns how long
  * to sleep: until the next deadline, at most HC_DEADLINE_POLL_MS.
  */
@@ -176,8 +195,8 @@ deadline_round(struct alerter *a)
 		return wait_ms;
 	do {
 		now = hc_now_us();
-		if ((down = deadline_pass(a->a_ddb, now, &more, &lag, err,
-		    sizeof(err))) == -1) {
+		if ((down = deadline_pass(a->a_ddb, now, &more, &lag,
+		    stale_add, a, err, sizeof(err))) == -1) {
 			log_warnx("deadline pass: %s", err);
 			return wait_ms;
 		}
@@ -274,9 +293,10 @@ run(struct alerter *a)
 	for (;;) {
 		if (db_ensure(a) == -1)
 			return;		/* the tick retries */
-		while (rings_pending(a) && !(a->a_stopping && drained(a))) {
-			if (writer_batch(a) == -1) {
-				if (PQstatus(a->a_db) != CONNECTION_OK)
+		while (writer_pending(a) && !(a->a_stopping && drained(a))) {
+			if (writer_pump(a) == -1) {
+				if (a->a_db != NULL &&
+				    PQstatus(a->a_db) != CONNECTION_OK)
 					a->a_db_retry = 0;
 				return;
 			}
@@ -293,7 +313,7 @@ run(struct alerter *a)
 		}
 		atomic_store(&sh->sh_alerter_sleeping, 1);
 		atomic_thread_fence(memory_order_seq_cst);
-		if (!rings_pending(a))
+		if (!writer_pending(a))
 			return;		/* wait for the pipe */
 		atomic_store(&sh->sh_alerter_sleeping, 0);
 	}
@@ -362,10 +382,12 @@ alerter_main(struct proc_env *pe)
 	run(&a);
 	event_base_dispatch(a.a_base);
 	deadline_stop(&a);
+	writer_free(&a);
 	if (a.a_db != NULL)
 		PQfinish(a.a_db);
 	if (a.a_ddb != NULL)
 		PQfinish(a.a_ddb);
 	free(a.a_prune);
+	free(a.a_stale);
 	exit(0);
 }

@@ -19,15 +19,28 @@ struct event_base;
 struct event;
 
 struct item;
+struct wcheck;
 
-/* A batch of ring records on its way into the database. */
+/*
+ * A batch of ring records on its way into the database: sent, its
+ * result not read yet.  Batches are sent back to back on the writer's
+ * connection (libpq pipeline mode) and commit in the order sent.
+ */
 struct batch {
 	struct item		*b_items;	/* HC_BATCH_MAX, sorted */
 	size_t			 b_nit;
 	uint64_t		 b_end[HC_MAX_PRODUCERS];	/* ring positions */
-	struct buf		 b_ids;		/* check ids, array literal */
-	PGresult		*b_locked;	/* the locked check rows */
-	int			 b_ready;	/* begun and locked already */
+	int64_t			 b_seq;		/* this node's batch number */
+	int			 b_stored;	/* pings written */
+	int64_t			*b_prune;	/* checks to prune once stored */
+	size_t			 b_nprune, b_prune_cap;
+	int64_t			 b_sent;	/* µs, when sent */
+};
+
+/* The writer's copy of the checks it writes, by id (writer.c). */
+struct wcache {
+	struct wcheck		**wc_slot;	/* open addressing */
+	size_t			 wc_cap, wc_n;
 };
 
 struct alerter {
@@ -40,14 +53,19 @@ struct alerter {
 	PGconn			*a_db;
 	int64_t			 a_db_retry;	/* monotonic ms */
 	int			 a_db_backoff;	/* ms */
-	uint64_t		 a_read[HC_MAX_PRODUCERS];	/* read cursors */
+	uint64_t		 a_read[HC_MAX_PRODUCERS];	/* committed */
+	uint64_t		 a_sent[HC_MAX_PRODUCERS];	/* sent */
 	uint64_t		 a_stop_head[HC_MAX_PRODUCERS];	/* at SIGTERM */
 	int			 a_stopping;
 	int			 a_ready;	/* cursors synced with the DB */
 	char			 a_appname[64];	/* the writer's application_name */
 	int64_t			 a_prof[6];	/* -v: time spent per phase */
-	struct batch		 a_batch[2];	/* current and next */
-	int			 a_cur;
+	struct batch		 a_fifo[HC_WRITER_DEPTH];	/* in flight */
+	int			 a_fifo_head, a_fifo_n;
+	int			 a_depth;	/* batches in flight at most */
+	int64_t			 a_seq;		/* last batch number sent */
+	int			 a_pipeline;	/* connection in pipeline mode */
+	struct wcache		 a_cache;
 	/* The second connection: deadline passes and pruning. */
 	PGconn			*a_ddb;
 	int64_t			 a_ddb_retry;	/* monotonic ms */
@@ -58,27 +76,35 @@ struct alerter {
 	int			 a_dl_stop;
 	int64_t			*a_prune;	/* checks to prune */
 	size_t			 a_nprune, a_prune_cap;
+	int64_t			*a_stale;	/* checks the deadline pass wrote */
+	size_t			 a_nstale, a_stale_cap;
 	int64_t			 a_last_commit;
 };
 
 /* deadline.c */
 int	 deadline_prepare(PGconn *, char *, size_t);
-int	 deadline_pass(PGconn *, int64_t now, int *more, int64_t *lag, char *,
-	    size_t);
+int	 deadline_pass(PGconn *, int64_t now, int *more, int64_t *lag,
+	    void (*)(void *, int64_t), void *, char *, size_t);
 int	 deadline_next(PGconn *, int64_t *next, char *, size_t);
 int	 deadline_prune(PGconn *, const int64_t *, size_t, char *, size_t);
 
 /* alerter.c */
 void	 alerter_prune_add(struct alerter *, int64_t check);
+/* The checks the deadline thread changed since the last call. */
+int64_t	*alerter_stale_take(struct alerter *, size_t *);
 
 /* writer.c */
 int	 writer_prepare(struct alerter *);
-/* One batch: -1 on database error, else the number of pings stored. */
-int	 writer_batch(struct alerter *);
+/*
+ * One step: send a batch, or wait for the oldest one sent.  -1 on a
+ * database error, 0 when there was nothing to do, else 1.
+ */
+int	 writer_pump(struct alerter *);
 int	 writer_sync_cursors(struct alerter *);
-/* Forget a prefetched batch (its transaction went with the connection). */
+/* Forget the batches in flight and the cached checks (new connection). */
 void	 writer_reset(struct alerter *);
-/* A batch is already begun and locked: run writer_batch again. */
-int	 writer_has_next(struct alerter *);
+/* Records published but not sent yet, or batches in flight. */
+int	 writer_pending(struct alerter *);
+void	 writer_free(struct alerter *);
 
 #endif

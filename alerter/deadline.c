@@ -112,16 +112,18 @@ exec_prepared(PGconn *db, const char *name, int n, const char **params,
  * One pass over the checks due at `now`.  Returns how many went down,
  * or -1 on a database error.  *more is set when the pass was full and
  * another should follow at once; *lag is the longest time between a
- * check's deadline and now, among those that went down.
+ * check's deadline and now, among those that went down.  The ids of
+ * the checks it updated go to changed(arg, id) after the commit.
  */
 int
-deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag, char *err,
-    size_t errsz)
+deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag,
+    void (*changed)(void *, int64_t), void *arg, char *err, size_t errsz)
 {
 	PGresult	*r = NULL;
 	struct buf	 down, fo, fc, fs, lid, laa;
 	const char	*p[3];
 	char		 nowtxt[24];
+	int64_t		*ids = NULL;
 	int		 i, n, ndown = 0, nlater = 0;
 
 	*more = 0;
@@ -136,6 +138,7 @@ deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag, char *err,
 		return -1;
 	}
 	n = PQntuples(r);
+	ids = xreallocarray(NULL, (size_t)n + 1, sizeof(*ids));
 	buf_init(&down);
 	buf_init(&fo);
 	buf_init(&fc);
@@ -149,6 +152,7 @@ deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag, char *err,
 
 		memset(&s, 0, sizeof(s));
 		id = hc_strtonum(PQgetvalue(r, i, 0), 1, INT64_MAX, &e);
+		ids[i] = id;
 		s.cs_kind = check_kind_parse(PQgetvalue(r, i, 1));
 		if (s.cs_kind < 0)
 			s.cs_kind = CK_SIMPLE;
@@ -202,11 +206,14 @@ deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag, char *err,
 	if (db_exec(db, "COMMIT", err, errsz) == -1)
 		goto fail;
 	*more = n == DUE_MAX;
+	for (i = 0; i < n && changed != NULL; i++)
+		changed(arg, ids[i]);
 	goto out;
 fail:
 	db_exec(db, "ROLLBACK", NULL, 0);
 	ndown = -1;
 out:
+	free(ids);
 	buf_clear(&down);
 	buf_clear(&fo);
 	buf_clear(&fc);

@@ -2,18 +2,34 @@
  * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
  *
  * The batch writer of the alerter (ARCHITECTURE.md, "durable group
- * commit").  One call of writer_batch takes what the producers have
- * published, and in one transaction:
- *   1. locks the affected checks in id order (SELECT ... FOR UPDATE);
- *   2. applies each ping to its check's state (check.c), in order of
- *      arrival, after the methods / body-keyword filters;
- *   3. COPYs the pings, the new check states (into a temporary table
- *      that one UPDATE joins) and the flips;
- *   4. records in hcd_ring how far each ring is now committed;
- *   5. commits, then publishes the watermarks and wakes the workers.
- * Step 4 makes a replay harmless: an alerter that died after COMMIT but
- * before step 5 leaves the shared watermark behind; its successor reads
- * hcd_ring (writer_sync_cursors) and skips what is already stored.
+ * commit").  A batch is what the producers have published since the
+ * last one; it is written by one statement (hcd_write), which
+ *   1. updates the state of the batch's checks, each only if its row
+ *      still has the revision (hcd_rev, schema/002) the writer knows;
+ *   2. inserts the pings and the flips;
+ *   3. records in hcd_ring how far each ring is now stored, and moves
+ *      this node's batch counter (ring -1) from n-1 to n;
+ *   4. raises SQLSTATE HC409 if a row had changed or the counter was
+ *      not at n-1, so that nothing of the batch is stored;
+ * and the implicit transaction commits at the pipeline's sync point.
+ * Then the writer publishes the watermarks and wakes the workers.
+ *
+ * The writer keeps the checks it writes in memory (a_cache): their
+ * state after every batch sent, so a batch needs no read of the check
+ * rows and no lock round trip; only checks it has not seen yet are
+ * read first.  Batches go back to back on one connection in libpq's
+ * pipeline mode: while batch n is executed and committed, batch n+1 is
+ * gathered and sent, computed from the state n leaves.  If batch n
+ * fails, n+1 finds the counter at n-1 and fails too (step 3), and so
+ * on; the writer forgets its copies, starts again from the last
+ * committed positions, and re-reads the checks.  Another writer of a
+ * row (the API, the deadline pass, psql) makes the trigger bump its
+ * revision, and that batch fails the same way.
+ *
+ * Step 3 makes a replay harmless: an alerter that died after a commit
+ * but before publishing leaves the shared watermark behind; its
+ * successor reads hcd_ring (writer_sync_cursors) and skips what is
+ * already stored.
  */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -22,6 +38,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include <libpq-fe.h>
 
@@ -43,8 +62,15 @@ struct item {
 	uint32_t		 it_seq;
 };
 
+/*
+ * A check as the writer knows it: as stored once every batch sent so
+ * far has committed.
+ */
 struct wcheck {
 	int64_t			 wc_id;
+	int64_t			 wc_rev;	/* hcd_rev */
+	int			 wc_gone;	/* no such row */
+	int			 wc_stale;	/* changed by someone else: re-read */
 	struct check_state	 wc_st;
 	int			 wc_methods_post;
 	int			 wc_filter_body;
@@ -52,10 +78,10 @@ struct wcheck {
 	char			*wc_kw[3];	/* start, success, failure */
 	char			*wc_schedule;
 	char			*wc_tz;
-	int			 wc_changed;
 	int64_t			 wc_aa_db;	/* alert_after as stored */
 	int64_t			 wc_n_db;	/* n_pings as stored */
 	int			 wc_status_db;
+	int64_t			 wc_batch;	/* last batch that changed it */
 };
 
 static int
@@ -70,41 +96,21 @@ item_cmp(const void *a, const void *b)
 	return x->it_seq < y->it_seq ? -1 : x->it_seq > y->it_seq;
 }
 
-
-
-/* A UUID array element, or NULL. */
-static void
-arr_uuid(struct buf *b, int has, const uint8_t u[16])
-{
-	char t[37];
-
-	if (!has) {
-		db_arr_add(b, "NULL");
-		return;
-	}
-	uuid_format(u, t);
-	db_arr_add(b, "%s", t);
-}
-
-
-static int
-exec_ok(PGconn *db, const char *sql, char *err, size_t errsz)
-{
-	return db_exec(db, sql, err, errsz);
-}
-
 /*
  * Statements prepared once per connection: planning them for every
  * batch cost more than the rows did.  Times travel as microseconds since
- * the epoch in bigint, converted exactly on the server.
+ * the epoch in bigint, converted exactly on the server.  The writer's
+ * statements look rows up by key only; a sequential scan of a small
+ * api_check table looks cheaper to the planner, and is not.
  */
 int
 writer_prepare(struct alerter *a)
 {
 	char err[256];
 
-	if (exec_ok(a->a_db, "SET TIME ZONE 'UTC'", err, sizeof(err)) == -1 ||
-	    db_prepare(a->a_db, "hcd_lock",
+	if (db_exec(a->a_db, "SET TIME ZONE 'UTC'; SET enable_seqscan = off;"
+	    " SET enable_bitmapscan = off", err, sizeof(err)) == -1 ||
+	    db_prepare(a->a_db, "hcd_load",
 	    "SELECT id, kind, (extract(epoch FROM timeout) * 1000000)::bigint,"
 	    " (extract(epoch FROM grace) * 1000000)::bigint, schedule, tz,"
 	    " status, (extract(epoch FROM last_ping) * 1000000)::bigint,"
@@ -113,43 +119,41 @@ writer_prepare(struct alerter *a)
 	    " last_start_rid, n_pings, manual_resume, methods,"
 	    " filter_http_body, filter_default_fail, start_kw, success_kw,"
 	    " failure_kw, has_confirmation_link,"
-	    " (extract(epoch FROM alert_after) * 1000000)::bigint "
-	    "FROM api_check WHERE id = ANY($1::integer[]) ORDER BY id "
-	    "FOR UPDATE", err, sizeof(err)) == -1 ||
-	    db_prepare(a->a_db, "hcd_update",
-	    "UPDATE api_check c SET status = u.status,"
-	    " last_ping = 'epoch'::timestamptz + u.lp * interval '1 microsecond',"
-	    " last_start = 'epoch'::timestamptz + u.ls * interval '1 microsecond',"
-	    " last_start_rid = u.rid,"
-	    " last_duration = u.dur * interval '1 microsecond',"
-	    " n_pings = u.n,"
-	    " alert_after = 'epoch'::timestamptz + u.aa * interval '1 microsecond',"
-	    " has_confirmation_link = u.conf "
-	    "FROM unnest($1::integer[], $2::text[], $3::bigint[], $4::bigint[],"
-	    " $5::uuid[], $6::bigint[], $7::integer[], $8::bigint[],"
-	    " $9::boolean[]) AS u(id, status, lp, ls, rid, dur, n, aa, conf) "
-	    "WHERE c.id = u.id", err, sizeof(err)) == -1 ||
-	    db_prepare(a->a_db, "hcd_pings",
-	    "INSERT INTO api_ping (n, owner_id, created, kind, scheme,"
+	    " (extract(epoch FROM alert_after) * 1000000)::bigint, hcd_rev "
+	    "FROM api_check WHERE id = ANY($1::integer[])",
+	    err, sizeof(err)) == -1 ||
+	    db_prepare(a->a_db, "hcd_write",
+	    "WITH u AS ("
+	    "UPDATE api_check c SET status = u.status, last_ping = u.lp,"
+	    " last_start = u.ls, last_start_rid = u.rid, last_duration = u.dur,"
+	    " n_pings = u.n, alert_after = u.aa, has_confirmation_link = u.conf,"
+	    " hcd_rev = u.rev + 1 "
+	    "FROM unnest($4::integer[], $5::bigint[], $6::text[],"
+	    " $7::timestamptz[], $8::timestamptz[], $9::uuid[], $10::interval[],"
+	    " $11::integer[], $12::timestamptz[], $13::boolean[])"
+	    " AS u(id, rev, status, lp, ls, rid, dur, n, aa, conf) "
+	    "WHERE c.id = u.id AND c.hcd_rev = u.rev RETURNING 1), "
+	    "p AS (INSERT INTO api_ping (n, owner_id, created, kind, scheme,"
 	    " remote_addr, method, ua, body_raw, exitstatus, rid) "
-	    "SELECT n, o, 'epoch'::timestamptz + c * interval '1 microsecond',"
-	    " k, s, a, m, u, b, e, r "
-	    "FROM unnest($1::integer[], $2::integer[], $3::bigint[], $4::text[],"
-	    " $5::text[], $6::inet[], $7::text[], $8::text[], $9::bytea[],"
-	    " $10::smallint[], $11::uuid[]) AS t(n, o, c, k, s, a, m, u, b, e, r)",
-	    err, sizeof(err)) == -1 ||
-	    db_prepare(a->a_db, "hcd_flips",
-	    "INSERT INTO api_flip (owner_id, created, old_status, new_status,"
-	    " reason) "
-	    "SELECT o, 'epoch'::timestamptz + c * interval '1 microsecond',"
-	    " os, ns, r FROM unnest($1::integer[], $2::bigint[], $3::text[],"
-	    " $4::text[], $5::text[]) AS t(o, c, os, ns, r)",
-	    err, sizeof(err)) == -1 ||
-	    db_prepare(a->a_db, "hcd_ring",
-	    "INSERT INTO hcd_ring (node, ring, segment, pos) "
-	    "SELECT $1, r, $2, p FROM unnest($3::integer[], $4::bigint[]) "
-	    "AS u(r, p) ON CONFLICT (node, ring) DO UPDATE SET "
-	    "segment = excluded.segment, pos = excluded.pos",
+	    "SELECT * FROM unnest($14::integer[], $15::integer[],"
+	    " $16::timestamptz[], $17::text[], $18::text[], $19::inet[],"
+	    " $20::text[], $21::text[], $22::bytea[], $23::smallint[],"
+	    " $24::uuid[])), "
+	    "f AS (INSERT INTO api_flip (owner_id, created, old_status,"
+	    " new_status, reason) "
+	    "SELECT * FROM unnest($25::integer[], $26::timestamptz[],"
+	    " $27::text[], $28::text[], $29::text[])), "
+	    "r AS (INSERT INTO hcd_ring (node, ring, segment, pos) "
+	    "SELECT $1, r, $2, p FROM unnest($30::integer[], $31::bigint[]) "
+	    "AS x(r, p) ON CONFLICT (node, ring) DO UPDATE SET "
+	    "segment = excluded.segment, pos = excluded.pos), "
+	    "s AS (UPDATE hcd_ring SET pos = $3 WHERE node = $1 AND ring = -1"
+	    " AND segment = $2 AND pos = $3 - 1 RETURNING 1) "
+	    "SELECT CASE WHEN (SELECT count(*) FROM s) <> 1 THEN"
+	    " hcd_stale('the batch before this one was not stored')"
+	    " WHEN (SELECT count(*) FROM u) <>"
+	    " coalesce(array_length($4::integer[], 1), 0) THEN"
+	    " hcd_stale('a check changed or went') ELSE 'ok' END",
 	    err, sizeof(err)) == -1) {
 		log_warnx("%s: %s", __func__, err);
 		return -1;
@@ -223,7 +227,7 @@ writer_sync_cursors(struct alerter *a)
 		ring = (int)hc_strtonum(PQgetvalue(r, i, 0), 0,
 		    sh->sh_nrings - 1, &e);
 		if (e != NULL)
-			continue;
+			continue;	/* the batch counter, ring -1 */
 		pos = (uint64_t)hc_strtonum(PQgetvalue(r, i, 1), 0, INT64_MAX,
 		    &e);
 		if (e == NULL && pos > a->a_read[ring]) {
@@ -235,92 +239,184 @@ writer_sync_cursors(struct alerter *a)
 		}
 	}
 	PQclear(r);
+	/* This session's batches count from 1. */
+	r = PQexecParams(a->a_db, "INSERT INTO hcd_ring (node, ring, segment,"
+	    " pos) VALUES ($1, -1, $2, 0) ON CONFLICT (node, ring) DO UPDATE"
+	    " SET segment = excluded.segment, pos = 0", 2, NULL, params, NULL,
+	    NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		log_warnx("%s: %s", __func__, PQerrorMessage(a->a_db));
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	a->a_seq = 0;
+	memcpy(a->a_sent, a->a_read, sizeof(a->a_sent));
 	a->a_ready = 1;
 	return 0;
 }
 
-static void
-wcheck_free(struct wcheck *w, int n)
-{
-	int i, k;
+/* --- the cache of checks ------------------------------------------------- */
 
-	for (i = 0; i < n; i++) {
-		for (k = 0; k < 3; k++)
-			free(w[i].wc_kw[k]);
-		free(w[i].wc_schedule);
-		free(w[i].wc_tz);
-	}
+static void
+wcheck_free(struct wcheck *w)
+{
+	int k;
+
+	if (w == NULL)
+		return;
+	for (k = 0; k < 3; k++)
+		free(w->wc_kw[k]);
+	free(w->wc_schedule);
+	free(w->wc_tz);
 	free(w);
 }
 
-static struct wcheck *
-find_check(struct wcheck *w, int n, int64_t id)
+static size_t
+cache_slot(const struct wcache *c, int64_t id)
 {
-	int lo = 0, hi = n;
+	uint64_t h = (uint64_t)id * 0x9e3779b97f4a7c15ULL;
 
-	while (lo < hi) {
-		int mid = (lo + hi) / 2;
-
-		if (w[mid].wc_id == id)
-			return &w[mid];
-		if (w[mid].wc_id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return (size_t)(h ^ (h >> 31)) & (c->wc_cap - 1);
 }
 
 static struct wcheck *
-load_checks(PGresult *r, int *nout)
+cache_get(const struct wcache *c, int64_t id)
 {
-	struct wcheck	*w;
-	int		 n, k;
+	size_t i;
 
-	n = PQntuples(r);
-	w = xcalloc((size_t)n + 1, sizeof(*w));
-	for (k = 0; k < n; k++) {
-		struct wcheck		*c = &w[k];
-		struct check_state	*s = &c->wc_st;
-		const char		*e;
+	if (c->wc_cap == 0)
+		return NULL;
+	for (i = cache_slot(c, id); c->wc_slot[i] != NULL;
+	    i = (i + 1) & (c->wc_cap - 1))
+		if (c->wc_slot[i]->wc_id == id)
+			return c->wc_slot[i];
+	return NULL;
+}
 
-		c->wc_id = hc_strtonum(PQgetvalue(r, k, 0), 1, INT64_MAX, &e);
-		s->cs_kind = check_kind_parse(PQgetvalue(r, k, 1));
-		if (s->cs_kind < 0)
-			s->cs_kind = CK_SIMPLE;
-		s->cs_timeout = db_getint(r, k, 2, CT_NONE);
-		s->cs_grace = db_getint(r, k, 3, CT_NONE);
-		c->wc_schedule = xstrdup(PQgetvalue(r, k, 4));
-		c->wc_tz = xstrdup(PQgetvalue(r, k, 5));
-		s->cs_schedule = c->wc_schedule;
-		s->cs_tz = c->wc_tz;
-		s->cs_status = check_status_parse(PQgetvalue(r, k, 6));
-		if (s->cs_status < 0 || s->cs_status > CS_PAUSED)
-			s->cs_status = CS_NEW;
-		s->cs_last_ping = db_getint(r, k, 7, CT_NONE);
-		s->cs_last_start = db_getint(r, k, 8, CT_NONE);
-		s->cs_last_duration = db_getint(r, k, 9, CT_NONE);
-		if (!PQgetisnull(r, k, 10)) {
-			s->cs_has_rid = 1;
-			uuid_parse_text(PQgetvalue(r, k, 10),
-			    s->cs_last_start_rid);
-		}
-		s->cs_n_pings = db_getint(r, k, 11, CT_NONE);
-		s->cs_manual_resume = *PQgetvalue(r, k, 12) == 't';
-		c->wc_methods_post = strcmp(PQgetvalue(r, k, 13), "POST") == 0;
-		c->wc_filter_body = *PQgetvalue(r, k, 14) == 't';
-		c->wc_default_fail = *PQgetvalue(r, k, 15) == 't';
-		c->wc_kw[0] = xstrdup(PQgetvalue(r, k, 16));
-		c->wc_kw[1] = xstrdup(PQgetvalue(r, k, 17));
-		c->wc_kw[2] = xstrdup(PQgetvalue(r, k, 18));
-		s->cs_has_confirmation_link = *PQgetvalue(r, k, 19) == 't';
-		s->cs_alert_after = db_getint(r, k, 20, CT_NONE);
-		c->wc_aa_db = s->cs_alert_after;
-		c->wc_n_db = s->cs_n_pings;
-		c->wc_status_db = s->cs_status;
+/* Add w, replacing a copy of the same check. */
+static void
+cache_put(struct wcache *c, struct wcheck *w)
+{
+	struct wcheck	**old;
+	size_t		  i, ocap;
+
+	if ((c->wc_n + 1) * 2 > c->wc_cap) {
+		old = c->wc_slot;
+		ocap = c->wc_cap;
+		c->wc_cap = ocap ? ocap * 2 : 1024;
+		c->wc_slot = xcalloc(c->wc_cap, sizeof(*c->wc_slot));
+		c->wc_n = 0;
+		for (i = 0; i < ocap; i++)
+			if (old[i] != NULL)
+				cache_put(c, old[i]);
+		free(old);
 	}
-	*nout = n;
-	return w;
+	for (i = cache_slot(c, w->wc_id); c->wc_slot[i] != NULL;
+	    i = (i + 1) & (c->wc_cap - 1))
+		if (c->wc_slot[i]->wc_id == w->wc_id) {
+			wcheck_free(c->wc_slot[i]);
+			c->wc_slot[i] = w;
+			return;
+		}
+	c->wc_slot[i] = w;
+	c->wc_n++;
+}
+
+static void
+cache_clear(struct wcache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->wc_cap; i++) {
+		wcheck_free(c->wc_slot[i]);
+		c->wc_slot[i] = NULL;
+	}
+	c->wc_n = 0;
+}
+
+/* A check from a row of hcd_load. */
+static struct wcheck *
+wcheck_from_row(const PGresult *r, int k)
+{
+	struct wcheck		*c = xcalloc(1, sizeof(*c));
+	struct check_state	*s = &c->wc_st;
+	const char		*e;
+
+	c->wc_id = hc_strtonum(PQgetvalue(r, k, 0), 1, INT64_MAX, &e);
+	s->cs_kind = check_kind_parse(PQgetvalue(r, k, 1));
+	if (s->cs_kind < 0)
+		s->cs_kind = CK_SIMPLE;
+	s->cs_timeout = db_getint(r, k, 2, CT_NONE);
+	s->cs_grace = db_getint(r, k, 3, CT_NONE);
+	c->wc_schedule = xstrdup(PQgetvalue(r, k, 4));
+	c->wc_tz = xstrdup(PQgetvalue(r, k, 5));
+	s->cs_schedule = c->wc_schedule;
+	s->cs_tz = c->wc_tz;
+	s->cs_status = check_status_parse(PQgetvalue(r, k, 6));
+	if (s->cs_status < 0 || s->cs_status > CS_PAUSED)
+		s->cs_status = CS_NEW;
+	s->cs_last_ping = db_getint(r, k, 7, CT_NONE);
+	s->cs_last_start = db_getint(r, k, 8, CT_NONE);
+	s->cs_last_duration = db_getint(r, k, 9, CT_NONE);
+	if (!PQgetisnull(r, k, 10)) {
+		s->cs_has_rid = 1;
+		uuid_parse_text(PQgetvalue(r, k, 10), s->cs_last_start_rid);
+	}
+	s->cs_n_pings = db_getint(r, k, 11, CT_NONE);
+	s->cs_manual_resume = *PQgetvalue(r, k, 12) == 't';
+	c->wc_methods_post = strcmp(PQgetvalue(r, k, 13), "POST") == 0;
+	c->wc_filter_body = *PQgetvalue(r, k, 14) == 't';
+	c->wc_default_fail = *PQgetvalue(r, k, 15) == 't';
+	c->wc_kw[0] = xstrdup(PQgetvalue(r, k, 16));
+	c->wc_kw[1] = xstrdup(PQgetvalue(r, k, 17));
+	c->wc_kw[2] = xstrdup(PQgetvalue(r, k, 18));
+	s->cs_has_confirmation_link = *PQgetvalue(r, k, 19) == 't';
+	s->cs_alert_after = db_getint(r, k, 20, CT_NONE);
+	c->wc_rev = db_getint(r, k, 21, 0);
+	c->wc_aa_db = s->cs_alert_after;
+	c->wc_n_db = s->cs_n_pings;
+	c->wc_status_db = s->cs_status;
+	return c;
+}
+
+/*
+ * Read the checks of ids[] that the cache lacks.  A check that is not
+ * in the database (deleted since its pings were taken) is remembered
+ * as gone: its pings go with it.  Outside pipeline mode only.
+ */
+static int
+cache_load(struct alerter *a, const int64_t *ids, size_t n)
+{
+	struct buf	 arr;
+	PGresult	*r;
+	const char	*p[1];
+	size_t		 i;
+	int		 k;
+
+	buf_init(&arr);
+	for (i = 0; i < n; i++)
+		db_arr_add(&arr, "%lld", (long long)ids[i]);
+	p[0] = db_arr_end(&arr);
+	r = PQexecPrepared(a->a_db, "hcd_load", 1, p, NULL, NULL, 0);
+	buf_clear(&arr);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		log_warnx("%s: %s", __func__, PQerrorMessage(a->a_db));
+		PQclear(r);
+		return -1;
+	}
+	for (k = 0; k < PQntuples(r); k++)
+		cache_put(&a->a_cache, wcheck_from_row(r, k));
+	PQclear(r);
+	for (i = 0; i < n; i++)
+		if (cache_get(&a->a_cache, ids[i]) == NULL) {
+			struct wcheck *g = xcalloc(1, sizeof(*g));
+
+			g->wc_id = ids[i];
+			g->wc_gone = 1;
+			cache_put(&a->a_cache, g);
+		}
+	return 0;
 }
 
 static const char *kind_col[] = {
@@ -345,101 +441,269 @@ final_action(const struct wcheck *c, const struct ping_rec *pr,
 	return action;
 }
 
-/* The nine arrays of the hcd_update statement. */
-struct upd {
-	struct buf	u_col[9];
+/*
+ * The columns of hcd_write travel as binary arrays: the server reads
+ * them with each type's receive function, which costs a fraction of
+ * parsing array literals, and the writer formats no numbers, times or
+ * hex.  The format (PostgreSQL's array_send): ndim, has-nulls flag,
+ * element type OID, then per dimension its length and lower bound, then
+ * per element a 32-bit length (-1: NULL) and the bytes; all big-endian.
+ * Times are µs since 2000-01-01 (PostgreSQL's epoch).
+ */
+enum {
+	OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21,
+	OID_INT4 = 23, OID_TEXT = 25, OID_INET = 869, OID_TIMESTAMPTZ = 1184,
+	OID_INTERVAL = 1186, OID_UUID = 2950
+};
+#define PG_EPOCH_US	946684800000000LL	/* 2000-01-01 in Unix µs */
+#define BARR_HEAD	20			/* a 1-dimensional header */
+
+struct barr {
+	struct buf	ba_b;
+	uint32_t	ba_oid;
+	uint32_t	ba_n;
+	int		ba_null;
 };
 
 static void
-arr_time(struct buf *b, int64_t t)
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void
+barr_init(struct barr *x, uint32_t oid)
+{
+	buf_init(&x->ba_b);
+	buf_reserve(&x->ba_b, 256);
+	memset(x->ba_b.b_data, 0, BARR_HEAD);
+	x->ba_b.b_len = BARR_HEAD;
+	x->ba_oid = oid;
+	x->ba_n = 0;
+	x->ba_null = 0;
+}
+
+/* Room for an element of n bytes; returns where its bytes go. */
+static uint8_t *
+barr_elem(struct barr *x, size_t n)
+{
+	uint8_t *p;
+
+	buf_reserve(&x->ba_b, 4 + n + 1);
+	p = x->ba_b.b_data + x->ba_b.b_len;
+	put32(p, (uint32_t)n);
+	x->ba_b.b_len += 4 + n;
+	x->ba_b.b_data[x->ba_b.b_len] = '\0';
+	x->ba_n++;
+	return p + 4;
+}
+
+static void
+barr_null(struct barr *x)
+{
+	buf_reserve(&x->ba_b, 5);
+	put32(x->ba_b.b_data + x->ba_b.b_len, 0xffffffffU);
+	x->ba_b.b_len += 4;
+	x->ba_n++;
+	x->ba_null = 1;
+}
+
+static void
+barr_i64(struct barr *x, int64_t v)
+{
+	uint8_t *p = barr_elem(x, 8);
+
+	put32(p, (uint32_t)((uint64_t)v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static void
+barr_i32(struct barr *x, int32_t v)
+{
+	put32(barr_elem(x, 4), (uint32_t)v);
+}
+
+static void
+barr_i16(struct barr *x, int16_t v)
+{
+	uint8_t *p = barr_elem(x, 2);
+
+	p[0] = (uint8_t)((uint16_t)v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+barr_bool(struct barr *x, int v)
+{
+	*barr_elem(x, 1) = v ? 1 : 0;
+}
+
+static void
+barr_bytes(struct barr *x, const void *s, size_t n)
+{
+	memcpy(barr_elem(x, n), s, n);
+}
+
+static void
+barr_str(struct barr *x, const char *s)
+{
+	barr_bytes(x, s, strlen(s));
+}
+
+/* A time in Unix µs as timestamptz, or NULL for CT_NONE. */
+static void
+barr_time(struct barr *x, int64_t t)
 {
 	if (t == CT_NONE)
-		db_arr_add(b, "NULL");
+		barr_null(x);
 	else
-		db_arr_add(b, "%lld", (long long)t);
+		barr_i64(x, t - PG_EPOCH_US);
 }
 
-/* Columns of the hcd_pings statement, as array literals. */
-#define PCOLS	11
-struct pcols {
-	struct buf	p_col[PCOLS];
+/* µs as an interval (no days, no months), or NULL for CT_NONE. */
+static void
+barr_interval(struct barr *x, int64_t us)
+{
+	uint8_t *p;
+
+	if (us == CT_NONE) {
+		barr_null(x);
+		return;
+	}
+	p = barr_elem(x, 16);
+	put32(p, (uint32_t)((uint64_t)us >> 32));
+	put32(p + 4, (uint32_t)us);
+	memset(p + 8, 0, 8);
+}
+
+static void
+barr_uuid(struct barr *x, int has, const uint8_t u[16])
+{
+	if (has)
+		barr_bytes(x, u, 16);
+	else
+		barr_null(x);
+}
+
+/* An address in text as inet; NULL if it is none. */
+static void
+barr_inet(struct barr *x, const char *s, size_t n)
+{
+	char	 t[INET6_ADDRSTRLEN];
+	uint8_t	 a[16], *p;
+	int	 v6 = 0;
+
+	if (n == 0 || n >= sizeof(t)) {
+		barr_null(x);
+		return;
+	}
+	memcpy(t, s, n);
+	t[n] = '\0';
+	if (inet_pton(AF_INET, t, a) != 1) {
+		if (inet_pton(AF_INET6, t, a) != 1) {
+			barr_null(x);
+			return;
+		}
+		v6 = 1;
+	}
+	/* PostgreSQL's own family codes, not the system's. */
+	p = barr_elem(x, v6 ? 20 : 8);
+	p[0] = v6 ? 3 : 2;
+	p[1] = v6 ? 128 : 32;
+	p[2] = 0;		/* not cidr */
+	p[3] = v6 ? 16 : 4;
+	memcpy(p + 4, a, v6 ? 16 : 4);
+}
+
+/* Close the array: its value and length for PQsendQueryPrepared. */
+static void
+barr_end(struct barr *x, const char **val, int *len)
+{
+	uint8_t *p = x->ba_b.b_data;
+
+	if (x->ba_n == 0) {
+		/* No dimensions: ndim 0, no flags, the type. */
+		put32(p + 8, 0);
+		put32(p + 12, 0);
+		put32(p + 16, x->ba_oid);
+		*val = (const char *)p + 8;
+		*len = 12;
+		return;
+	}
+	put32(p, 1);
+	put32(p + 4, (uint32_t)x->ba_null);
+	put32(p + 8, x->ba_oid);
+	put32(p + 12, x->ba_n);
+	put32(p + 16, 1);
+	*val = (const char *)p;
+	*len = (int)x->ba_b.b_len;
+}
+
+/* The array parameters of hcd_write, $4 to $31, in order. */
+enum {
+	U_ID, U_REV, U_STATUS, U_LP, U_LS, U_RID, U_DUR, U_N, U_AA, U_CONF,
+	P_N, P_OWNER, P_CREATED, P_KIND, P_SCHEME, P_ADDR, P_METHOD, P_UA,
+	P_BODY, P_EXIT, P_RID,
+	F_OWNER, F_CREATED, F_OLD, F_NEW, F_REASON,
+	R_RING, R_POS,
+	NCOLS
+};
+static const uint32_t col_oid[NCOLS] = {
+	[U_ID] = OID_INT4, [U_REV] = OID_INT8, [U_STATUS] = OID_TEXT,
+	[U_LP] = OID_TIMESTAMPTZ, [U_LS] = OID_TIMESTAMPTZ, [U_RID] = OID_UUID,
+	[U_DUR] = OID_INTERVAL, [U_N] = OID_INT4, [U_AA] = OID_TIMESTAMPTZ,
+	[U_CONF] = OID_BOOL,
+	[P_N] = OID_INT4, [P_OWNER] = OID_INT4, [P_CREATED] = OID_TIMESTAMPTZ,
+	[P_KIND] = OID_TEXT, [P_SCHEME] = OID_TEXT, [P_ADDR] = OID_INET,
+	[P_METHOD] = OID_TEXT, [P_UA] = OID_TEXT, [P_BODY] = OID_BYTEA,
+	[P_EXIT] = OID_INT2, [P_RID] = OID_UUID,
+	[F_OWNER] = OID_INT4, [F_CREATED] = OID_TIMESTAMPTZ,
+	[F_OLD] = OID_TEXT, [F_NEW] = OID_TEXT, [F_REASON] = OID_TEXT,
+	[R_RING] = OID_INT4, [R_POS] = OID_INT8
 };
 
-/* A quoted array element: backslash and double quote escaped. */
 static void
-arr_quoted(struct buf *b, const char *s, size_t n)
-{
-	size_t i;
-
-	buf_addc(b, b->b_len ? ',' : '{');
-	buf_addc(b, '"');
-	for (i = 0; i < n; i++) {
-		if (s[i] == '"' || s[i] == '\\')
-			buf_addc(b, '\\');
-		buf_addc(b, s[i]);
-	}
-	buf_addc(b, '"');
-}
-
-static void
-add_ping_row(struct pcols *pc, const struct wcheck *c,
+add_ping_row(struct barr *col, const struct wcheck *c,
     const struct ping_rec *pr, int action)
 {
 	const char	*p = (const char *)(pr + 1);
-	const uint8_t	*body;
-	struct buf	*b;
-	size_t		 i, mlen;
-	static const char hex[] = "0123456789abcdef";
+	size_t		 mlen;
 
-	db_arr_add(&pc->p_col[0], "%lld", (long long)c->wc_st.cs_n_pings);
-	db_arr_add(&pc->p_col[1], "%lld", (long long)c->wc_id);
-	db_arr_add(&pc->p_col[2], "%lld", (long long)pr->pr_time);
-	db_arr_add(&pc->p_col[3], "%s", kind_col[action] ? kind_col[action] :
-	    "NULL");
-	db_arr_add(&pc->p_col[4], "%s", pr->pr_scheme == PS_HTTPS ? "https" :
+	barr_i32(&col[P_N], (int32_t)c->wc_st.cs_n_pings);
+	barr_i32(&col[P_OWNER], (int32_t)c->wc_id);
+	barr_time(&col[P_CREATED], pr->pr_time);
+	if (kind_col[action] != NULL)
+		barr_str(&col[P_KIND], kind_col[action]);
+	else
+		barr_null(&col[P_KIND]);
+	barr_str(&col[P_SCHEME], pr->pr_scheme == PS_HTTPS ? "https" :
 	    pr->pr_scheme == PS_EMAIL ? "email" : "http");
-	if (pr->pr_addr_len)
-		arr_quoted(&pc->p_col[5], p + pr->pr_method_len,
-		    pr->pr_addr_len);
-	else
-		db_arr_add(&pc->p_col[5], "NULL");
+	barr_inet(&col[P_ADDR], p + pr->pr_method_len, pr->pr_addr_len);
 	mlen = pr->pr_method_len > 10 ? 10 : pr->pr_method_len;
-	arr_quoted(&pc->p_col[6], p, mlen);
-	arr_quoted(&pc->p_col[7], p + pr->pr_method_len + pr->pr_addr_len,
+	barr_bytes(&col[P_METHOD], p, mlen);
+	barr_bytes(&col[P_UA], p + pr->pr_method_len + pr->pr_addr_len,
 	    pr->pr_ua_len);
-	body = (const uint8_t *)p + pr->pr_method_len + pr->pr_addr_len +
-	    pr->pr_ua_len;
-	b = &pc->p_col[8];
-	buf_addc(b, b->b_len ? ',' : '{');
-	buf_add(b, "\"\\\\x", 4);
-	buf_reserve(b, (size_t)pr->pr_body_len * 2 + 1);
-	for (i = 0; i < pr->pr_body_len; i++) {
-		b->b_data[b->b_len++] = (uint8_t)hex[body[i] >> 4];
-		b->b_data[b->b_len++] = (uint8_t)hex[body[i] & 15];
-	}
-	b->b_data[b->b_len++] = '"';
-	b->b_data[b->b_len] = '\0';
+	barr_bytes(&col[P_BODY], p + pr->pr_method_len + pr->pr_addr_len +
+	    pr->pr_ua_len, pr->pr_body_len);
 	if (pr->pr_exit >= 0)
-		db_arr_add(&pc->p_col[9], "%d", pr->pr_exit);
+		barr_i16(&col[P_EXIT], pr->pr_exit);
 	else
-		db_arr_add(&pc->p_col[9], "NULL");
-	arr_uuid(&pc->p_col[10], pr->pr_has_rid, pr->pr_rid);
+		barr_null(&col[P_EXIT]);
+	barr_uuid(&col[P_RID], pr->pr_has_rid, pr->pr_rid);
 }
 
-#define FCOLS	5
-struct fcols {
-	struct buf	f_col[FCOLS];
-};
-
 static void
-add_flip_row(struct fcols *fc, int64_t check, int64_t when,
+add_flip_row(struct barr *col, int64_t check, int64_t when,
     const struct check_flip *f)
 {
-	db_arr_add(&fc->f_col[0], "%lld", (long long)check);
-	db_arr_add(&fc->f_col[1], "%lld", (long long)when);
-	db_arr_add(&fc->f_col[2], "%s", check_status_name(f->cf_old));
-	db_arr_add(&fc->f_col[3], "%s", check_status_name(f->cf_new));
-	arr_quoted(&fc->f_col[4], f->cf_reason, strlen(f->cf_reason));
+	barr_i32(&col[F_OWNER], (int32_t)check);
+	barr_time(&col[F_CREATED], when);
+	barr_str(&col[F_OLD], check_status_name(f->cf_old));
+	barr_str(&col[F_NEW], check_status_name(f->cf_new));
+	barr_str(&col[F_REASON], f->cf_reason);
 }
 
 /*
@@ -464,123 +728,20 @@ stored_alert_after(const struct wcheck *c)
 }
 
 static void
-add_check_row(struct upd *u, const struct wcheck *c)
+add_check_row(struct barr *col, const struct wcheck *c, int64_t rev)
 {
 	const struct check_state	*s = &c->wc_st;
 
-	db_arr_add(&u->u_col[0], "%lld", (long long)c->wc_id);
-	db_arr_add(&u->u_col[1], "%s", check_status_name(s->cs_status));
-	arr_time(&u->u_col[2], s->cs_last_ping);
-	arr_time(&u->u_col[3], s->cs_last_start);
-	arr_uuid(&u->u_col[4], s->cs_has_rid, s->cs_last_start_rid);
-	arr_time(&u->u_col[5], s->cs_last_duration);
-	db_arr_add(&u->u_col[6], "%lld", (long long)s->cs_n_pings);
-	arr_time(&u->u_col[7], stored_alert_after(c));
-	db_arr_add(&u->u_col[8], "%s", s->cs_has_confirmation_link ? "t" : "f");
-}
-
-/* One statement of a pipeline. */
-struct pq {
-	const char	 *q_stmt;	/* prepared statement, or NULL: q_sql */
-	const char	 *q_sql;
-	int		  q_nparams;
-	const char	**q_params;
-	ExecStatusType	  q_want;
-	PGresult	**q_keep;	/* where to keep the result, or NULL */
-};
-
-/*
- * Send the statements in one pipeline and read every result: one round
- * trip for all of them.  Returns n if each gave q_want, else the index
- * of the first that did not, with its error in err (the server skips
- * the rest after an error); 0 when nothing could be sent.
- */
-static int
-pipeline(PGconn *db, struct pq *q, int n, char *err, size_t errsz)
-{
-	PGresult	*r;
-	int		 i, ok = 1, failed = n;
-
-	if (PQenterPipelineMode(db) != 1) {
-		db_seterr(db, NULL, err, errsz);
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
-		int sent = q[i].q_stmt != NULL ?
-		    PQsendQueryPrepared(db, q[i].q_stmt, q[i].q_nparams,
-		    q[i].q_params, NULL, NULL, 0) :
-		    PQsendQueryParams(db, q[i].q_sql, 0, NULL, NULL, NULL,
-		    NULL, 0);
-
-		if (sent != 1) {
-			db_seterr(db, NULL, err, errsz);
-			PQexitPipelineMode(db);
-			return 0;
-		}
-	}
-	if (PQpipelineSync(db) != 1) {
-		db_seterr(db, NULL, err, errsz);
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
-		if ((r = PQgetResult(db)) == NULL) {
-			db_seterr(db, NULL, err, errsz);
-			return ok ? i : failed;
-		}
-		if (PQresultStatus(r) != q[i].q_want) {
-			if (ok && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
-				db_seterr(db, r, err, errsz);
-			if (ok)
-				failed = i;
-			ok = 0;
-		}
-		if (q[i].q_keep != NULL && PQresultStatus(r) == q[i].q_want)
-			*q[i].q_keep = r;
-		else
-			PQclear(r);
-		while ((r = PQgetResult(db)) != NULL)	/* end of this one */
-			PQclear(r);
-	}
-	/* The sync point. */
-	while ((r = PQgetResult(db)) != NULL) {
-		int sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-
-		PQclear(r);
-		if (sync)
-			break;
-	}
-	if (PQexitPipelineMode(db) != 1 && ok) {
-		db_seterr(db, NULL, err, errsz);
-		failed = 0;
-	}
-	return failed;
-}
-
-static void
-cols_init(struct buf *b, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		buf_init(&b[i]);
-}
-
-static void
-cols_close(struct buf *b, int n, const char **params)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		params[i] = db_arr_end(&b[i]);
-}
-
-static void
-cols_clear(struct buf *b, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		buf_clear(&b[i]);
+	barr_i32(&col[U_ID], (int32_t)c->wc_id);
+	barr_i64(&col[U_REV], rev);
+	barr_str(&col[U_STATUS], check_status_name(s->cs_status));
+	barr_time(&col[U_LP], s->cs_last_ping);
+	barr_time(&col[U_LS], s->cs_last_start);
+	barr_uuid(&col[U_RID], s->cs_has_rid, s->cs_last_start_rid);
+	barr_interval(&col[U_DUR], s->cs_last_duration);
+	barr_i32(&col[U_N], (int32_t)s->cs_n_pings);
+	barr_time(&col[U_AA], stored_alert_after(c));
+	barr_bool(&col[U_CONF], s->cs_has_confirmation_link);
 }
 
 /*
@@ -614,240 +775,279 @@ collect(struct alerter *a, const uint64_t *from, struct item *items,
 	return nit;
 }
 
-/* The check ids of a batch as an array literal, in id order. */
-static void
-batch_ids(struct batch *b)
-{
-	int64_t	last = 0;
-	size_t	i;
+/* --- batches ------------------------------------------------------------- */
 
-	buf_reset(&b->b_ids);
-	for (i = 0; i < b->b_nit; i++) {
-		if (b->b_items[i].it_rec->pr_check == last)
-			continue;
-		last = b->b_items[i].it_rec->pr_check;
-		db_arr_add(&b->b_ids, "%lld", (long long)last);
+/*
+ * Close the connection after trouble: the next one re-reads what is
+ * committed (writer_sync_cursors).  Not at once: a statement that fails
+ * for its data would fail again.
+ */
+static void
+writer_drop_conn(struct alerter *a)
+{
+	writer_reset(a);
+	PQfinish(a->a_db);
+	a->a_db = NULL;
+	a->a_ready = 0;
+	a->a_db_retry = hc_mono_ms() + 250;
+}
+
+static struct batch *
+fifo_at(struct alerter *a, int k)
+{
+	return &a->a_fifo[(a->a_fifo_head + k) % HC_WRITER_DEPTH];
+}
+
+static void
+batch_prune_add(struct batch *b, int64_t id)
+{
+	if (b->b_nprune == b->b_prune_cap) {
+		b->b_prune_cap = b->b_prune_cap ? b->b_prune_cap * 2 : 64;
+		b->b_prune = xreallocarray(b->b_prune, b->b_prune_cap,
+		    sizeof(*b->b_prune));
 	}
-	db_arr_end(&b->b_ids);
+	b->b_prune[b->b_nprune++] = id;
 }
 
-/* Collect a batch starting at from[]; sorted, ids ready.  0 if empty. */
-static size_t
-batch_collect(struct alerter *a, struct batch *b, const uint64_t *from)
+/* Records published and not sent yet. */
+static int
+records_waiting(struct alerter *a)
 {
-	if (b->b_items == NULL)
-		b->b_items = xreallocarray(NULL, HC_BATCH_MAX,
-		    sizeof(*b->b_items));
-	b->b_nit = collect(a, from, b->b_items, b->b_end);
-	if (b->b_nit == 0)
-		return 0;
-	qsort(b->b_items, b->b_nit, sizeof(*b->b_items), item_cmp);
-	batch_ids(b);
-	return b->b_nit;
-}
+	struct shm	*sh = a->a_env->pe_shm;
+	int		 i;
 
-static void
-batch_drop(struct batch *b)
-{
-	if (b->b_locked != NULL)
-		PQclear(b->b_locked);
-	b->b_locked = NULL;
-	b->b_nit = 0;
-	b->b_ready = 0;
-}
-
-void
-writer_reset(struct alerter *a)
-{
-	batch_drop(&a->a_batch[0]);
-	batch_drop(&a->a_batch[1]);
+	for (i = 0; i < sh->sh_nrings; i++)
+		if (ring_head(shm_ring(sh, i)) != a->a_sent[i])
+			return 1;
+	return 0;
 }
 
 int
-writer_has_next(struct alerter *a)
+writer_pending(struct alerter *a)
 {
-	return a->a_batch[a->a_cur].b_ready;
+	return a->a_fifo_n > 0 || records_waiting(a);
 }
 
 /*
- * Store one batch.  Its checks are already locked when the previous
- * batch's round trip also began this one (b_ready); else a first round
- * trip begins and locks.  The second sends the rows, the ring positions
- * and COMMIT, and then, in the same pipeline, BEGIN and the lock of the
- * next batch if records are waiting: under load every batch costs one
- * round trip.  Returns the pings stored, 0 if there was nothing, or -1
- * on a database error (nothing advanced; the caller retries).
+ * The checks of a batch (sorted by check) that the cache lacks, into
+ * *ids; returns how many.
  */
-int
-writer_batch(struct alerter *a)
+static size_t
+batch_missing(struct alerter *a, const struct batch *b, int64_t **ids)
+{
+	struct wcheck	*c;
+	size_t		 i, n = 0;
+	int64_t		 last = 0, *st;
+
+	/* What the deadline pass changed is read again before use. */
+	if ((st = alerter_stale_take(a, &n)) != NULL) {
+		for (i = 0; i < n; i++)
+			if ((c = cache_get(&a->a_cache, st[i])) != NULL)
+				c->wc_stale = 1;
+		free(st);
+		n = 0;
+	}
+
+	*ids = NULL;
+	for (i = 0; i < b->b_nit; i++) {
+		int64_t id = b->b_items[i].it_rec->pr_check;
+
+		if (id == last)
+			continue;
+		last = id;
+		if ((c = cache_get(&a->a_cache, id)) != NULL && !c->wc_stale)
+			continue;
+		if (*ids == NULL)
+			*ids = xreallocarray(NULL, b->b_nit, sizeof(**ids));
+		(*ids)[n++] = id;
+	}
+	return n;
+}
+
+/*
+ * Gather the next batch from a_sent on, compute it from the cached
+ * checks and send it.  Returns 1 when sent, 0 when it needs checks
+ * read first and batches are still in flight (wait for them), -1 on a
+ * database error.
+ */
+static int
+batch_send(struct alerter *a)
 {
 	struct shm	*sh = a->a_env->pe_shm;
-	struct batch	*b = &a->a_batch[a->a_cur];
-	struct batch	*nb = &a->a_batch[!a->a_cur];
-	struct wcheck	*checks = NULL, *c;
-	struct pcols	 pc;
-	struct fcols	 fc;
-	struct upd	 upd;
-	struct buf	 rcol[2];
-	const char	*p_ids[1], *p_nids[1], *p_pings[PCOLS], *p_upd[9];
-	const char	*p_flips[FCOLS], *p_ring[4];
-	char		 seg[24], err[512];
-	size_t		 i;
-	int		 nchecks = 0, r, stored = 0, nflips = 0, nq, ncur, done;
-	struct pq	 q[8];
-	int64_t		 t0, t1, t2, t3;
+	struct batch	*b = fifo_at(a, a->a_fifo_n);
+	struct barr	 col[NCOLS];
+	const char	*params[3 + NCOLS];
+	int		 lens[3 + NCOLS], fmts[3 + NCOLS];
+	char		 seg[24], seq[24];
+	int64_t		*missing, t0, rev;
+	size_t		 i, j, nmiss;
+	int		 r, ok;
 
 	t0 = hc_now_us();
-	if (!b->b_ready) {
-		/*
-		 * Under sustained load (a commit a moment ago), wait a little
-		 * for more records: every batch has a fixed cost in the
-		 * database, so fewer, larger batches store more pings per
-		 * second.  An idle alerter does not wait.
-		 */
-		if (t0 - a->a_last_commit < HC_BATCH_BUSY_US)
-			usleep(HC_BATCH_GATHER_US);
-		if (batch_collect(a, b, a->a_read) == 0)
+	if (b->b_items == NULL)
+		b->b_items = xreallocarray(NULL, HC_BATCH_MAX,
+		    sizeof(*b->b_items));
+	b->b_nit = collect(a, a->a_sent, b->b_items, b->b_end);
+	qsort(b->b_items, b->b_nit, sizeof(*b->b_items), item_cmp);
+	if ((nmiss = batch_missing(a, b, &missing)) > 0) {
+		if (a->a_fifo_n > 0) {
+			free(missing);
 			return 0;
-		/* Round trip 1: begin, and lock the checks in id order. */
-		memset(q, 0, sizeof(q));
-		p_ids[0] = (const char *)b->b_ids.b_data;
-		q[0].q_sql = "BEGIN";
-		q[0].q_want = PGRES_COMMAND_OK;
-		q[1].q_stmt = "hcd_lock";
-		q[1].q_nparams = 1;
-		q[1].q_params = p_ids;
-		q[1].q_want = PGRES_TUPLES_OK;
-		q[1].q_keep = &b->b_locked;
-		if (pipeline(a->a_db, q, 2, err, sizeof(err)) != 2) {
-			log_warnx("%s: %s", __func__, err);
-			atomic_fetch_add(&sh->sh_db_errors, 1);
-			if (PQstatus(a->a_db) == CONNECTION_OK)
-				db_exec(a->a_db, "ROLLBACK", err, sizeof(err));
-			batch_drop(b);
+		}
+		r = cache_load(a, missing, nmiss);
+		free(missing);
+		if (r == -1)
+			return -1;
+	}
+
+	b->b_seq = a->a_seq + 1;
+	b->b_stored = 0;
+	b->b_nprune = 0;
+	for (r = 0; r < NCOLS; r++)
+		barr_init(&col[r], col_oid[r]);
+	for (i = 0; i < b->b_nit; i = j) {
+		struct wcheck	*c;
+		int64_t		 id = b->b_items[i].it_rec->pr_check;
+
+		for (j = i; j < b->b_nit &&
+		    b->b_items[j].it_rec->pr_check == id; j++)
+			;
+		c = cache_get(&a->a_cache, id);
+		if (c == NULL || c->wc_gone)
+			continue;	/* deleted since: its pings go too */
+		rev = c->wc_rev;
+		for (; i < j; i++) {
+			const struct ping_rec	*pr = b->b_items[i].it_rec;
+			const uint8_t		*body;
+			struct check_flip	 f;
+			int			 action;
+
+			body = (const uint8_t *)(pr + 1) + pr->pr_method_len +
+			    pr->pr_addr_len + pr->pr_ua_len;
+			action = final_action(c, pr, body);
+			action = check_apply_ping(&c->wc_st, action,
+			    pr->pr_has_rid, pr->pr_rid, pr->pr_time, &f);
+			c->wc_st.cs_has_confirmation_link =
+			    check_has_confirm(body, pr->pr_body_len);
+			add_ping_row(col, c, pr, action);
+			if (f.cf_new != -1)
+				add_flip_row(col, c->wc_id, pr->pr_time, &f);
+			b->b_stored++;
+		}
+		/* Every 100th ping of a check, its old pings go (spec 9.1). */
+		if (c->wc_n_db / 100 != c->wc_st.cs_n_pings / 100)
+			batch_prune_add(b, c->wc_id);
+		add_check_row(col, c, rev);
+		/* What the row holds once this batch commits. */
+		c->wc_aa_db = stored_alert_after(c);
+		c->wc_n_db = c->wc_st.cs_n_pings;
+		c->wc_status_db = c->wc_st.cs_status;
+		c->wc_rev = rev + 1;
+		c->wc_batch = b->b_seq;
+	}
+	for (r = 0; r < sh->sh_nrings; r++)
+		if (b->b_end[r] != a->a_sent[r]) {
+			barr_i32(&col[R_RING], r);
+			barr_i64(&col[R_POS], (int64_t)b->b_end[r]);
+		}
+	snprintf(seg, sizeof(seg), "%lld", (long long)sh->sh_segment);
+	snprintf(seq, sizeof(seq), "%lld", (long long)b->b_seq);
+	params[0] = a->a_env->pe_conf->node_name;
+	params[1] = seg;
+	params[2] = seq;
+	for (r = 0; r < 3; r++)
+		lens[r] = fmts[r] = 0;		/* text */
+	for (r = 0; r < NCOLS; r++) {
+		barr_end(&col[r], &params[3 + r], &lens[3 + r]);
+		fmts[3 + r] = 1;		/* binary */
+	}
+
+	ok = (a->a_pipeline || PQenterPipelineMode(a->a_db) == 1) &&
+	    PQsendQueryPrepared(a->a_db, "hcd_write", 3 + NCOLS, params, lens,
+	    fmts, 0) == 1 && PQpipelineSync(a->a_db) == 1;
+	a->a_pipeline = PQpipelineStatus(a->a_db) != PQ_PIPELINE_OFF;
+	for (r = 0; r < NCOLS; r++)
+		buf_clear(&col[r].ba_b);
+	if (!ok) {
+		log_warnx("%s: %s", __func__, PQerrorMessage(a->a_db));
+		writer_drop_conn(a);	/* the cache ran ahead */
+		return -1;
+	}
+	a->a_seq = b->b_seq;
+	memcpy(a->a_sent, b->b_end, sizeof(a->a_sent));
+	a->a_fifo_n++;
+	b->b_sent = hc_now_us();
+	a->a_prof[0] += b->b_sent - t0;
+	return 1;
+}
+
+/*
+ * Read the result of the oldest batch in flight: 1 if it was stored,
+ * 0 if it failed with HC409 (stale), -1 on any other error (the text
+ * in err).
+ */
+static int
+batch_result(struct alerter *a, char *err, size_t errsz)
+{
+	PGresult	*r;
+	int		 ret = 1, got = 0;
+
+	*err = '\0';
+	for (;;) {
+		if ((r = PQgetResult(a->a_db)) == NULL) {
+			if (got)
+				continue;	/* end of the statement's results */
+			db_seterr(a->a_db, NULL, err, errsz);
 			return -1;
 		}
-		b->b_ready = 1;
-	}
-	checks = load_checks(b->b_locked, &nchecks);
-	PQclear(b->b_locked);
-	b->b_locked = NULL;
-	t1 = hc_now_us();
+		got = 1;
+		switch (PQresultStatus(r)) {
+		case PGRES_PIPELINE_SYNC:
+			PQclear(r);
+			return ret;
+		case PGRES_TUPLES_OK:
+			break;
+		default:
+			if (ret == 1) {
+				const char *st = PQresultErrorField(r,
+				    PG_DIAG_SQLSTATE);
 
-	cols_init(pc.p_col, PCOLS);
-	cols_init(fc.f_col, FCOLS);
-	cols_init(upd.u_col, 9);
-	cols_init(rcol, 2);
-	for (i = 0; i < b->b_nit; i++) {
-		const struct ping_rec	*pr = b->b_items[i].it_rec;
-		const uint8_t		*body;
-		struct check_flip	 f;
-		int			 action;
-
-		if ((c = find_check(checks, nchecks, pr->pr_check)) == NULL)
-			continue;	/* deleted since: its pings go too */
-		body = (const uint8_t *)(pr + 1) + pr->pr_method_len +
-		    pr->pr_addr_len + pr->pr_ua_len;
-		action = final_action(c, pr, body);
-		action = check_apply_ping(&c->wc_st, action, pr->pr_has_rid,
-		    pr->pr_rid, pr->pr_time, &f);
-		c->wc_st.cs_has_confirmation_link =
-		    check_has_confirm(body, pr->pr_body_len);
-		c->wc_changed = 1;
-		add_ping_row(&pc, c, pr, action);
-		if (f.cf_new != -1) {
-			add_flip_row(&fc, c->wc_id, pr->pr_time, &f);
-			nflips++;
+				ret = st != NULL && strcmp(st, "HC409") == 0 ?
+				    0 : -1;
+				db_seterr(a->a_db, r, err, errsz);
+			}
+			if (PQstatus(a->a_db) != CONNECTION_OK) {
+				PQclear(r);
+				return -1;
+			}
+			break;
 		}
-		stored++;
+		PQclear(r);
 	}
-	for (r = 0; r < nchecks; r++)
-		if (checks[r].wc_changed)
-			add_check_row(&upd, &checks[r]);
-	for (r = 0; r < sh->sh_nrings; r++)
-		if (b->b_end[r] != a->a_read[r]) {
-			db_arr_add(&rcol[0], "%d", r);
-			db_arr_add(&rcol[1], "%llu",
-			    (unsigned long long)b->b_end[r]);
-		}
-	cols_close(pc.p_col, PCOLS, p_pings);
-	cols_close(fc.f_col, FCOLS, p_flips);
-	cols_close(upd.u_col, 9, p_upd);
-	snprintf(seg, sizeof(seg), "%lld", (long long)sh->sh_segment);
-	p_ring[0] = a->a_env->pe_conf->node_name;
-	p_ring[1] = seg;
-	cols_close(rcol, 2, p_ring + 2);
-	t2 = hc_now_us();
+}
 
-	/* Round trip 2: the rows, the ring positions, the commit ... */
-	memset(q, 0, sizeof(q));
-	nq = 0;
-	if (stored > 0) {
-		q[nq].q_stmt = "hcd_pings";
-		q[nq].q_nparams = PCOLS;
-		q[nq].q_params = p_pings;
-		q[nq++].q_want = PGRES_COMMAND_OK;
-		q[nq].q_stmt = "hcd_update";
-		q[nq].q_nparams = 9;
-		q[nq].q_params = p_upd;
-		q[nq++].q_want = PGRES_COMMAND_OK;
-	}
-	if (nflips > 0) {
-		q[nq].q_stmt = "hcd_flips";
-		q[nq].q_nparams = FCOLS;
-		q[nq].q_params = p_flips;
-		q[nq++].q_want = PGRES_COMMAND_OK;
-	}
-	q[nq].q_stmt = "hcd_ring";
-	q[nq].q_nparams = 4;
-	q[nq].q_params = p_ring;
-	q[nq++].q_want = PGRES_COMMAND_OK;
-	q[nq].q_sql = "COMMIT";
-	q[nq++].q_want = PGRES_COMMAND_OK;
-	ncur = nq;
-	/* ... and the next batch's beginning, if one is waiting. */
-	if (batch_collect(a, nb, b->b_end) > 0) {
-		p_nids[0] = (const char *)nb->b_ids.b_data;
-		q[nq].q_sql = "BEGIN";
-		q[nq++].q_want = PGRES_COMMAND_OK;
-		q[nq].q_stmt = "hcd_lock";
-		q[nq].q_nparams = 1;
-		q[nq].q_params = p_nids;
-		q[nq].q_want = PGRES_TUPLES_OK;
-		q[nq++].q_keep = &nb->b_locked;
-	}
-	done = pipeline(a->a_db, q, nq, err, sizeof(err));
-	if (done < ncur) {
-		/* This batch is not stored; nor was the next one begun. */
-		log_warnx("%s: batch of %zu pings not stored: %s", __func__,
-		    b->b_nit, err);
-		atomic_fetch_add(&sh->sh_db_errors, 1);
-		if (PQstatus(a->a_db) == CONNECTION_OK)
-			db_exec(a->a_db, "ROLLBACK", err, sizeof(err));
-		batch_drop(b);
-		batch_drop(nb);
-		r = -1;
-		goto out;
-	}
-	t3 = hc_now_us();
-	a->a_prof[0] += t1 - t0;
-	a->a_prof[1] += t2 - t1;
-	a->a_prof[2] += t3 - t2;
+/* The oldest batch is stored: publish it and wake its producers. */
+static void
+batch_done(struct alerter *a, struct batch *b)
+{
+	struct shm	*sh = a->a_env->pe_shm;
+	int64_t		 now = hc_now_us();
+	size_t		 i;
+	int		 r;
+
+	a->a_prof[1] += now - b->b_sent;
 	a->a_prof[3]++;
 	a->a_prof[4] += (int64_t)b->b_nit;
-	if (log_getverbose() && t3 - a->a_prof[5] > 5 * CT_SEC) {
+	if (log_getverbose() && now - a->a_prof[5] > 5 * CT_SEC) {
 		log_debug("batches %lld, %lld pings/batch; µs per batch: "
-		    "lock %lld, apply %lld, write+commit(+next lock) %lld",
+		    "compute %lld, sent to stored %lld",
 		    (long long)a->a_prof[3],
 		    (long long)(a->a_prof[4] / a->a_prof[3]),
 		    (long long)(a->a_prof[0] / a->a_prof[3]),
-		    (long long)(a->a_prof[1] / a->a_prof[3]),
-		    (long long)(a->a_prof[2] / a->a_prof[3]));
+		    (long long)(a->a_prof[1] / a->a_prof[3]));
 		memset(a->a_prof, 0, sizeof(a->a_prof));
-		a->a_prof[5] = t3;
+		a->a_prof[5] = now;
 	}
-
-	/* Durable now: publish and wake the producers. */
 	for (r = 0; r < sh->sh_nrings; r++) {
 		if (b->b_end[r] == a->a_read[r])
 			continue;
@@ -856,37 +1056,127 @@ writer_batch(struct alerter *a)
 		if (a->a_env->pe_ack_wfd[r] != -1)
 			(void)write(a->a_env->pe_ack_wfd[r], "", 1);
 	}
-	atomic_fetch_add(&sh->sh_pings, (uint64_t)stored);
+	atomic_fetch_add(&sh->sh_pings, (uint64_t)b->b_stored);
 	atomic_fetch_add(&sh->sh_commits, 1);
 	atomic_store(&sh->sh_batch_last, (uint64_t)b->b_nit);
 	if ((uint64_t)b->b_nit > atomic_load(&sh->sh_batch_max))
 		atomic_store(&sh->sh_batch_max, (uint64_t)b->b_nit);
-	atomic_store(&sh->sh_last_commit, hc_now_us());
-	a->a_last_commit = hc_now_us();
-	/* Every 100th ping of a check, its old pings go (spec 9.1). */
-	for (r = 0; r < nchecks; r++)
-		if (checks[r].wc_changed && checks[r].wc_n_db / 100 !=
-		    checks[r].wc_st.cs_n_pings / 100)
-			alerter_prune_add(a, checks[r].wc_id);
-	batch_drop(b);
-	if (nq > ncur) {
-		if (done == nq)
-			nb->b_ready = 1;	/* begun and locked */
-		else {
-			/* The next batch's BEGIN or lock failed; retry it. */
-			if (PQstatus(a->a_db) == CONNECTION_OK)
-				db_exec(a->a_db, "ROLLBACK", err, sizeof(err));
-			batch_drop(nb);
-		}
-		a->a_cur = !a->a_cur;
+	atomic_store(&sh->sh_last_commit, now);
+	a->a_last_commit = now;
+	for (i = 0; i < b->b_nprune; i++)
+		alerter_prune_add(a, b->b_prune[i]);
+}
+
+static void
+fifo_pop(struct alerter *a)
+{
+	a->a_fifo_head = (a->a_fifo_head + 1) % HC_WRITER_DEPTH;
+	if (--a->a_fifo_n == 0 && a->a_pipeline) {
+		(void)PQexitPipelineMode(a->a_db);
+		a->a_pipeline = PQpipelineStatus(a->a_db) != PQ_PIPELINE_OFF;
 	}
-	r = stored;
-out:
-	if (checks != NULL)
-		wcheck_free(checks, nchecks);
-	cols_clear(pc.p_col, PCOLS);
-	cols_clear(fc.f_col, FCOLS);
-	cols_clear(upd.u_col, 9);
-	cols_clear(rcol, 2);
-	return r;
+}
+
+/*
+ * A batch failed.  The ones sent after it fail too (they find the
+ * batch counter behind), so read their results, forget the cached
+ * checks, and start again from what is committed.  If anything went
+ * other than so, the positions in the database are the truth: drop the
+ * connection, and the next one re-reads them (writer_sync_cursors).
+ */
+static int
+batch_failed(struct alerter *a, int stale, const char *why)
+{
+	struct shm	*sh = a->a_env->pe_shm;
+	char		 err[512];
+	int64_t		 seq = fifo_at(a, 0)->b_seq;
+	int		 r, clean = stale;
+
+	if (!stale) {
+		log_warnx("batch of %zu pings not stored: %s",
+		    fifo_at(a, 0)->b_nit, why);
+		atomic_fetch_add(&sh->sh_db_errors, 1);
+	} else {
+		log_debug("batch %lld not stored: %s; reading its checks "
+		    "again", (long long)fifo_at(a, 0)->b_seq, why);
+		atomic_fetch_add(&sh->sh_redone, 1);
+	}
+	fifo_pop(a);
+	while (a->a_fifo_n > 0) {
+		if ((r = batch_result(a, err, sizeof(err))) != 0)
+			clean = 0;
+		if (r == -1 && PQstatus(a->a_db) != CONNECTION_OK)
+			break;
+		if (r == 1)
+			log_warnx("batch %lld was stored after a failed one",
+			    (long long)fifo_at(a, 0)->b_seq);
+		fifo_pop(a);
+	}
+	cache_clear(&a->a_cache);
+	if (!clean || a->a_fifo_n > 0 || a->a_pipeline) {
+		writer_drop_conn(a);
+		return -1;
+	}
+	a->a_seq = seq - 1;	/* the next is numbered as the failed one */
+	memcpy(a->a_sent, a->a_read, sizeof(a->a_sent));
+	return 0;
+}
+
+/*
+ * One step of the writer: send a batch while fewer than a_depth are in
+ * flight and records wait, else wait for the oldest in flight.
+ */
+int
+writer_pump(struct alerter *a)
+{
+	struct batch	*b;
+	char		 err[512];
+	int		 r, more;
+
+	if (a->a_depth == 0)
+		a->a_depth = HC_WRITER_DEPTH;
+	more = a->a_fifo_n < a->a_depth && a->a_fifo_n < HC_WRITER_DEPTH &&
+	    records_waiting(a);
+	if (more) {
+		if ((r = batch_send(a)) != 0)
+			return r;
+	}
+	if (a->a_fifo_n == 0)
+		return more;
+	b = fifo_at(a, 0);
+	switch (batch_result(a, err, sizeof(err))) {
+	case 1:
+		batch_done(a, b);
+		fifo_pop(a);
+		return 1;
+	case 0:
+		return batch_failed(a, 1, err) == -1 ? -1 : 1;
+	default:
+		(void)batch_failed(a, 0, err);
+		return -1;
+	}
+}
+
+void
+writer_reset(struct alerter *a)
+{
+	a->a_fifo_n = 0;
+	a->a_fifo_head = 0;
+	a->a_pipeline = 0;
+	cache_clear(&a->a_cache);
+}
+
+void
+writer_free(struct alerter *a)
+{
+	int i;
+
+	writer_reset(a);
+	free(a->a_cache.wc_slot);
+	memset(&a->a_cache, 0, sizeof(a->a_cache));
+	for (i = 0; i < HC_WRITER_DEPTH; i++) {
+		free(a->a_fifo[i].b_items);
+		free(a->a_fifo[i].b_prune);
+		memset(&a->a_fifo[i], 0, sizeof(a->a_fifo[i]));
+	}
 }

@@ -35,6 +35,7 @@
 
 /* Tunables that are not configuration keys. */
 #define HC_BATCH_MAX		8192	/* ring records per transaction */
+#define HC_WRITER_DEPTH		3	/* batches in flight on the writer's connection */
 #define HC_BATCH_GATHER_US	150	/* wait for more records under load ... */
 #define HC_BATCH_BUSY_US	5000	/* ... i.e. when the last commit is this recent */
 #define HC_MAX_PRODUCERS	64	/* workers + smtpd */

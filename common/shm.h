@@ -41,6 +41,7 @@ struct shm {
 	_Atomic uint64_t sh_batch_last;		/* pings in the last batch */
 	_Atomic uint64_t sh_batch_max;
 	_Atomic uint64_t sh_db_errors;
+	_Atomic uint64_t sh_redone;		/* batches redone: a check changed */
 	/* Written by the master once a second: for pings/s. */
 	_Atomic uint64_t sh_rate;		/* pings per second, last second */
 };

@@ -479,12 +479,13 @@ sup_status(struct master *m, struct buf *b)
 	    (unsigned long long)used, (unsigned long long)refused);
 	last = atomic_load(&sh->sh_last_commit);
 	buf_printf(b, "pings: %llu stored, %llu/s, batches %llu (last %llu, "
-	    "max %llu), database errors %llu\n",
+	    "max %llu), redone %llu, database errors %llu\n",
 	    (unsigned long long)atomic_load(&sh->sh_pings),
 	    (unsigned long long)atomic_load(&sh->sh_rate),
 	    (unsigned long long)atomic_load(&sh->sh_commits),
 	    (unsigned long long)atomic_load(&sh->sh_batch_last),
 	    (unsigned long long)atomic_load(&sh->sh_batch_max),
+	    (unsigned long long)atomic_load(&sh->sh_redone),
 	    (unsigned long long)atomic_load(&sh->sh_db_errors));
 	if (last)
 		buf_printf(b, "last commit: %.3f s ago\n",
