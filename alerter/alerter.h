@@ -62,7 +62,6 @@ struct alerter {
 	int64_t			 a_prof[6];	/* -v: time spent per phase */
 	struct batch		 a_fifo[HC_WRITER_DEPTH];	/* in flight */
 	int			 a_fifo_head, a_fifo_n;
-	int			 a_depth;	/* batches in flight at most */
 	int64_t			 a_seq;		/* last batch number sent */
 	int			 a_pipeline;	/* connection in pipeline mode */
 	struct wcache		 a_cache;
@@ -78,7 +77,6 @@ struct alerter {
 	size_t			 a_nprune, a_prune_cap;
 	int64_t			*a_stale;	/* checks the deadline pass wrote */
 	size_t			 a_nstale, a_stale_cap;
-	int64_t			 a_last_commit;
 };
 
 /* deadline.c */

@@ -39,8 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-#include <sys/socket.h>
+#include <poll.h>
 
 #include <libpq-fe.h>
 
@@ -50,6 +49,7 @@
 #include "db.h"
 #include "hcd.h"
 #include "log.h"
+#include "pgarr.h"
 #include "ping.h"
 #include "proc.h"
 #include "ring.h"
@@ -442,206 +442,11 @@ final_action(const struct wcheck *c, const struct ping_rec *pr,
 }
 
 /*
- * The columns of hcd_write travel as binary arrays: the server reads
- * them with each type's receive function, which costs a fraction of
- * parsing array literals, and the writer formats no numbers, times or
- * hex.  The format (PostgreSQL's array_send): ndim, has-nulls flag,
- * element type OID, then per dimension its length and lower bound, then
- * per element a 32-bit length (-1: NULL) and the bytes; all big-endian.
- * Times are µs since 2000-01-01 (PostgreSQL's epoch).
+ * The columns of hcd_write travel as binary arrays (common/pgarr.c): the
+ * server reads them with each type's receive function, which costs a
+ * fraction of parsing array literals, and the writer formats no
+ * numbers, times or hex.
  */
-enum {
-	OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21,
-	OID_INT4 = 23, OID_TEXT = 25, OID_INET = 869, OID_TIMESTAMPTZ = 1184,
-	OID_INTERVAL = 1186, OID_UUID = 2950
-};
-#define PG_EPOCH_US	946684800000000LL	/* 2000-01-01 in Unix µs */
-#define BARR_HEAD	20			/* a 1-dimensional header */
-
-struct barr {
-	struct buf	ba_b;
-	uint32_t	ba_oid;
-	uint32_t	ba_n;
-	int		ba_null;
-};
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-barr_init(struct barr *x, uint32_t oid)
-{
-	buf_init(&x->ba_b);
-	buf_reserve(&x->ba_b, 256);
-	memset(x->ba_b.b_data, 0, BARR_HEAD);
-	x->ba_b.b_len = BARR_HEAD;
-	x->ba_oid = oid;
-	x->ba_n = 0;
-	x->ba_null = 0;
-}
-
-/* Room for an element of n bytes; returns where its bytes go. */
-static uint8_t *
-barr_elem(struct barr *x, size_t n)
-{
-	uint8_t *p;
-
-	buf_reserve(&x->ba_b, 4 + n + 1);
-	p = x->ba_b.b_data + x->ba_b.b_len;
-	put32(p, (uint32_t)n);
-	x->ba_b.b_len += 4 + n;
-	x->ba_b.b_data[x->ba_b.b_len] = '\0';
-	x->ba_n++;
-	return p + 4;
-}
-
-static void
-barr_null(struct barr *x)
-{
-	buf_reserve(&x->ba_b, 5);
-	put32(x->ba_b.b_data + x->ba_b.b_len, 0xffffffffU);
-	x->ba_b.b_len += 4;
-	x->ba_n++;
-	x->ba_null = 1;
-}
-
-static void
-barr_i64(struct barr *x, int64_t v)
-{
-	uint8_t *p = barr_elem(x, 8);
-
-	put32(p, (uint32_t)((uint64_t)v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static void
-barr_i32(struct barr *x, int32_t v)
-{
-	put32(barr_elem(x, 4), (uint32_t)v);
-}
-
-static void
-barr_i16(struct barr *x, int16_t v)
-{
-	uint8_t *p = barr_elem(x, 2);
-
-	p[0] = (uint8_t)((uint16_t)v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-barr_bool(struct barr *x, int v)
-{
-	*barr_elem(x, 1) = v ? 1 : 0;
-}
-
-static void
-barr_bytes(struct barr *x, const void *s, size_t n)
-{
-	memcpy(barr_elem(x, n), s, n);
-}
-
-static void
-barr_str(struct barr *x, const char *s)
-{
-	barr_bytes(x, s, strlen(s));
-}
-
-/* A time in Unix µs as timestamptz, or NULL for CT_NONE. */
-static void
-barr_time(struct barr *x, int64_t t)
-{
-	if (t == CT_NONE)
-		barr_null(x);
-	else
-		barr_i64(x, t - PG_EPOCH_US);
-}
-
-/* µs as an interval (no days, no months), or NULL for CT_NONE. */
-static void
-barr_interval(struct barr *x, int64_t us)
-{
-	uint8_t *p;
-
-	if (us == CT_NONE) {
-		barr_null(x);
-		return;
-	}
-	p = barr_elem(x, 16);
-	put32(p, (uint32_t)((uint64_t)us >> 32));
-	put32(p + 4, (uint32_t)us);
-	memset(p + 8, 0, 8);
-}
-
-static void
-barr_uuid(struct barr *x, int has, const uint8_t u[16])
-{
-	if (has)
-		barr_bytes(x, u, 16);
-	else
-		barr_null(x);
-}
-
-/* An address in text as inet; NULL if it is none. */
-static void
-barr_inet(struct barr *x, const char *s, size_t n)
-{
-	char	 t[INET6_ADDRSTRLEN];
-	uint8_t	 a[16], *p;
-	int	 v6 = 0;
-
-	if (n == 0 || n >= sizeof(t)) {
-		barr_null(x);
-		return;
-	}
-	memcpy(t, s, n);
-	t[n] = '\0';
-	if (inet_pton(AF_INET, t, a) != 1) {
-		if (inet_pton(AF_INET6, t, a) != 1) {
-			barr_null(x);
-			return;
-		}
-		v6 = 1;
-	}
-	/* PostgreSQL's own family codes, not the system's. */
-	p = barr_elem(x, v6 ? 20 : 8);
-	p[0] = v6 ? 3 : 2;
-	p[1] = v6 ? 128 : 32;
-	p[2] = 0;		/* not cidr */
-	p[3] = v6 ? 16 : 4;
-	memcpy(p + 4, a, v6 ? 16 : 4);
-}
-
-/* Close the array: its value and length for PQsendQueryPrepared. */
-static void
-barr_end(struct barr *x, const char **val, int *len)
-{
-	uint8_t *p = x->ba_b.b_data;
-
-	if (x->ba_n == 0) {
-		/* No dimensions: ndim 0, no flags, the type. */
-		put32(p + 8, 0);
-		put32(p + 12, 0);
-		put32(p + 16, x->ba_oid);
-		*val = (const char *)p + 8;
-		*len = 12;
-		return;
-	}
-	put32(p, 1);
-	put32(p + 4, (uint32_t)x->ba_null);
-	put32(p + 8, x->ba_oid);
-	put32(p + 12, x->ba_n);
-	put32(p + 16, 1);
-	*val = (const char *)p;
-	*len = (int)x->ba_b.b_len;
-}
-
 /* The array parameters of hcd_write, $4 to $31, in order. */
 enum {
 	U_ID, U_REV, U_STATUS, U_LP, U_LS, U_RID, U_DUR, U_N, U_AA, U_CONF,
@@ -666,44 +471,44 @@ static const uint32_t col_oid[NCOLS] = {
 };
 
 static void
-add_ping_row(struct barr *col, const struct wcheck *c,
+add_ping_row(struct pgarr *col, const struct wcheck *c,
     const struct ping_rec *pr, int action)
 {
 	const char	*p = (const char *)(pr + 1);
 	size_t		 mlen;
 
-	barr_i32(&col[P_N], (int32_t)c->wc_st.cs_n_pings);
-	barr_i32(&col[P_OWNER], (int32_t)c->wc_id);
-	barr_time(&col[P_CREATED], pr->pr_time);
+	pgarr_i32(&col[P_N], (int32_t)c->wc_st.cs_n_pings);
+	pgarr_i32(&col[P_OWNER], (int32_t)c->wc_id);
+	pgarr_time(&col[P_CREATED], pr->pr_time);
 	if (kind_col[action] != NULL)
-		barr_str(&col[P_KIND], kind_col[action]);
+		pgarr_str(&col[P_KIND], kind_col[action]);
 	else
-		barr_null(&col[P_KIND]);
-	barr_str(&col[P_SCHEME], pr->pr_scheme == PS_HTTPS ? "https" :
+		pgarr_null(&col[P_KIND]);
+	pgarr_str(&col[P_SCHEME], pr->pr_scheme == PS_HTTPS ? "https" :
 	    pr->pr_scheme == PS_EMAIL ? "email" : "http");
-	barr_inet(&col[P_ADDR], p + pr->pr_method_len, pr->pr_addr_len);
+	pgarr_inet(&col[P_ADDR], p + pr->pr_method_len, pr->pr_addr_len);
 	mlen = pr->pr_method_len > 10 ? 10 : pr->pr_method_len;
-	barr_bytes(&col[P_METHOD], p, mlen);
-	barr_bytes(&col[P_UA], p + pr->pr_method_len + pr->pr_addr_len,
+	pgarr_bytes(&col[P_METHOD], p, mlen);
+	pgarr_bytes(&col[P_UA], p + pr->pr_method_len + pr->pr_addr_len,
 	    pr->pr_ua_len);
-	barr_bytes(&col[P_BODY], p + pr->pr_method_len + pr->pr_addr_len +
+	pgarr_bytes(&col[P_BODY], p + pr->pr_method_len + pr->pr_addr_len +
 	    pr->pr_ua_len, pr->pr_body_len);
 	if (pr->pr_exit >= 0)
-		barr_i16(&col[P_EXIT], pr->pr_exit);
+		pgarr_i16(&col[P_EXIT], pr->pr_exit);
 	else
-		barr_null(&col[P_EXIT]);
-	barr_uuid(&col[P_RID], pr->pr_has_rid, pr->pr_rid);
+		pgarr_null(&col[P_EXIT]);
+	pgarr_uuid(&col[P_RID], pr->pr_has_rid, pr->pr_rid);
 }
 
 static void
-add_flip_row(struct barr *col, int64_t check, int64_t when,
+add_flip_row(struct pgarr *col, int64_t check, int64_t when,
     const struct check_flip *f)
 {
-	barr_i32(&col[F_OWNER], (int32_t)check);
-	barr_time(&col[F_CREATED], when);
-	barr_str(&col[F_OLD], check_status_name(f->cf_old));
-	barr_str(&col[F_NEW], check_status_name(f->cf_new));
-	barr_str(&col[F_REASON], f->cf_reason);
+	pgarr_i32(&col[F_OWNER], (int32_t)check);
+	pgarr_time(&col[F_CREATED], when);
+	pgarr_str(&col[F_OLD], check_status_name(f->cf_old));
+	pgarr_str(&col[F_NEW], check_status_name(f->cf_new));
+	pgarr_str(&col[F_REASON], f->cf_reason);
 }
 
 /*
@@ -728,20 +533,20 @@ stored_alert_after(const struct wcheck *c)
 }
 
 static void
-add_check_row(struct barr *col, const struct wcheck *c, int64_t rev)
+add_check_row(struct pgarr *col, const struct wcheck *c, int64_t rev)
 {
 	const struct check_state	*s = &c->wc_st;
 
-	barr_i32(&col[U_ID], (int32_t)c->wc_id);
-	barr_i64(&col[U_REV], rev);
-	barr_str(&col[U_STATUS], check_status_name(s->cs_status));
-	barr_time(&col[U_LP], s->cs_last_ping);
-	barr_time(&col[U_LS], s->cs_last_start);
-	barr_uuid(&col[U_RID], s->cs_has_rid, s->cs_last_start_rid);
-	barr_interval(&col[U_DUR], s->cs_last_duration);
-	barr_i32(&col[U_N], (int32_t)s->cs_n_pings);
-	barr_time(&col[U_AA], stored_alert_after(c));
-	barr_bool(&col[U_CONF], s->cs_has_confirmation_link);
+	pgarr_i32(&col[U_ID], (int32_t)c->wc_id);
+	pgarr_i64(&col[U_REV], rev);
+	pgarr_str(&col[U_STATUS], check_status_name(s->cs_status));
+	pgarr_time(&col[U_LP], s->cs_last_ping);
+	pgarr_time(&col[U_LS], s->cs_last_start);
+	pgarr_uuid(&col[U_RID], s->cs_has_rid, s->cs_last_start_rid);
+	pgarr_interval(&col[U_DUR], s->cs_last_duration);
+	pgarr_i32(&col[U_N], (int32_t)s->cs_n_pings);
+	pgarr_time(&col[U_AA], stored_alert_after(c));
+	pgarr_bool(&col[U_CONF], s->cs_has_confirmation_link);
 }
 
 /*
@@ -875,7 +680,7 @@ batch_send(struct alerter *a)
 {
 	struct shm	*sh = a->a_env->pe_shm;
 	struct batch	*b = fifo_at(a, a->a_fifo_n);
-	struct barr	 col[NCOLS];
+	struct pgarr	 col[NCOLS];
 	const char	*params[3 + NCOLS];
 	int		 lens[3 + NCOLS], fmts[3 + NCOLS];
 	char		 seg[24], seq[24];
@@ -904,7 +709,7 @@ batch_send(struct alerter *a)
 	b->b_stored = 0;
 	b->b_nprune = 0;
 	for (r = 0; r < NCOLS; r++)
-		barr_init(&col[r], col_oid[r]);
+		pgarr_init(&col[r], col_oid[r]);
 	for (i = 0; i < b->b_nit; i = j) {
 		struct wcheck	*c;
 		int64_t		 id = b->b_items[i].it_rec->pr_check;
@@ -947,8 +752,8 @@ batch_send(struct alerter *a)
 	}
 	for (r = 0; r < sh->sh_nrings; r++)
 		if (b->b_end[r] != a->a_sent[r]) {
-			barr_i32(&col[R_RING], r);
-			barr_i64(&col[R_POS], (int64_t)b->b_end[r]);
+			pgarr_i32(&col[R_RING], r);
+			pgarr_i64(&col[R_POS], (int64_t)b->b_end[r]);
 		}
 	snprintf(seg, sizeof(seg), "%lld", (long long)sh->sh_segment);
 	snprintf(seq, sizeof(seq), "%lld", (long long)b->b_seq);
@@ -958,7 +763,7 @@ batch_send(struct alerter *a)
 	for (r = 0; r < 3; r++)
 		lens[r] = fmts[r] = 0;		/* text */
 	for (r = 0; r < NCOLS; r++) {
-		barr_end(&col[r], &params[3 + r], &lens[3 + r]);
+		pgarr_end(&col[r], &params[3 + r], &lens[3 + r]);
 		fmts[3 + r] = 1;		/* binary */
 	}
 
@@ -967,7 +772,7 @@ batch_send(struct alerter *a)
 	    fmts, 0) == 1 && PQpipelineSync(a->a_db) == 1;
 	a->a_pipeline = PQpipelineStatus(a->a_db) != PQ_PIPELINE_OFF;
 	for (r = 0; r < NCOLS; r++)
-		buf_clear(&col[r].ba_b);
+		pgarr_clear(&col[r]);
 	if (!ok) {
 		log_warnx("%s: %s", __func__, PQerrorMessage(a->a_db));
 		writer_drop_conn(a);	/* the cache ran ahead */
@@ -1062,7 +867,6 @@ batch_done(struct alerter *a, struct batch *b)
 	if ((uint64_t)b->b_nit > atomic_load(&sh->sh_batch_max))
 		atomic_store(&sh->sh_batch_max, (uint64_t)b->b_nit);
 	atomic_store(&sh->sh_last_commit, now);
-	a->a_last_commit = now;
 	for (i = 0; i < b->b_nprune; i++)
 		alerter_prune_add(a, b->b_prune[i]);
 }
@@ -1123,8 +927,37 @@ batch_failed(struct alerter *a, int stale, const char *why)
 }
 
 /*
- * One step of the writer: send a batch while fewer than a_depth are in
- * flight and records wait, else wait for the oldest in flight.
+ * The server is on the last batch sent and nothing else waits.  Rather
+ * than block on its result (the server then idles for a round trip
+ * once it is done), wait for the result or new records, whichever
+ * comes first, looking at the rings every HC_FEED_POLL_US.  1 if
+ * records came first, 0 if the result did.
+ */
+static int
+feed_wait(struct alerter *a)
+{
+
+	struct pollfd	 pfd;
+	struct timespec	 ts = { 0, HC_FEED_POLL_US * 1000 };
+
+	pfd.fd = PQsocket(a->a_db);
+	pfd.events = POLLIN;
+	for (;;) {
+		if (!PQisBusy(a->a_db))
+			return 0;
+		if (records_waiting(a))
+			return 1;
+		pfd.revents = 0;
+		if (ppoll(&pfd, 1, &ts, NULL) > 0 &&
+		    PQconsumeInput(a->a_db) != 1)
+			return 0;	/* the error comes with the result */
+	}
+}
+
+/*
+ * One step of the writer: send a batch while fewer than HC_WRITER_DEPTH
+ * are in flight and records wait; else wait for the oldest in flight
+ * (with room for another, for new records too: feed_wait).
  */
 int
 writer_pump(struct alerter *a)
@@ -1133,14 +966,14 @@ writer_pump(struct alerter *a)
 	char		 err[512];
 	int		 r, more;
 
-	if (a->a_depth == 0)
-		a->a_depth = HC_WRITER_DEPTH;
-	more = a->a_fifo_n < a->a_depth && a->a_fifo_n < HC_WRITER_DEPTH &&
-	    records_waiting(a);
+	more = a->a_fifo_n < HC_WRITER_DEPTH && records_waiting(a);
 	if (more) {
 		if ((r = batch_send(a)) != 0)
 			return r;
-	}
+		/* Deferred: it needs checks read once the others are in. */
+	} else if (a->a_fifo_n > 0 && a->a_fifo_n < HC_WRITER_DEPTH &&
+	    feed_wait(a))
+		return 1;
 	if (a->a_fifo_n == 0)
 		return more;
 	b = fifo_at(a, 0);

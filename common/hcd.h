@@ -35,9 +35,8 @@
 
 /* Tunables that are not configuration keys. */
 #define HC_BATCH_MAX		8192	/* ring records per transaction */
-#define HC_WRITER_DEPTH		3	/* batches in flight on the writer's connection */
-#define HC_BATCH_GATHER_US	150	/* wait for more records under load ... */
-#define HC_BATCH_BUSY_US	5000	/* ... i.e. when the last commit is this recent */
+#define HC_WRITER_DEPTH		2	/* batches in flight on the writer's connection */
+#define HC_FEED_POLL_US		50	/* look at the rings this often meanwhile */
 #define HC_MAX_PRODUCERS	64	/* workers + smtpd */
 #define HC_DEADLINE_POLL_MS	500	/* deadline pass at least this often */
 #define HC_HTTP_MAX_HEADER	16384	/* request line + headers */
