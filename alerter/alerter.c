@@ -132,17 +132,38 @@ ddb_ensure(struct alerter *a)
 	return 0;
 }
 
+/* Append to a queue shared with the deadline thread. */
+static void
+idq_add(struct alerter *a, struct idq *q, int64_t id)
+{
+	pthread_mutex_lock(&a->a_dl_lock);
+	if (q->q_n == q->q_cap) {
+		q->q_cap = q->q_cap ? q->q_cap * 2 : 256;
+		q->q_ids = xreallocarray(q->q_ids, q->q_cap,
+		    sizeof(*q->q_ids));
+	}
+	q->q_ids[q->q_n++] = id;
+	pthread_mutex_unlock(&a->a_dl_lock);
+}
+
+/* Take the whole queue: its ids (to free) and their number. */
+static int64_t *
+idq_take(struct alerter *a, struct idq *q, size_t *n)
+{
+	int64_t *ids;
+
+	pthread_mutex_lock(&a->a_dl_lock);
+	ids = q->q_ids;
+	*n = q->q_n;
+	memset(q, 0, sizeof(*q));
+	pthread_mutex_unlock(&a->a_dl_lock);
+	return ids;
+}
+
 void
 alerter_prune_add(struct alerter *a, int64_t check)
 {
-	pthread_mutex_lock(&a->a_dl_lock);
-	if (a->a_nprune == a->a_prune_cap) {
-		a->a_prune_cap = a->a_prune_cap ? a->a_prune_cap * 2 : 256;
-		a->a_prune = xreallocarray(a->a_prune, a->a_prune_cap,
-		    sizeof(*a->a_prune));
-	}
-	a->a_prune[a->a_nprune++] = check;
-	pthread_mutex_unlock(&a->a_dl_lock);
+	idq_add(a, &a->a_prune, check);
 }
 
 /*
@@ -154,28 +175,13 @@ stale_add(void *arg, int64_t check)
 {
 	struct alerter *a = arg;
 
-	pthread_mutex_lock(&a->a_dl_lock);
-	if (a->a_nstale == a->a_stale_cap) {
-		a->a_stale_cap = a->a_stale_cap ? a->a_stale_cap * 2 : 256;
-		a->a_stale = xreallocarray(a->a_stale, a->a_stale_cap,
-		    sizeof(*a->a_stale));
-	}
-	a->a_stale[a->a_nstale++] = check;
-	pthread_mutex_unlock(&a->a_dl_lock);
+	idq_add(a, &a->a_stale, check);
 }
 
 int64_t *
 alerter_stale_take(struct alerter *a, size_t *n)
 {
-	int64_t *ids;
-
-	pthread_mutex_lock(&a->a_dl_lock);
-	ids = a->a_stale;
-	*n = a->a_nstale;
-	a->a_stale = NULL;
-	a->a_nstale = a->a_stale_cap = 0;
-	pthread_mutex_unlock(&a->a_dl_lock);
-	return ids;
+	return idq_take(a, &a->a_stale, n);
 }
 
 /*
@@ -205,12 +211,7 @@ deadline_round(struct alerter *a)
 			    "their deadline", down, (long long)(lag / 1000));
 	} while (more && ++rounds < 10);
 
-	pthread_mutex_lock(&a->a_dl_lock);
-	ids = a->a_prune;
-	n = a->a_nprune;
-	a->a_prune = NULL;
-	a->a_nprune = a->a_prune_cap = 0;
-	pthread_mutex_unlock(&a->a_dl_lock);
+	ids = idq_take(a, &a->a_prune, &n);
 	for (k = 0; k < n; k += 1000) {
 		size_t m = n - k > 1000 ? 1000 : n - k;
 
@@ -387,7 +388,7 @@ alerter_main(struct proc_env *pe)
 		PQfinish(a.a_db);
 	if (a.a_ddb != NULL)
 		PQfinish(a.a_ddb);
-	free(a.a_prune);
-	free(a.a_stale);
+	free(a.a_prune.q_ids);
+	free(a.a_stale.q_ids);
 	exit(0);
 }

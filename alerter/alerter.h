@@ -21,6 +21,12 @@ struct event;
 struct item;
 struct wcheck;
 
+/* Check ids handed between the writer and the deadline thread. */
+struct idq {
+	int64_t			*q_ids;
+	size_t			 q_n, q_cap;
+};
+
 /*
  * A batch of ring records on its way into the database: sent, its
  * result not read yet.  Batches are sent back to back on the writer's
@@ -73,10 +79,8 @@ struct alerter {
 	pthread_mutex_t		 a_dl_lock;	/* guards what follows */
 	pthread_cond_t		 a_dl_cond;
 	int			 a_dl_stop;
-	int64_t			*a_prune;	/* checks to prune */
-	size_t			 a_nprune, a_prune_cap;
-	int64_t			*a_stale;	/* checks the deadline pass wrote */
-	size_t			 a_nstale, a_stale_cap;
+	struct idq		 a_prune;	/* checks to prune */
+	struct idq		 a_stale;	/* checks the deadline pass wrote */
 };
 
 /* deadline.c */

@@ -245,13 +245,10 @@ deadline_prune(PGconn *db, const int64_t *ids, size_t n, char *err,
 	struct buf	 b;
 	const char	*p[1];
 	PGresult	*r = NULL;
-	size_t		 i;
 	int		 rc;
 
 	buf_init(&b);
-	for (i = 0; i < n; i++)
-		db_arr_add(&b, "%lld", (long long)ids[i]);
-	p[0] = db_arr_end(&b);
+	p[0] = db_arr_ids(&b, ids, n);
 	rc = exec_prepared(db, "hcd_prune", 1, p, PGRES_TUPLES_OK, &r, err,
 	    errsz);
 	if (rc == 0) {

@@ -394,10 +394,15 @@ cache_load(struct alerter *a, const int64_t *ids, size_t n)
 	size_t		 i;
 	int		 k;
 
+	/*
+	 * Checks deleted stay as "gone": with much churn the cache would
+	 * only grow.  Past twice the index's capacity start afresh (no
+	 * batch is in flight here, so nothing relies on the copies).
+	 */
+	if (a->a_cache.wc_n + n > 2 * (uint64_t)a->a_env->pe_conf->max_checks)
+		cache_clear(&a->a_cache);
 	buf_init(&arr);
-	for (i = 0; i < n; i++)
-		db_arr_add(&arr, "%lld", (long long)ids[i]);
-	p[0] = db_arr_end(&arr);
+	p[0] = db_arr_ids(&arr, ids, n);
 	r = PQexecPrepared(a->a_db, "hcd_load", 1, p, NULL, NULL, 0);
 	buf_clear(&arr);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {

@@ -326,3 +326,13 @@ db_arr_end(struct buf *b)
 	buf_addc(b, '}');
 	return (const char *)b->b_data;
 }
+
+const char *
+db_arr_ids(struct buf *b, const int64_t *ids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		db_arr_add(b, "%lld", (long long)ids[i]);
+	return db_arr_end(b);
+}

@@ -56,6 +56,8 @@ struct buf;
 void	 db_arr_add(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 const char *db_arr_end(struct buf *);
+/* The literal of ids[0..n), closed, in b (initialised by the caller). */
+const char *db_arr_ids(struct buf *, const int64_t *ids, size_t n);
 
 /* Copy the connection's or result's error, first line only, into err. */
 void	 db_seterr(PGconn *, const PGresult *, char *err, size_t errsz);
