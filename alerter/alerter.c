@@ -50,6 +50,17 @@ drained(struct alerter *a)
 	return 1;
 }
 
+/* After a failed connection: wait 100 ms, doubling up to 5 s.  The wait. */
+static int
+backoff(int64_t *retry, int *ms)
+{
+	*ms = *ms ? *ms * 2 : 100;
+	if (*ms > 5000)
+		*ms = 5000;
+	*retry = hc_mono_ms() + *ms;
+	return *ms;
+}
+
 static int
 db_ensure(struct alerter *a)
 {
@@ -74,13 +85,8 @@ db_ensure(struct alerter *a)
 		if (a->a_db != NULL)
 			snprintf(err, sizeof(err), "%s",
 			    PQerrorMessage(a->a_db));
-		a->a_db_backoff = a->a_db_backoff ?
-		    a->a_db_backoff * 2 : 100;
-		if (a->a_db_backoff > 5000)
-			a->a_db_backoff = 5000;
-		a->a_db_retry = hc_mono_ms() + a->a_db_backoff;
 		log_warnx("database: %s (retry in %d ms)", err,
-		    a->a_db_backoff);
+		    backoff(&a->a_db_retry, &a->a_db_backoff));
 		if (a->a_db != NULL) {
 			PQfinish(a->a_db);
 			a->a_db = NULL;
@@ -115,13 +121,8 @@ ddb_ensure(struct alerter *a)
 	free(ci);
 	if (a->a_ddb == NULL || deadline_prepare(a->a_ddb, err,
 	    sizeof(err)) == -1) {
-		a->a_ddb_backoff = a->a_ddb_backoff ?
-		    a->a_ddb_backoff * 2 : 100;
-		if (a->a_ddb_backoff > 5000)
-			a->a_ddb_backoff = 5000;
-		a->a_ddb_retry = hc_mono_ms() + a->a_ddb_backoff;
 		log_warnx("database (deadlines): %s (retry in %d ms)", err,
-		    a->a_ddb_backoff);
+		    backoff(&a->a_ddb_retry, &a->a_ddb_backoff));
 		if (a->a_ddb != NULL) {
 			PQfinish(a->a_ddb);
 			a->a_ddb = NULL;

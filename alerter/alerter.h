@@ -65,7 +65,12 @@ struct alerter {
 	int			 a_stopping;
 	int			 a_ready;	/* cursors synced with the DB */
 	char			 a_appname[64];	/* the writer's application_name */
-	int64_t			 a_prof[6];	/* -v: time spent per phase */
+	struct {			/* -v: where the time goes */
+		int64_t		 compute;	/* µs building batches */
+		int64_t		 wait;		/* µs from sent to stored */
+		int64_t		 batches, records;
+		int64_t		 since;		/* µs, last report */
+	}			 a_prof;
 	struct batch		 a_fifo[HC_WRITER_DEPTH];	/* in flight */
 	int			 a_fifo_head, a_fifo_n;
 	int64_t			 a_seq;		/* last batch number sent */

@@ -58,7 +58,6 @@
 
 struct item {
 	const struct ping_rec	*it_rec;
-	int			 it_ring;
 	uint32_t		 it_seq;
 };
 
@@ -81,7 +80,6 @@ struct wcheck {
 	int64_t			 wc_aa_db;	/* alert_after as stored */
 	int64_t			 wc_n_db;	/* n_pings as stored */
 	int			 wc_status_db;
-	int64_t			 wc_batch;	/* last batch that changed it */
 };
 
 static int
@@ -176,15 +174,15 @@ writer_end_predecessors(struct alerter *a)
 {
 	PGresult	*r;
 	const char	*p[1] = { a->a_appname };
+	char		 err[256];
 	int		 i, left = 1;
 
 	for (i = 0; i < 1000 && left; i++) {
-		r = PQexecParams(a->a_db, "SELECT count(pg_terminate_backend(pid)) "
-		    "FROM pg_stat_activity WHERE application_name = $1 AND "
-		    "pid <> pg_backend_pid()", 1, NULL, p, NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-			log_warnx("%s: %s", __func__, PQerrorMessage(a->a_db));
-			PQclear(r);
+		if ((r = db_query(a->a_db, "SELECT count(pg_terminate_backend("
+		    "pid)) FROM pg_stat_activity WHERE application_name = $1 "
+		    "AND pid <> pg_backend_pid()", 1, p, err,
+		    sizeof(err))) == NULL) {
+			log_warnx("%s: %s", __func__, err);
 			return -1;
 		}
 		left = strcmp(PQgetvalue(r, 0, 0), "0") != 0;
@@ -208,17 +206,17 @@ writer_sync_cursors(struct alerter *a)
 	char		 seg[24];
 	const char	*params[2] = { a->a_env->pe_conf->node_name, seg };
 	const char	*e;
+	char		 err[256];
 	int		 i, ring;
 	uint64_t	 pos;
 
 	if (writer_end_predecessors(a) == -1)
 		return -1;
 	snprintf(seg, sizeof(seg), "%lld", (long long)sh->sh_segment);
-	r = PQexecParams(a->a_db, "SELECT ring, pos FROM hcd_ring "
-	    "WHERE node = $1 AND segment = $2", 2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		log_warnx("%s: %s", __func__, PQerrorMessage(a->a_db));
-		PQclear(r);
+	if ((r = db_query(a->a_db, "SELECT ring, pos FROM hcd_ring WHERE "
+	    "node = $1 AND segment = $2", 2, params, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s: %s", __func__, err);
 		return -1;
 	}
 	for (i = 0; i < sh->sh_nrings; i++)
@@ -576,7 +574,6 @@ collect(struct alerter *a, const uint64_t *from, struct item *items,
 			if (len < sizeof(struct ping_rec))
 				continue;	/* cannot happen: skip */
 			items[nit].it_rec = rec;
-			items[nit].it_ring = r;
 			items[nit].it_seq = (uint32_t)nit;
 			nit++;
 		}
@@ -753,7 +750,6 @@ batch_send(struct alerter *a)
 		c->wc_n_db = c->wc_st.cs_n_pings;
 		c->wc_status_db = c->wc_st.cs_status;
 		c->wc_rev = rev + 1;
-		c->wc_batch = b->b_seq;
 	}
 	for (r = 0; r < sh->sh_nrings; r++)
 		if (b->b_end[r] != a->a_sent[r]) {
@@ -787,7 +783,7 @@ batch_send(struct alerter *a)
 	memcpy(a->a_sent, b->b_end, sizeof(a->a_sent));
 	a->a_fifo_n++;
 	b->b_sent = hc_now_us();
-	a->a_prof[0] += b->b_sent - t0;
+	a->a_prof.compute += b->b_sent - t0;
 	return 1;
 }
 
@@ -845,18 +841,18 @@ batch_done(struct alerter *a, struct batch *b)
 	size_t		 i;
 	int		 r;
 
-	a->a_prof[1] += now - b->b_sent;
-	a->a_prof[3]++;
-	a->a_prof[4] += (int64_t)b->b_nit;
-	if (log_getverbose() && now - a->a_prof[5] > 5 * CT_SEC) {
+	a->a_prof.wait += now - b->b_sent;
+	a->a_prof.batches++;
+	a->a_prof.records += (int64_t)b->b_nit;
+	if (log_getverbose() && now - a->a_prof.since > 5 * CT_SEC) {
 		log_debug("batches %lld, %lld pings/batch; µs per batch: "
 		    "compute %lld, sent to stored %lld",
-		    (long long)a->a_prof[3],
-		    (long long)(a->a_prof[4] / a->a_prof[3]),
-		    (long long)(a->a_prof[0] / a->a_prof[3]),
-		    (long long)(a->a_prof[1] / a->a_prof[3]));
-		memset(a->a_prof, 0, sizeof(a->a_prof));
-		a->a_prof[5] = now;
+		    (long long)a->a_prof.batches,
+		    (long long)(a->a_prof.records / a->a_prof.batches),
+		    (long long)(a->a_prof.compute / a->a_prof.batches),
+		    (long long)(a->a_prof.wait / a->a_prof.batches));
+		memset(&a->a_prof, 0, sizeof(a->a_prof));
+		a->a_prof.since = now;
 	}
 	for (r = 0; r < sh->sh_nrings; r++) {
 		if (b->b_end[r] == a->a_read[r])

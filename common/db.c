@@ -280,6 +280,21 @@ db_schema_version(PGconn *conn, int *version)
 	return 0;
 }
 
+PGresult *
+db_query(PGconn *conn, const char *sql, int nparams,
+    const char *const *params, char *err, size_t errsz)
+{
+	PGresult *r;
+
+	r = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		db_seterr(conn, r, err, errsz);
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
 int
 db_prepare(PGconn *conn, const char *name, const char *sql, char *err,
     size_t errsz)

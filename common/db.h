@@ -40,6 +40,13 @@ int	 db_schema_version(PGconn *, int *version);
 /* Run one command without parameters.  0, or -1 with the reason in err. */
 int	 db_exec(PGconn *, const char *sql, char *err, size_t errsz);
 
+/*
+ * A query that returns rows, with text parameters (nparams may be 0):
+ * the result, or NULL with the reason in err.
+ */
+PGresult *db_query(PGconn *, const char *sql, int nparams,
+	    const char *const *params, char *err, size_t errsz);
+
 /* Prepare a statement.  0, or -1 with the reason in err. */
 int	 db_prepare(PGconn *, const char *name, const char *sql, char *err,
 	    size_t errsz);

@@ -26,13 +26,10 @@ index_load(struct index *x, PGconn *db, char *err, size_t errsz)
 
 	uint32_t	 gen = index_refresh_begin(x);
 
-	r = PQexec(db, "SELECT id, ping_key FROM accounts_project "
-	    "WHERE ping_key IS NOT NULL AND ping_key <> ''");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		db_seterr(db, r, err, errsz);
-		PQclear(r);
+	if ((r = db_query(db, "SELECT id, ping_key FROM accounts_project "
+	    "WHERE ping_key IS NOT NULL AND ping_key <> ''", 0, NULL, err,
+	    errsz)) == NULL)
 		return -1;
-	}
 	n = PQntuples(r);
 	for (i = 0; i < n; i++) {
 		int64_t id = hc_strtonum(PQgetvalue(r, i, 0), 1, INT64_MAX, &e);
@@ -46,12 +43,9 @@ index_load(struct index *x, PGconn *db, char *err, size_t errsz)
 	}
 	PQclear(r);
 
-	r = PQexec(db, "SELECT id, code, project_id, slug FROM api_check");
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		db_seterr(db, r, err, errsz);
-		PQclear(r);
+	if ((r = db_query(db, "SELECT id, code, project_id, slug FROM "
+	    "api_check", 0, NULL, err, errsz)) == NULL)
 		return -1;
-	}
 	n = PQntuples(r);
 	for (i = 0; i < n; i++) {
 		int64_t id, pid;

@@ -134,6 +134,23 @@ json_begin(struct api *a, int status, struct json_w *j)
 	json_w_init(j, &a->a_r->r_body);
 }
 
+/* A 200 answer {"<key>": [ ... ]}: open it, then close it. */
+static void
+list_begin(struct api *a, struct json_w *j, const char *key)
+{
+	json_begin(a, 200, j);
+	json_w_obj_begin(j);
+	json_w_key(j, key);
+	json_w_arr_begin(j);
+}
+
+static void
+list_end(struct json_w *j)
+{
+	json_w_arr_end(j);
+	json_w_obj_end(j);
+}
+
 /*
  * The project of a 32-char key: 1 found (*project, *readonly set), 0 no
  * such key among those accepted, -1 database error.  Hashed hcw_/hcr_
@@ -1613,15 +1630,11 @@ checks_list(struct api *a)
 	ts.t_n = nt;
 	if (db_failed(a, db, r, PGRES_TUPLES_OK))
 		goto out;
-	json_begin(a, 200, &j);
-	json_w_obj_begin(&j);
-	json_w_key(&j, "checks");
-	json_w_arr_begin(&j);
+	list_begin(a, &j, "checks");
 	for (i = 0; i < PQntuples(r); i++)
 		if (nt == 0 || tags_all_in(PQgetvalue(r, i, COL_TAGS), &ts))
 			check_json(a, &j, r, i);
-	json_w_arr_end(&j);
-	json_w_obj_end(&j);
+	list_end(&j);
 	PQclear(r);
 out:
 	for (i = 0; i < nt; i++)
@@ -1909,10 +1922,7 @@ check_pings(struct api *a, const char *uuid)
 	n = PQntuples(r);
 	dur = xcalloc((size_t)n + 1, sizeof(*dur));
 	ping_durations(db, id, r, dur);
-	json_begin(a, 200, &j);
-	json_w_obj_begin(&j);
-	json_w_key(&j, "pings");
-	json_w_arr_begin(&j);
+	list_begin(a, &j, "pings");
 	for (i = 0; i < n; i++) {
 		const char *kind = PQgetvalue(r, i, P_KIND);
 
@@ -1955,8 +1965,7 @@ check_pings(struct api *a, const char *uuid)
 			json_w_null(&j);
 		json_w_obj_end(&j);
 	}
-	json_w_arr_end(&j);
-	json_w_obj_end(&j);
+	list_end(&j);
 	free(dur);
 	PQclear(r);
 }
@@ -2094,10 +2103,7 @@ check_flips(struct api *a, int64_t id)
 	buf_clear(&sql);
 	if (db_failed(a, db, r, PGRES_TUPLES_OK))
 		return;
-	json_begin(a, 200, &j);
-	json_w_obj_begin(&j);
-	json_w_key(&j, "flips");
-	json_w_arr_begin(&j);
+	list_begin(a, &j, "flips");
 	for (i = 0; i < PQntuples(r); i++) {
 		json_w_obj_begin(&j);
 		json_w_key(&j, "timestamp");
@@ -2106,8 +2112,7 @@ check_flips(struct api *a, int64_t id)
 		json_w_int(&j, strcmp(PQgetvalue(r, i, 1), "up") == 0);
 		json_w_obj_end(&j);
 	}
-	json_w_arr_end(&j);
-	json_w_obj_end(&j);
+	list_end(&j);
 	PQclear(r);
 }
 
@@ -2136,10 +2141,7 @@ channels_list(struct api *a)
 	    "WHERE project_id = $1 ORDER BY id", 1, NULL, p, NULL, NULL, 0);
 	if (db_failed(a, db, r, PGRES_TUPLES_OK))
 		return;
-	json_begin(a, 200, &j);
-	json_w_obj_begin(&j);
-	json_w_key(&j, "channels");
-	json_w_arr_begin(&j);
+	list_begin(a, &j, "channels");
 	for (i = 0; i < PQntuples(r); i++) {
 		json_w_obj_begin(&j);
 		json_w_key(&j, "id");
@@ -2150,8 +2152,7 @@ channels_list(struct api *a)
 		json_w_str(&j, PQgetvalue(r, i, 2));
 		json_w_obj_end(&j);
 	}
-	json_w_arr_end(&j);
-	json_w_obj_end(&j);
+	list_end(&j);
 	PQclear(r);
 }
 

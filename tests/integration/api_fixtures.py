@@ -8,6 +8,9 @@ import hmac
 import json
 
 V = (1, 2, 3)
+# Check fields only a read-write key sees.
+RW = ["uuid", "ping_url", "update_url", "pause_url", "resume_url",
+      "channels"]
 
 
 def call(h, method, version, path, body=None, key=None, headers=None):

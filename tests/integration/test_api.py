@@ -6,13 +6,13 @@ import uuid
 
 import pytest
 
+from api_fixtures import RW
+
 ALWAYS = ["name", "slug", "tags", "desc", "grace", "n_pings", "status",
           "started", "last_ping", "next_ping", "manual_resume", "methods",
           "subject", "subject_fail", "start_kw", "success_kw", "failure_kw",
           "filter_subject", "filter_body", "filter_http_body",
           "filter_default_fail", "badge_url"]
-RW = ["uuid", "ping_url", "update_url", "pause_url", "resume_url",
-      "channels"]
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,7 @@ import uuid
 
 import pytest
 
-from api_fixtures import V, add_channel, call, create, set_status
-
-RW = ["uuid", "ping_url", "update_url", "pause_url", "resume_url",
-      "channels"]
+from api_fixtures import RW, V, add_channel, call, create, set_status
 
 
 @pytest.fixture(scope="module")
