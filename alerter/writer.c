@@ -801,8 +801,11 @@ batch_result(struct alerter *a, char *err, size_t errsz)
 	*err = '\0';
 	for (;;) {
 		if ((r = PQgetResult(a->a_db)) == NULL) {
-			if (got)
-				continue;	/* end of the statement's results */
+			/* Once, at the end of the statement's results. */
+			if (got == 1 && PQstatus(a->a_db) == CONNECTION_OK) {
+				got = 2;
+				continue;
+			}
 			db_seterr(a->a_db, NULL, err, errsz);
 			return -1;
 		}
