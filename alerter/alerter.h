@@ -69,6 +69,8 @@ struct alerter {
 		int64_t		 compute;	/* µs building batches */
 		int64_t		 wait;		/* µs from sent to stored */
 		int64_t		 batches, records;
+		int64_t		 ringwait;	/* µs from receipt to sent */
+		int64_t		 total;		/* µs from receipt to stored */
 		int64_t		 since;		/* µs, last report */
 	}			 a_prof;
 	struct batch		 a_fifo[HC_WRITER_DEPTH];	/* in flight */

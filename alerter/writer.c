@@ -671,6 +671,18 @@ batch_missing(struct alerter *a, const struct batch *b, int64_t **ids)
 	return n;
 }
 
+/* -v: the time since their receipt, summed over a batch's pings. */
+static int64_t
+wait_sum(const struct batch *b, int64_t now)
+{
+	int64_t	 sum = 0;
+	size_t	 i;
+
+	for (i = 0; i < b->b_nit; i++)
+		sum += now - b->b_items[i].it_rec->pr_time;
+	return sum;
+}
+
 /*
  * Gather the next batch from a_sent on, compute it from the cached
  * checks and send it.  Returns 1 when sent, 0 when it needs checks
@@ -784,6 +796,8 @@ batch_send(struct alerter *a)
 	a->a_fifo_n++;
 	b->b_sent = hc_now_us();
 	a->a_prof.compute += b->b_sent - t0;
+	if (log_getverbose())
+		a->a_prof.ringwait += wait_sum(b, b->b_sent);
 	return 1;
 }
 
@@ -845,11 +859,16 @@ batch_done(struct alerter *a, struct batch *b)
 	int		 r;
 
 	a->a_prof.wait += now - b->b_sent;
+	if (log_getverbose())
+		a->a_prof.total += wait_sum(b, now);
 	a->a_prof.batches++;
 	a->a_prof.records += (int64_t)b->b_nit;
 	if (log_getverbose() && now - a->a_prof.since > 5 * CT_SEC) {
-		log_debug("batches %lld, %lld pings/batch; µs per batch: "
+		log_debug("per ping: receipt to sent %lld, to stored %lld; "
+		    "batches %lld, %lld pings/batch; µs per batch: "
 		    "compute %lld, sent to stored %lld",
+		    (long long)(a->a_prof.ringwait / a->a_prof.records),
+		    (long long)(a->a_prof.total / a->a_prof.records),
 		    (long long)a->a_prof.batches,
 		    (long long)(a->a_prof.records / a->a_prof.batches),
 		    (long long)(a->a_prof.compute / a->a_prof.batches),
