@@ -42,13 +42,10 @@ deadline_prepare(PGconn *db, char *err, size_t errsz)
 {
 	if (db_exec(db, "SET TIME ZONE 'UTC'", err, errsz) == -1 ||
 	    db_prepare(db, "hcd_due",
-	    "SELECT id, kind, (extract(epoch FROM timeout) * 1000000)::bigint,"
-	    " (extract(epoch FROM grace) * 1000000)::bigint, schedule, tz,"
-	    " status, (extract(epoch FROM last_ping) * 1000000)::bigint,"
-	    " (extract(epoch FROM last_start) * 1000000)::bigint "
-	    "FROM api_check WHERE alert_after <= 'epoch'::timestamptz + "
-	    "$1::bigint * interval '1 microsecond' AND status <> 'down' "
-	    "ORDER BY alert_after LIMIT 1000 FOR UPDATE SKIP LOCKED",
+	    "SELECT c.id, " DB_STATE_COLS " FROM api_check c "
+	    "WHERE c.alert_after <= 'epoch'::timestamptz + "
+	    "$1::bigint * interval '1 microsecond' AND c.status <> 'down' "
+	    "ORDER BY c.alert_after LIMIT 1000 FOR UPDATE SKIP LOCKED",
 	    err, errsz) == -1 ||
 	    db_prepare(db, "hcd_down",
 	    "UPDATE api_check SET status = 'down', alert_after = NULL "
@@ -120,7 +117,7 @@ deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag,
     void (*changed)(void *, int64_t), void *arg, char *err, size_t errsz)
 {
 	PGresult	*r = NULL;
-	struct buf	 down, fo, fc, fs, lid, laa;
+	struct buf	 down, fc, fs, lid, laa;
 	const char	*p[3];
 	char		 nowtxt[24];
 	int64_t		*ids = NULL;
@@ -140,7 +137,6 @@ deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag,
 	n = PQntuples(r);
 	ids = xreallocarray(NULL, (size_t)n + 1, sizeof(*ids));
 	buf_init(&down);
-	buf_init(&fo);
 	buf_init(&fc);
 	buf_init(&fs);
 	buf_init(&lid);
@@ -150,25 +146,12 @@ deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag,
 		const char		*e;
 		int64_t			 id, gda;
 
-		memset(&s, 0, sizeof(s));
 		id = hc_strtonum(PQgetvalue(r, i, 0), 1, INT64_MAX, &e);
 		ids[i] = id;
-		s.cs_kind = check_kind_parse(PQgetvalue(r, i, 1));
-		if (s.cs_kind < 0)
-			s.cs_kind = CK_SIMPLE;
-		s.cs_timeout = db_getint(r, i, 2, CT_NONE);
-		s.cs_grace = db_getint(r, i, 3, CT_NONE);
-		s.cs_schedule = PQgetvalue(r, i, 4);
-		s.cs_tz = PQgetvalue(r, i, 5);
-		s.cs_status = check_status_parse(PQgetvalue(r, i, 6));
-		if (s.cs_status < 0 || s.cs_status > CS_PAUSED)
-			s.cs_status = CS_NEW;
-		s.cs_last_ping = db_getint(r, i, 7, CT_NONE);
-		s.cs_last_start = db_getint(r, i, 8, CT_NONE);
+		db_check_state(r, i, 1, &s);
 		gda = check_going_down_after(&s);
 		if (check_get_status(&s, now, 0) == CS_DOWN) {
 			db_arr_add(&down, "%lld", (long long)id);
-			db_arr_add(&fo, "%lld", (long long)id);
 			db_arr_add(&fc, "%lld", (long long)(gda != CT_NONE ? gda : now));
 			db_arr_add(&fs, "%s", check_status_name(s.cs_status));
 			if (gda != CT_NONE && now - gda > *lag)
@@ -185,11 +168,11 @@ deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag,
 	}
 	PQclear(r);
 	if (ndown > 0) {
+		/* The same ids: the checks down and their flips' owners. */
 		p[0] = db_arr_end(&down);
 		if (exec_prepared(db, "hcd_down", 1, p, PGRES_COMMAND_OK, NULL,
 		    err, errsz) == -1)
 			goto fail;
-		p[0] = db_arr_end(&fo);
 		p[1] = db_arr_end(&fc);
 		p[2] = db_arr_end(&fs);
 		if (exec_prepared(db, "hcd_timeout_flips", 3, p,
@@ -215,7 +198,6 @@ fail:
 out:
 	free(ids);
 	buf_clear(&down);
-	buf_clear(&fo);
 	buf_clear(&fc);
 	buf_clear(&fs);
 	buf_clear(&lid);

@@ -109,16 +109,13 @@ writer_prepare(struct alerter *a)
 	if (db_exec(a->a_db, "SET TIME ZONE 'UTC'; SET enable_seqscan = off;"
 	    " SET enable_bitmapscan = off", err, sizeof(err)) == -1 ||
 	    db_prepare(a->a_db, "hcd_load",
-	    "SELECT id, kind, (extract(epoch FROM timeout) * 1000000)::bigint,"
-	    " (extract(epoch FROM grace) * 1000000)::bigint, schedule, tz,"
-	    " status, (extract(epoch FROM last_ping) * 1000000)::bigint,"
-	    " (extract(epoch FROM last_start) * 1000000)::bigint,"
-	    " (extract(epoch FROM last_duration) * 1000000)::bigint,"
-	    " last_start_rid, n_pings, manual_resume, methods,"
-	    " filter_http_body, filter_default_fail, start_kw, success_kw,"
-	    " failure_kw, has_confirmation_link,"
-	    " (extract(epoch FROM alert_after) * 1000000)::bigint, hcd_rev "
-	    "FROM api_check WHERE id = ANY($1::integer[])",
+	    "SELECT c.id, " DB_STATE_COLS ","
+	    " (extract(epoch FROM c.last_duration) * 1000000)::bigint,"
+	    " c.last_start_rid, c.n_pings, c.manual_resume, c.methods,"
+	    " c.filter_http_body, c.filter_default_fail, c.start_kw,"
+	    " c.success_kw, c.failure_kw, c.has_confirmation_link,"
+	    " (extract(epoch FROM c.alert_after) * 1000000)::bigint, c.hcd_rev "
+	    "FROM api_check c WHERE c.id = ANY($1::integer[])",
 	    err, sizeof(err)) == -1 ||
 	    db_prepare(a->a_db, "hcd_write",
 	    "WITH u AS ("
@@ -342,20 +339,12 @@ wcheck_from_row(const PGresult *r, int k)
 	const char		*e;
 
 	c->wc_id = hc_strtonum(PQgetvalue(r, k, 0), 1, INT64_MAX, &e);
-	s->cs_kind = check_kind_parse(PQgetvalue(r, k, 1));
-	if (s->cs_kind < 0)
-		s->cs_kind = CK_SIMPLE;
-	s->cs_timeout = db_getint(r, k, 2, CT_NONE);
-	s->cs_grace = db_getint(r, k, 3, CT_NONE);
-	c->wc_schedule = xstrdup(PQgetvalue(r, k, 4));
-	c->wc_tz = xstrdup(PQgetvalue(r, k, 5));
+	db_check_state(r, k, 1, s);
+	/* The cache outlives the result: its own copies. */
+	c->wc_schedule = xstrdup(s->cs_schedule);
+	c->wc_tz = xstrdup(s->cs_tz);
 	s->cs_schedule = c->wc_schedule;
 	s->cs_tz = c->wc_tz;
-	s->cs_status = check_status_parse(PQgetvalue(r, k, 6));
-	if (s->cs_status < 0 || s->cs_status > CS_PAUSED)
-		s->cs_status = CS_NEW;
-	s->cs_last_ping = db_getint(r, k, 7, CT_NONE);
-	s->cs_last_start = db_getint(r, k, 8, CT_NONE);
 	s->cs_last_duration = db_getint(r, k, 9, CT_NONE);
 	if (!PQgetisnull(r, k, 10)) {
 		s->cs_has_rid = 1;

@@ -15,9 +15,10 @@
 
 #include <libpq-fe.h>
 
+#include "check.h"
+#include "db.h"
 #include "hcd.h"
 #include "log.h"
-#include "db.h"
 #include "migrate.h"
 
 static void	db_notice(void *, const char *);
@@ -350,4 +351,24 @@ db_arr_ids(struct buf *b, const int64_t *ids, size_t n)
 	for (i = 0; i < n; i++)
 		db_arr_add(b, "%lld", (long long)ids[i]);
 	return db_arr_end(b);
+}
+
+void
+db_check_state(const PGresult *r, int row, int col, struct check_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->cs_kind = check_kind_parse(PQgetvalue(r, row, col));
+	if (s->cs_kind < 0)
+		s->cs_kind = CK_SIMPLE;
+	s->cs_timeout = db_getint(r, row, col + 1, CT_NONE);
+	s->cs_grace = db_getint(r, row, col + 2, CT_NONE);
+	s->cs_schedule = PQgetvalue(r, row, col + 3);
+	s->cs_tz = PQgetvalue(r, row, col + 4);
+	s->cs_status = check_status_parse(PQgetvalue(r, row, col + 5));
+	if (s->cs_status < 0 || s->cs_status > CS_PAUSED)
+		s->cs_status = CS_NEW;
+	s->cs_last_ping = db_getint(r, row, col + 6, CT_NONE);
+	s->cs_last_start = db_getint(r, row, col + 7, CT_NONE);
+	s->cs_last_duration = CT_NONE;
+	s->cs_alert_after = CT_NONE;
 }

@@ -289,46 +289,11 @@ col_bool(PGresult *r, int row, int col)
 	return *PQgetvalue(r, row, col) == 't';
 }
 
-/*
- * The eight API_STATE_COLS starting at column `col` into *s; the
- * strings point into the result.
- */
-void
-api_state_from_row(PGresult *r, int row, int col, struct check_state *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->cs_kind = check_kind_parse(PQgetvalue(r, row, col));
-	if (s->cs_kind < 0)
-		s->cs_kind = CK_SIMPLE;
-	s->cs_timeout = db_getint(r, row, col + 1, CT_NONE);
-	s->cs_grace = db_getint(r, row, col + 2, CT_NONE);
-	s->cs_schedule = PQgetvalue(r, row, col + 3);
-	s->cs_tz = PQgetvalue(r, row, col + 4);
-	s->cs_status = check_status_parse(PQgetvalue(r, row, col + 5));
-	if (s->cs_status < 0 || s->cs_status > CS_PAUSED)
-		s->cs_status = CS_NEW;
-	s->cs_last_ping = db_getint(r, row, col + 6, CT_NONE);
-	s->cs_last_start = db_getint(r, row, col + 7, CT_NONE);
-	s->cs_last_duration = CT_NONE;
-	s->cs_alert_after = CT_NONE;
-}
-
+/* COL_KIND to COL_LAST_START are DB_STATE_COLS, in their order. */
 static void
 state_from_row(PGresult *r, int row, struct check_state *s)
 {
-	memset(s, 0, sizeof(*s));
-	s->cs_kind = check_kind_parse(PQgetvalue(r, row, COL_KIND));
-	if (s->cs_kind < 0)
-		s->cs_kind = CK_SIMPLE;
-	s->cs_timeout = db_getint(r, row, COL_TIMEOUT, CT_NONE);
-	s->cs_grace = db_getint(r, row, COL_GRACE, CT_NONE);
-	s->cs_schedule = PQgetvalue(r, row, COL_SCHEDULE);
-	s->cs_tz = PQgetvalue(r, row, COL_TZ);
-	s->cs_status = check_status_parse(PQgetvalue(r, row, COL_STATUS));
-	if (s->cs_status < 0 || s->cs_status > CS_PAUSED)
-		s->cs_status = CS_NEW;
-	s->cs_last_ping = db_getint(r, row, COL_LAST_PING, CT_NONE);
-	s->cs_last_start = db_getint(r, row, COL_LAST_START, CT_NONE);
+	db_check_state(r, row, COL_KIND, s);
 	s->cs_last_duration = db_getint(r, row, COL_LAST_DURATION, CT_NONE);
 }
 

@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "conf.h"
+#include "db.h"
 #include "hcd.h"
 #include "json.h"
 #include "log.h"
@@ -369,7 +370,7 @@ project_badge(struct req *q, struct resp *r, const char *p, size_t len)
 	}
 	params[0] = key;
 	params[1] = tag;
-	res = PQexecParams(db, "SELECT " API_STATE_COLS ", c.tags "
+	res = PQexecParams(db, "SELECT " DB_STATE_COLS ", c.tags "
 	    "FROM api_check c JOIN accounts_project p ON p.id = c.project_id "
 	    "WHERE p.badge_key = $1 AND ($2 = '*' OR strpos(c.tags, $2) > 0) "
 	    "ORDER BY c.id", 2, NULL, params, NULL, NULL, 0);
@@ -383,10 +384,10 @@ project_badge(struct req *q, struct resp *r, const char *p, size_t len)
 		struct check_state s;
 
 		if (strcmp(tag, "*") != 0 && !api_has_tag(PQgetvalue(res, i,
-		    API_STATE_NCOLS), tag))
+		    DB_STATE_NCOLS), tag))
 			continue;
 		total++;
-		api_state_from_row(res, i, 0, &s);
+		db_check_state(res, i, 0, &s);
 		st = check_get_status(&s, now, 0);
 		if (st == CS_DOWN) {
 			down++;
@@ -460,7 +461,7 @@ check_badge(struct req *q, struct resp *r, const char *p, size_t len)
 		resp_text(r, 503, "database unavailable");
 		goto out;
 	}
-	res = PQexecParams(db, "SELECT " API_STATE_COLS ", c.name, c.code "
+	res = PQexecParams(db, "SELECT " DB_STATE_COLS ", c.name, c.code "
 	    "FROM api_check c WHERE c.badge_key = $1", 1, NULL, params, NULL,
 	    NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -473,14 +474,14 @@ check_badge(struct req *q, struct resp *r, const char *p, size_t len)
 		PQclear(res);
 		goto notfound;
 	}
-	api_state_from_row(res, 0, 0, &s);
+	db_check_state(res, 0, 0, &s);
 	st = check_get_status(&s, hc_now_us(), 0);
 	if (st == CS_DOWN)
 		status = "down";
 	else if (st == CS_GRACE && states == 3)
 		status = "late";
-	hc_strlcpy(code, PQgetvalue(res, 0, API_STATE_NCOLS + 1), sizeof(code));
-	label = PQgetvalue(res, 0, API_STATE_NCOLS);
+	hc_strlcpy(code, PQgetvalue(res, 0, DB_STATE_NCOLS + 1), sizeof(code));
+	label = PQgetvalue(res, 0, DB_STATE_NCOLS);
 	badge_answer(r, fmt, *label ? label : code, status, 1,
 	    st == CS_GRACE, st == CS_DOWN);
 	PQclear(res);

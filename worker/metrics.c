@@ -19,6 +19,7 @@
 #include "apikey.h"
 #include "check.h"
 #include "conf.h"
+#include "db.h"
 #include "hcd.h"
 #include "log.h"
 #include "worker.h"
@@ -181,20 +182,20 @@ metrics_body(struct buf *b, PGresult *res)
 	buf_init(&lb);
 	memset(&ta, 0, sizeof(ta));
 	for (i = 0; i < n; i++) {
-		api_state_from_row(res, i, 0, &s);
+		db_check_state(res, i, 0, &s);
 		st[i] = check_get_status(&s, now, 0);
-		api_unique_key(PQgetvalue(res, i, API_STATE_NCOLS + 2), uk);
+		api_unique_key(PQgetvalue(res, i, DB_STATE_NCOLS + 2), uk);
 		buf_reset(&lb);
 		buf_addstr(&lb, "{name=\"");
-		esc(&lb, PQgetvalue(res, i, API_STATE_NCOLS));
+		esc(&lb, PQgetvalue(res, i, DB_STATE_NCOLS));
 		buf_addstr(&lb, "\", tags=\"");
-		esc(&lb, PQgetvalue(res, i, API_STATE_NCOLS + 1));
+		esc(&lb, PQgetvalue(res, i, DB_STATE_NCOLS + 1));
 		buf_printf(&lb, "\", unique_key=\"%s\"}", uk);
 		labels[i] = xstrdup((char *)lb.b_data);
 		if (st[i] == CS_DOWN)
 			ndown++;
 		ta.t_isdown = st[i] == CS_DOWN;
-		api_tags_each(PQgetvalue(res, i, API_STATE_NCOLS + 1), tag_add,
+		api_tags_each(PQgetvalue(res, i, DB_STATE_NCOLS + 1), tag_add,
 		    &ta);
 	}
 	buf_clear(&lb);
@@ -311,7 +312,7 @@ metrics_handle(struct req *q, struct resp *r)
 		return 0;
 	}
 	snprintf(pid, sizeof(pid), "%lld", (long long)project);
-	res = PQexecParams(db, "SELECT " API_STATE_COLS ", c.name, c.tags, "
+	res = PQexecParams(db, "SELECT " DB_STATE_COLS ", c.name, c.tags, "
 	    "c.code FROM api_check c WHERE c.project_id = $1 ORDER BY c.id",
 	    1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {

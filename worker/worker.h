@@ -107,16 +107,6 @@ PGconn	*worker_db(struct worker *);
 /* api.c: helpers shared with badge.c and metrics.c */
 struct check_state;
 struct conf;
-/* The columns api_state_from_row() reads, api_check as "c". */
-#define API_STATE_COLS							\
-	"c.kind, (extract(epoch FROM c.timeout) * 1000000)::bigint, "	\
-	"(extract(epoch FROM c.grace) * 1000000)::bigint, c.schedule, "	\
-	"c.tz, c.status, "						\
-	"(extract(epoch FROM c.last_ping) * 1000000)::bigint, "		\
-	"(extract(epoch FROM c.last_start) * 1000000)::bigint"
-#define API_STATE_NCOLS	8
-void	 api_state_from_row(PGresult *, int row, int col,
-	    struct check_state *);
 void	 api_unique_key(const char *code, char out[41]);
 int	 api_tags_each(const char *tags, int (*)(const char *, void *),
 	    void *);
