@@ -67,6 +67,7 @@ static const struct ckey conf_keys[] = {
 	INT("DB_STATEMENT_TIMEOUT", db_statement_timeout,
 	    XS(HC_DB_STATEMENT_TIMEOUT), 1, 86400, 0),
 	STR("DB_TARGET_SESSION_ATTRS", db_target_session_attrs, "read-write"),
+	INT("DB_THREADS", db_threads, XS(HC_DB_THREADS), 1, 64, 0),
 	STR("DB_USER", db_user, HC_DB_USER),
 	BOOL("DEBUG", debug, "False"),
 	STR("DEFAULT_FROM_EMAIL", default_from_email, "healthchecks@example.org"),

@@ -44,6 +44,7 @@ struct conf {
 	char	*db_sslmode, *db_target_session_attrs;
 	int64_t	 db_connect_timeout;	/* DB_CONNECT_TIMEOUT seconds */
 	int64_t	 db_statement_timeout;	/* DB_STATEMENT_TIMEOUT seconds */
+	int64_t	 db_threads;		/* DB_THREADS per worker */
 	/* hcd's own */
 	char	*database_url;		/* DATABASE_URL: libpq conninfo, wins over DB_* */
 	char	*http_listen;		/* HTTP_LISTEN host:port */

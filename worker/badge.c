@@ -20,6 +20,8 @@
 #include <libpq-fe.h>
 
 #include "check.h"
+#include "check_db.h"
+#include "checkdef.h"
 #include "conf.h"
 #include "db.h"
 #include "hcd.h"
@@ -315,7 +317,8 @@ project_badge(struct req *q, struct resp *r, const char *p, size_t len)
 	char			*key = NULL, *sig = NULL, *tag = NULL, *fmt = NULL;
 	char			 ours[BADGE_SIG_LEN + 1];
 	const char		*params[2], *status = "up";
-	PGconn			*db;
+	struct dbctx		 x;
+	struct dberr		 e;
 	PGresult		*res;
 	int			 with_late = 1, total = 0, grace = 0, down = 0;
 	int			 i, st;
@@ -364,26 +367,21 @@ project_badge(struct req *q, struct resp *r, const char *p, size_t len)
 	    BADGE_SIG_LEN) != 0)
 		goto notfound;
 
-	if ((db = worker_db(q->q_w)) == NULL) {
-		resp_text(r, 503, "database unavailable");
-		goto out;
-	}
+	api_ctx(q, &x);
 	params[0] = key;
 	params[1] = tag;
-	res = PQexecParams(db, "SELECT " DB_STATE_COLS ", c.tags "
+	res = cdb_exec(&x, "SELECT " DB_STATE_COLS ", c.tags "
 	    "FROM api_check c JOIN accounts_project p ON p.id = c.project_id "
 	    "WHERE p.badge_key = $1 AND ($2 = '*' OR strpos(c.tags, $2) > 0) "
-	    "ORDER BY c.id", 2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("badge: %s", PQerrorMessage(db));
-		PQclear(res);
+	    "ORDER BY c.id", 2, params, &e);
+	if (res == NULL) {
 		resp_text(r, 503, "database unavailable");
 		goto out;
 	}
 	for (i = 0; i < PQntuples(res); i++) {
 		struct check_state s;
 
-		if (strcmp(tag, "*") != 0 && !api_has_tag(PQgetvalue(res, i,
+		if (strcmp(tag, "*") != 0 && !check_has_tag(PQgetvalue(res, i,
 		    DB_STATE_NCOLS), tag))
 			continue;
 		total++;
@@ -426,7 +424,8 @@ check_badge(struct req *q, struct resp *r, const char *p, size_t len)
 	char			 key[37], *fmt = NULL, code[37];
 	const char		*params[1] = { key }, *status = "up";
 	const char		*label;
-	PGconn			*db;
+	struct dbctx		 x;
+	struct dberr		 e;
 	PGresult		*res;
 	struct check_state	 s;
 	size_t			 i;
@@ -457,16 +456,10 @@ check_badge(struct req *q, struct resp *r, const char *p, size_t len)
 	fmt = xstrndup(dot + 1, (size_t)(end - dot - 1));
 	if (!fmt_ok(fmt))
 		goto notfound;
-	if ((db = worker_db(q->q_w)) == NULL) {
-		resp_text(r, 503, "database unavailable");
-		goto out;
-	}
-	res = PQexecParams(db, "SELECT " DB_STATE_COLS ", c.name, c.code "
-	    "FROM api_check c WHERE c.badge_key = $1", 1, NULL, params, NULL,
-	    NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("badge: %s", PQerrorMessage(db));
-		PQclear(res);
+	api_ctx(q, &x);
+	res = cdb_exec(&x, "SELECT " DB_STATE_COLS ", c.name, c.code "
+	    "FROM api_check c WHERE c.badge_key = $1", 1, params, &e);
+	if (res == NULL) {
 		resp_text(r, 503, "database unavailable");
 		goto out;
 	}
@@ -493,12 +486,11 @@ out:
 	return 0;
 }
 
-int
-badge_handle(struct req *q, struct resp *r)
+/* CORS, OPTIONS and GET only: 1 when the handler should go on. */
+static int
+badge_frame(struct req *q, struct resp *r)
 {
-	const struct http_req	*h = q->q_http;
-	const char		*p = q->q_path;
-	size_t			 len = q->q_path_len;
+	const struct http_req *h = q->q_http;
 
 	r->r_cors = 1;
 	r->r_nocache = 1;
@@ -515,10 +507,23 @@ badge_handle(struct req *q, struct resp *r)
 		buf_reset(&r->r_body);
 		return 0;
 	}
-	if (len > 7 && memcmp(p, "/badge/", 7) == 0)
-		return project_badge(q, r, p + 7, len - 7);
-	if (len > 3 && memcmp(p, "/b/", 3) == 0)
-		return check_badge(q, r, p + 3, len - 3);
-	resp_text(r, 404, "not found");
+	return 1;
+}
+
+/* /b/<states>/<badge_key>.<fmt> */
+int
+badge_check(struct req *q, struct resp *r)
+{
+	if (badge_frame(q, r))
+		check_badge(q, r, q->q_path + 3, q->q_path_len - 3);
+	return 0;
+}
+
+/* /badge/<key>/<sig>.<fmt>, /badge/<key>/<sig>/<tag>.<fmt> */
+int
+badge_project(struct req *q, struct resp *r)
+{
+	if (badge_frame(q, r))
+		project_badge(q, r, q->q_path + 7, q->q_path_len - 7);
 	return 0;
 }

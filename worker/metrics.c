@@ -18,6 +18,8 @@
 
 #include "apikey.h"
 #include "check.h"
+#include "check_db.h"
+#include "checkdef.h"
 #include "conf.h"
 #include "db.h"
 #include "hcd.h"
@@ -87,30 +89,6 @@ metrics_form(const char *p, size_t len, const char **key, size_t *keylen)
 	if (memchr(*key, '/', *keylen) != NULL)
 		return 0;
 	return 1;
-}
-
-int
-public_match(const char *p, size_t len)
-{
-	const char	*k;
-	size_t		 kl;
-
-	if (len > 3 && memcmp(p, "/b/", 3) == 0)
-		return 1;
-	if (len > 7 && memcmp(p, "/badge/", 7) == 0)
-		return 1;
-	if (len > 10 && memcmp(p, "/projects/", 10) == 0 &&
-	    metrics_form(p + 10, len - 10, &k, &kl) != 0)
-		return 1;
-	return 0;
-}
-
-int
-public_handle(struct req *q, struct resp *r)
-{
-	if (q->q_path_len > 10 && memcmp(q->q_path, "/projects/", 10) == 0)
-		return metrics_handle(q, r);
-	return badge_handle(q, r);
 }
 
 struct mcheck {
@@ -184,7 +162,7 @@ metrics_body(struct buf *b, PGresult *res)
 	for (i = 0; i < n; i++) {
 		db_check_state(res, i, 0, &s);
 		st[i] = check_get_status(&s, now, 0);
-		api_unique_key(PQgetvalue(res, i, DB_STATE_NCOLS + 2), uk);
+		check_unique_key(PQgetvalue(res, i, DB_STATE_NCOLS + 2), uk);
 		buf_reset(&lb);
 		buf_addstr(&lb, "{name=\"");
 		esc(&lb, PQgetvalue(res, i, DB_STATE_NCOLS));
@@ -195,7 +173,7 @@ metrics_body(struct buf *b, PGresult *res)
 		if (st[i] == CS_DOWN)
 			ndown++;
 		ta.t_isdown = st[i] == CS_DOWN;
-		api_tags_each(PQgetvalue(res, i, DB_STATE_NCOLS + 1), tag_add,
+		check_tags_each(PQgetvalue(res, i, DB_STATE_NCOLS + 1), tag_add,
 		    &ta);
 	}
 	buf_clear(&lb);
@@ -254,7 +232,7 @@ metrics_body(struct buf *b, PGresult *res)
 	free(order);
 }
 
-int
+static int
 metrics_handle(struct req *q, struct resp *r)
 {
 	struct worker		*w = q->q_w;
@@ -263,7 +241,8 @@ metrics_handle(struct req *q, struct resp *r)
 	size_t			 kl = 0;
 	char			 key[APIKEY_LEN * 3 + 1], pid[24];
 	const char		*params[1] = { pid };
-	PGconn			*db;
+	struct dbctx		 x;
+	struct dberr		 e;
 	PGresult		*res;
 	int64_t			 project = 0;
 	int			 ro = 0, form, rc;
@@ -297,11 +276,8 @@ metrics_handle(struct req *q, struct resp *r)
 			return 0;
 		}
 	}
-	if ((db = worker_db(w)) == NULL) {
-		resp_text(r, 503, "database unavailable");
-		return 0;
-	}
-	rc = api_project_by_key(db, w->w_conf->secret_key, key, 0, 1,
+	api_ctx(q, &x);
+	rc = api_project_by_key(&x, w->w_conf->secret_key, key, 0, 1,
 	    &project, &ro);
 	if (rc == -1) {
 		resp_text(r, 503, "database unavailable");
@@ -312,12 +288,10 @@ metrics_handle(struct req *q, struct resp *r)
 		return 0;
 	}
 	snprintf(pid, sizeof(pid), "%lld", (long long)project);
-	res = PQexecParams(db, "SELECT " DB_STATE_COLS ", c.name, c.tags, "
+	res = cdb_exec(&x, "SELECT " DB_STATE_COLS ", c.name, c.tags, "
 	    "c.code FROM api_check c WHERE c.project_id = $1 ORDER BY c.id",
-	    1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_warnx("metrics: %s", PQerrorMessage(db));
-		PQclear(res);
+	    1, params, &e);
+	if (res == NULL) {
 		resp_text(r, 503, "database unavailable");
 		return 0;
 	}
@@ -327,4 +301,18 @@ metrics_handle(struct req *q, struct resp *r)
 	metrics_body(&r->r_body, res);
 	PQclear(res);
 	return 0;
+}
+
+/* /projects/<uuid>/metrics/<key> and /projects/<uuid>/checks/metrics/<key> */
+int
+metrics_project(struct req *q, struct resp *r)
+{
+	return metrics_handle(q, r);
+}
+
+/* /projects/<uuid>/metrics/ with the key as a Bearer token */
+int
+metrics_project_bearer(struct req *q, struct resp *r)
+{
+	return metrics_handle(q, r);
 }

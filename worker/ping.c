@@ -12,7 +12,8 @@
  * always answers "OK" for a known check, as Healthchecks does.
  *
  * The only database work here is ?create=1 for an unknown slug, which
- * is rare and done on the worker's own connection.
+ * is rare: it runs as a database job (api_checks.c, api_ping_create)
+ * and the ping is handled again when the job is done.
  */
 #include <arpa/inet.h>
 
@@ -80,104 +81,27 @@ remote_addr(const struct req *q, char *out, size_t outsz)
 }
 
 /*
- * ?create=1 for an unknown ping key + slug: create the check the way
- * Healthchecks does (name = slug, defaults, every channel of the
- * project), unless the owner already has twice their check limit.
- * Returns the check id, 0 when refused (404), -1 on database error;
- * *created says whether this call made it (201) or found that another
- * request had made it a moment ago (200).
+ * Back from ?create=1's database job (api_ping_create): handle the ping
+ * again, now that the index has the check.
  */
-static int64_t
-ping_create(struct worker *w, int64_t project, const char *slug,
-    int *created)
+static int
+ping_created(struct worker *w, struct conn *c, struct job *j)
 {
-	PGconn		*db;
-	PGresult	*r;
-	char		 pid[24], err[256];
-	const char	*params[2] = { pid, slug };
-	const char	*e;
-	int64_t		 id = -1;
-	uint8_t		 code[16];
+	struct req *q = &j->j_req;
 
-	*created = 0;
-	if ((db = worker_db(w)) == NULL)
-		return -1;
-	snprintf(pid, sizeof(pid), "%lld", (long long)project);
-	if (db_exec(db, "BEGIN", err, sizeof(err)) == -1)
-		goto fail;
-	/* Serialise creators of one project so a slug is created once. */
-	r = PQexecParams(db, "SELECT pg_advisory_xact_lock(1751345763, $1::int)",
-	    1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		goto failr;
-	PQclear(r);
-	r = PQexecParams(db, "SELECT id, code FROM api_check "
-	    "WHERE project_id = $1 AND slug = $2", 2, NULL, params, NULL,
-	    NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		goto failr;
-	if (PQntuples(r) > 0) {
-		/* Another worker created it a moment ago. */
-		id = hc_strtonum(PQgetvalue(r, 0, 0), 1, INT64_MAX, &e);
-		if (uuid_parse_text(PQgetvalue(r, 0, 1), code) == 0)
-			index_put_check(shm_index(w->w_env->pe_shm), code, id,
-			    project, slug);
-		PQclear(r);
-		db_exec(db, "COMMIT", err, sizeof(err));
-		return id;
-	}
-	PQclear(r);
-	r = PQexecParams(db,
-	    "SELECT (SELECT count(*) FROM api_check c JOIN accounts_project p2 "
-	    "        ON p2.id = c.project_id WHERE p2.owner_id = p.owner_id) "
-	    "       >= 2 * coalesce(pr.check_limit, 0) "
-	    "FROM accounts_project p "
-	    "LEFT JOIN accounts_profile pr ON pr.user_id = p.owner_id "
-	    "WHERE p.id = $1", 1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		goto failr;
-	if (PQntuples(r) == 0 || strcmp(PQgetvalue(r, 0, 0), "t") == 0) {
-		PQclear(r);
-		db_exec(db, "ROLLBACK", err, sizeof(err));
+	if (j->j_rv == -1) {
+		resp_text(&j->j_resp, 404, "not found");
 		return 0;
 	}
-	PQclear(r);
-	r = PQexecParams(db, "INSERT INTO api_check (project_id, name, slug) "
-	    "VALUES ($1, $2, $2) RETURNING id, code", 2, NULL, params, NULL,
-	    NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK)
-		goto failr;
-	id = hc_strtonum(PQgetvalue(r, 0, 0), 1, INT64_MAX, &e);
-	if (uuid_parse_text(PQgetvalue(r, 0, 1), code) == -1)
-		id = -1;
-	PQclear(r);
-	snprintf(pid, sizeof(pid), "%lld", (long long)project);
-	{
-		char		 cid[24];
-		const char	*p2[2] = { pid, cid };
-
-		snprintf(cid, sizeof(cid), "%lld", (long long)id);
-		r = PQexecParams(db, "INSERT INTO api_channel_checks "
-		    "(channel_id, check_id) SELECT id, $2 FROM api_channel "
-		    "WHERE project_id = $1", 2, NULL, p2, NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			goto failr;
-		PQclear(r);
+	if (j->j_rv < 0) {
+		resp_text(&j->j_resp, 503, "database unavailable");
+		return 0;
 	}
-	if (id <= 0 || db_exec(db, "COMMIT", err, sizeof(err)) == -1)
-		goto fail;
-	index_put_check(shm_index(w->w_env->pe_shm), code, id, project, slug);
-	*created = 1;
-	log_info("created check %s in project %lld (ping with ?create=1)",
-	    slug, (long long)project);
-	return id;
-failr:
-	db_seterr(db, r, err, sizeof(err));
-	PQclear(r);
-fail:
-	log_warnx("%s: %s", __func__, err);
-	db_exec(db, "ROLLBACK", err, sizeof(err));
-	return -1;
+	q->q_conn = c;
+	q->q_created = j->j_rv;
+	q->q_check = j->j_check;
+	resp_init(&j->j_resp, 404);
+	return ping_handle(q, &j->j_resp);
 }
 
 int
@@ -233,14 +157,24 @@ ping_handle(struct req *q, struct resp *r)
 			resp_text(r, 404, "not found");
 			return 0;
 		}
-		if ((id = ping_create(w, project, rt.slug, &created)) <= 0) {
-			if (id == 0)
-				resp_text(r, 404, "not found");
-			else
+		if (q->q_created < 0) {
+			/* The database's part runs off the loop. */
+			struct job *j = worker_job(q, api_ping_create,
+			    ping_created);
+
+			if (j == NULL) {
 				resp_text(r, 503, "database unavailable");
-			return 0;
+				return 0;
+			}
+			j->j_project = project;
+			hc_strlcpy(j->j_slug, rt.slug, sizeof(j->j_slug));
+			return worker_job_start(w, j);
 		}
-	}
+		/* Created or found, but not in the index (it is full). */
+		id = q->q_check;
+		created = q->q_created == 1;
+	} else if (q->q_created == 1)
+		created = 1;
 	if (rc == ROUTE_BAD_URL) {
 		resp_text(r, 400, "invalid url format");
 		return 0;

@@ -3,14 +3,18 @@
  *
  * The HTTP worker process: accepts on the listening socket it shares
  * with the other workers, reads and parses requests (http_parse.c),
- * hands them to the ping path (ping.c) or the management API (api.c),
- * and writes the responses.
+ * hands them to the ping path (ping.c) or, through the route table
+ * (routes.c), to the API, badges and metrics, whose database work runs
+ * as jobs on the worker's database threads (dbq.c), and writes the
+ * responses.  The loop itself never waits on a query.
  *
  * Durable acknowledgement: a ping's response is held (the connection is
  * put on w_pending with the ring position of its record) until the
  * alerter has committed the record and written to this worker's ack
- * pipe.  Responses on a connection go out in request order: while one
- * is held, later pipelined requests wait unparsed in c_in.
+ * pipe.  A request handed to a database job is held the same way
+ * (c_job) until the job is done.  Responses on a connection go out in
+ * request order: while one is held, later pipelined requests wait
+ * unparsed in c_in.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -46,13 +50,14 @@ static void	conn_process(struct worker *, struct conn *);
 static void	conn_close(struct worker *, struct conn *);
 
 const char *
-status_text(int status)
+http_status_text(int status)
 {
 	switch (status) {
 	case 100: return "Continue";
 	case 200: return "OK";
 	case 201: return "Created";
 	case 204: return "No Content";
+	case 301: return "Moved Permanently";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -114,7 +119,7 @@ conn_respond(struct worker *w, struct conn *c, struct resp *r)
 	const char	*d = http_date(w);
 
 	buf_printf(o, "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\n", r->r_status, status_text(r->r_status),
+	    "Content-Length: %zu\r\n", r->r_status, http_status_text(r->r_status),
 	    d, r->r_ctype ? r->r_ctype : "text/plain; charset=utf-8",
 	    r->r_body.b_len);
 	if (r->r_cors)
@@ -166,6 +171,8 @@ conn_close(struct worker *w, struct conn *c)
 {
 	if (c->c_waiting)
 		TAILQ_REMOVE(&w->w_pending, c, c_pending);
+	if (c->c_job != NULL)
+		c->c_job->j_conn = NULL;	/* its answer goes nowhere */
 	TAILQ_REMOVE(&w->w_conns, c, c_all);
 	w->w_nconns--;
 	event_free(c->c_ev_read);
@@ -246,19 +253,36 @@ ack_cb(evutil_socket_t fd, short ev, void *arg)
 		conn_ack(w, c);
 }
 
+/*
+ * Django's APPEND_SLASH: a path that matches no route but would with a
+ * '/' appended is answered 301 with that path (query string kept).
+ */
+static void
+resp_append_slash(struct worker *w, struct resp *r, const struct http_req *h)
+{
+	r->r_status = 301;
+	r->r_ctype = "text/html; charset=utf-8";
+	buf_reset(&r->r_body);
+	buf_printf(&r->r_hdrs, "Location: %.*s/%s%.*s\r\n",
+	    (int)h->path_len, h->path, h->query_len ? "?" : "",
+	    (int)h->query_len, h->query_len ? h->query : "");
+}
+
 static void
 dispatch(struct worker *w, struct conn *c, const struct http_req *h)
 {
-	struct req	 q;
-	struct resp	 r;
-	int		 rv;
-	const char	*p = h->path;
-	size_t		 len = h->path_len;
+	const struct route	*rt;
+	struct req		 q;
+	struct resp		 r;
+	int			 rv = 0, slash;
+	const char		*p = h->path;
+	size_t			 len = h->path_len;
 
 	memset(&q, 0, sizeof(q));
 	q.q_w = w;
 	q.q_conn = c;
 	q.q_http = h;
+	q.q_created = -1;
 	resp_init(&r, 404);
 	c->c_head = h->method_len == 4 && memcmp(h->method, "HEAD", 4) == 0;
 	if (!h->keep_alive || w->w_stopping)
@@ -279,14 +303,20 @@ dispatch(struct worker *w, struct conn *c, const struct http_req *h)
 	q.q_path_len = len;
 	if (len >= 6 && memcmp(p, "/ping/", 6) == 0)
 		rv = ping_handle(&q, &r);
-	else if (len >= 5 && memcmp(p, "/api/", 5) == 0)
-		rv = api_handle(&q, &r);
-	else if (public_match(p, len))
-		rv = public_handle(&q, &r);
-	else {
-		resp_text(&r, 404, "not found");
-		rv = 0;
-	}
+	else if ((rt = rt_lookup(p, len, &q, &slash)) == NULL) {
+		if (slash)
+			resp_append_slash(w, &r, h);
+		else
+			resp_text(&r, 404, "not found");
+	} else if (rt->rt_flags & RT_DB) {
+		struct job *j = worker_job(&q, rt->rt_fn, NULL);
+
+		if (j == NULL)
+			resp_text(&r, 503, "database unavailable");
+		else
+			rv = worker_job_start(w, j);
+	} else
+		rv = rt->rt_fn(&q, &r);
 	if (rv == HANDLER_DEFERRED) {
 		resp_clear(&r);
 		return;
@@ -294,6 +324,55 @@ dispatch(struct worker *w, struct conn *c, const struct http_req *h)
 out:
 	conn_respond(w, c, &r);
 	resp_clear(&r);
+}
+
+/*
+ * A database job for the request being dispatched (its bytes are at the
+ * start of the connection's input).  NULL if it cannot be made.
+ */
+struct job *
+worker_job(struct req *q, handler_fn fn, job_done_fn done)
+{
+	struct conn	*c = q->q_conn;
+	struct job	*j;
+
+	j = job_new(q->q_w, c, c->c_in.b_data, q->q_http->total_len, q, fn);
+	if (j != NULL)
+		j->j_done = done;
+	return j;
+}
+
+/* Queue the job and hold its connection's answer: HANDLER_DEFERRED. */
+int
+worker_job_start(struct worker *w, struct job *j)
+{
+	j->j_conn->c_job = j;
+	w->w_njobs++;
+	dbq_submit(w->w_dbq, j);
+	return HANDLER_DEFERRED;
+}
+
+/* A job is done (called by dbq.c on the loop): answer, go on. */
+void
+worker_job_done(struct worker *w, struct job *j)
+{
+	struct conn	*c = j->j_conn;
+	int		 rv = 0;
+
+	w->w_njobs--;
+	if (c == NULL) {
+		job_free(j);
+		return;
+	}
+	c->c_job = NULL;
+	if (j->j_done != NULL)
+		rv = j->j_done(w, c, j);
+	if (rv != HANDLER_DEFERRED)
+		conn_respond(w, c, &j->j_resp);
+	job_free(j);
+	c->c_active = hc_mono_ms();
+	if (conn_flush(w, c) == 0 && !c->c_waiting)
+		conn_process(w, c);	/* pipelined requests */
 }
 
 /* Parse and answer buffered requests until one is held or input runs out. */
@@ -306,7 +385,7 @@ conn_process(struct worker *w, struct conn *c)
 	size_t		 maxbody;
 
 	maxbody = HC_HTTP_MAX_BODY;
-	while (!c->c_waiting && c->c_in.b_len > 0) {
+	while (!c->c_waiting && c->c_job == NULL && c->c_in.b_len > 0) {
 		rc = http_parse_request(c->c_in.b_data, c->c_in.b_len,
 		    HC_HTTP_MAX_HEADER, maxbody, &c->c_scratch, &h, &errstr);
 		if (rc == HTTP_PARSE_INCOMPLETE) {
@@ -326,7 +405,7 @@ conn_process(struct worker *w, struct conn *c)
 			log_debug("%s: %s: %s", __func__, c->c_peer,
 			    errstr ? errstr : "too large");
 			resp_init(&r, st);
-			resp_text(&r, st, status_text(st));
+			resp_text(&r, st, http_status_text(st));
 			c->c_close = 1;
 			c->c_head = 0;
 			conn_respond(w, c, &r);
@@ -337,7 +416,7 @@ conn_process(struct worker *w, struct conn *c)
 		c->c_continue_sent = 0;
 		dispatch(w, c, &h);
 		buf_consume(&c->c_in, h.total_len);
-		if (c->c_close && !c->c_waiting) {
+		if (c->c_close && !c->c_waiting && c->c_job == NULL) {
 			buf_reset(&c->c_in);
 			break;
 		}
@@ -361,7 +440,8 @@ read_cb(evutil_socket_t fd, short ev, void *arg)
 			c->c_in.b_len += (size_t)n;
 			c->c_in.b_data[c->c_in.b_len] = '\0';
 			if (c->c_in.b_len > HC_HTTP_MAX_HEADER +
-			    HC_HTTP_MAX_BODY + 65536 && c->c_waiting)
+			    HC_HTTP_MAX_BODY + 65536 && (c->c_waiting ||
+			    c->c_job != NULL))
 				break;	/* stop reading until answered */
 			if ((size_t)n < READ_CHUNK)
 				break;
@@ -376,7 +456,7 @@ read_cb(evutil_socket_t fd, short ev, void *arg)
 			break;
 	}
 	c->c_active = hc_mono_ms();
-	if (!c->c_waiting)
+	if (!c->c_waiting && c->c_job == NULL)
 		conn_process(w, c);
 }
 
@@ -441,7 +521,7 @@ accept_cb(evutil_socket_t lfd, short ev, void *arg)
 static void
 maybe_exit(struct worker *w)
 {
-	if (w->w_stopping && TAILQ_EMPTY(&w->w_pending)) {
+	if (w->w_stopping && TAILQ_EMPTY(&w->w_pending) && w->w_njobs == 0) {
 		log_debug("stopped");
 		event_base_loopbreak(w->w_base);
 	}
@@ -458,7 +538,7 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 	ack_cb(w->w_env->pe_ack_rfd, EV_READ, w);
 	for (c = TAILQ_FIRST(&w->w_conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, c_all);
-		if (!c->c_waiting && c->c_out.b_len == 0 &&
+		if (!c->c_waiting && c->c_job == NULL && c->c_out.b_len == 0 &&
 		    now - c->c_active > HC_HTTP_IDLE_SEC * 1000)
 			conn_close(w, c);
 	}
@@ -466,7 +546,8 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 		/* Idle keep-alive connections go now. */
 		for (c = TAILQ_FIRST(&w->w_conns); c != NULL; c = next) {
 			next = TAILQ_NEXT(c, c_all);
-			if (!c->c_waiting && c->c_out.b_len == 0)
+			if (!c->c_waiting && c->c_job == NULL &&
+			    c->c_out.b_len == 0)
 				conn_close(w, c);
 		}
 		if (now > w->w_stop_deadline) {
@@ -527,14 +608,14 @@ worker_main(struct proc_env *pe)
 	event_add(w.w_ev_ack, NULL);
 	w.w_ev_tick = event_new(w.w_base, -1, EV_PERSIST, tick_cb, &w);
 	evtimer_add(w.w_ev_tick, &tv);
+	w.w_dbq = dbq_new(&w, (int)w.w_conf->db_threads);
 	w.w_ev_term = evsignal_new(w.w_base, SIGTERM, term_cb, &w);
 	evsignal_add(w.w_ev_term, NULL);
 	signal(SIGINT, SIG_IGN);	/* the master decides */
 	signal(SIGHUP, SIG_IGN);
 
 	event_base_dispatch(w.w_base);
-	if (w.w_db != NULL)
-		PQfinish(w.w_db);
+	dbq_free(w.w_dbq);
 	exit(0);
 }
 

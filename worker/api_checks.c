@@ -1,0 +1,361 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * API endpoints for checks (spec 6.2): list, create or upsert, get by
+ * UUID or unique_key, update, delete, pause, resume; and the database
+ * half of a ping's ?create=1.  Validation, reading and rendering follow
+ * the check model (common/checkdef.c); the data functions are
+ * common/check_db.c's.  Run on a database thread.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "check.h"
+#include "check_db.h"
+#include "checkdef.h"
+#include "conf.h"
+#include "hcd.h"
+#include "json.h"
+#include "log.h"
+#include "worker.h"
+
+#define TAGS_MAX	32	/* ?tag= values used in the SQL prefilter */
+
+static void
+render_row(struct api *a, struct json_w *j, const struct check_row *row)
+{
+	const struct conf	*cf = a->a_q->q_w->w_conf;
+	struct check_render	 cx;
+
+	cx.cx_version = a->a_version;
+	cx.cx_readonly = a->a_readonly;
+	cx.cx_site_root = cf->site_root;
+	cx.cx_ping_endpoint = cf->ping_endpoint;
+	cx.cx_now = hc_now_us();
+	check_render_json(row, &cx, j);
+}
+
+static void
+reply_result(struct api *a, int status, PGresult *r)
+{
+	struct check_row	row;
+	struct json_w		j;
+
+	check_row_decode(r, 0, &row);
+	api_json_begin(a, status, &j);
+	render_row(a, &j, &row);
+}
+
+/* Answer with check `id` as it is now. */
+static void
+reply_check(struct api *a, int status, int64_t id)
+{
+	struct dberr	 e;
+	PGresult	*r;
+
+	if (check_db_get(a->a_x, id, 0, &r, &e) == -1) {
+		api_fail(a, &e);
+		return;
+	}
+	reply_result(a, status, r);
+	PQclear(r);
+}
+
+/*
+ * Create (id == 0, through check_db_create: upsert when `unique` picks
+ * an existing check) or update check `id`, in one transaction; then
+ * publish it to the index and answer with it.
+ */
+static void
+check_write(struct api *a, int64_t id)
+{
+	struct dbctx		*x = a->a_x;
+	struct check_input	 in;
+	struct check_new	 cn;
+	struct dberr		 e;
+	char			 msg[256], code[37], slug[101], *chans = NULL;
+	const char		*cspec;
+	int			 created = 0;
+
+	if (check_validate(a->a_doc, a->a_root, msg, sizeof(msg)) == -1) {
+		api_json_error(a->a_r, 400, msg);
+		return;
+	}
+	check_input_read(&in, a->a_doc, a->a_root);
+	if (cdb_begin(x, &e) == -1)
+		goto fail;
+	if (id == 0) {
+		memset(&cn, 0, sizeof(cn));
+		cn.cn_project = a->a_project;
+		cn.cn_unique = &in;
+		cn.cn_limit_factor = 1;
+		if (check_db_create(x, &cn, &id, &created, &e) == -1)
+			goto rollback;
+	}
+	if ((cspec = check_input_str(&in, "channels")) != NULL &&
+	    channel_db_resolve(x, a->a_project, cspec, &chans, &e) == -1)
+		goto rollback;
+	if (check_db_update(x, id, &in, a->a_version, chans, code, slug,
+	    &e) == -1)
+		goto rollback;
+	if (cdb_commit(x, &e) == -1)
+		goto fail;
+	/* The ping path sees the new check, or its new slug, from now on. */
+	check_db_publish(x, code, id, a->a_project, slug);
+	reply_check(a, created ? 201 : 200, id);
+	goto out;
+rollback:
+	cdb_rollback(x);
+fail:
+	api_fail(a, &e);
+out:
+	free(chans);
+	check_input_free(&in);
+}
+
+/* Every value of `key` in the query string, decoded; returns the count. */
+static int
+query_all(const struct http_req *h, const char *key, char **out, int max)
+{
+	const char	*p = h->query, *end, *amp, *eq;
+	size_t		 klen = strlen(key), n;
+	int		 cnt = 0;
+	char		 kbuf[64], *v;
+
+	if (p == NULL || h->query_len == 0)
+		return 0;
+	end = p + h->query_len;
+	while (p < end && cnt < max) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		eq = memchr(p, '=', (size_t)(amp - p));
+		n = http_urldecode(p, (size_t)((eq ? eq : amp) - p), kbuf,
+		    sizeof(kbuf), 1);
+		if (n != (size_t)-1 && n == klen && memcmp(kbuf, key, n) == 0) {
+			size_t vl = eq ? (size_t)(amp - eq - 1) : 0;
+
+			v = xmalloc(vl + 1);
+			if (http_urldecode(eq ? eq + 1 : amp, vl, v, vl + 1,
+			    1) == (size_t)-1)
+				v[0] = '\0';
+			out[cnt++] = v;
+		}
+		p = amp + 1;
+	}
+	return cnt;
+}
+
+static void
+checks_list(struct api *a)
+{
+	struct check_row	 row;
+	struct json_w		 j;
+	struct dberr		 e;
+	struct buf		 where;
+	PGresult		*r;
+	char			 pid[24], *tags[TAGS_MAX], slug[256];
+	const char		*params[TAGS_MAX + 2];
+	int			 i, k, np = 0, nt;
+
+	snprintf(pid, sizeof(pid), "%lld", (long long)a->a_project);
+	buf_init(&where);
+	params[np++] = pid;
+	buf_addstr(&where, "c.project_id = $1");
+	nt = query_all(a->a_q->q_http, "tag", tags, TAGS_MAX);
+	for (i = 0; i < nt; i++) {
+		params[np++] = tags[i];
+		buf_printf(&where, " AND strpos(c.tags, $%d) > 0", np);
+	}
+	if (http_query_get(a->a_q->q_http->query, a->a_q->q_http->query_len,
+	    "slug", slug, sizeof(slug)) == 1 && slug[0] != '\0') {
+		params[np++] = slug;
+		buf_printf(&where, " AND c.slug = $%d", np);
+	}
+	r = check_db_select(a->a_x, (char *)where.b_data, np, params, &e);
+	buf_clear(&where);
+	if (r == NULL) {
+		api_fail(a, &e);
+		goto out;
+	}
+	api_list_begin(a, &j, "checks");
+	for (i = 0; i < PQntuples(r); i++) {
+		check_row_decode(r, i, &row);
+		for (k = 0; k < nt; k++)
+			if (!check_has_tag(row.cr_tags, tags[k]))
+				break;
+		if (k == nt)
+			render_row(a, &j, &row);
+	}
+	api_list_end(&j);
+	PQclear(r);
+out:
+	for (i = 0; i < nt; i++)
+		free(tags[i]);
+}
+
+/* GET checks/ (list), POST checks/ (create or upsert). */
+int
+api_checks(struct req *q, struct resp *r)
+{
+	struct api	a;
+	struct dbctx	x;
+	int		post = q->q_http->method_len == 4 &&
+			    memcmp(q->q_http->method, "POST", 4) == 0;
+
+	if (api_begin(&a, q, r, &x, "GET, POST", post)) {
+		if (post)
+			check_write(&a, 0);
+		else
+			checks_list(&a);
+	}
+	api_end(&a);
+	return 0;
+}
+
+/* GET, POST (update), DELETE checks/<uuid>. */
+int
+api_check(struct req *q, struct resp *r)
+{
+	struct api	 a;
+	struct dbctx	 x;
+	struct dberr	 e;
+	char		 uuid[37];
+	int64_t		 id;
+	int		 write;
+	PGresult	*res;
+
+	write = !(q->q_http->method_len == 3 &&
+	    memcmp(q->q_http->method, "GET", 3) == 0);
+	if (!api_begin(&a, q, r, &x, "POST, DELETE, GET", write))
+		goto out;
+	api_arg(q, 1, uuid, sizeof(uuid));
+	if (check_db_find(&x, a.a_project, uuid, &id, NULL, &e) == -1) {
+		api_fail(&a, &e);
+		goto out;
+	}
+	if (api_method_is(&a, "POST"))
+		check_write(&a, id);
+	else if (api_method_is(&a, "DELETE")) {
+		if (check_db_delete(&x, id, &res, &e) == -1) {
+			api_fail(&a, &e);
+			goto out;
+		}
+		/* The answer is the check as it was. */
+		reply_result(&a, 200, res);
+		check_db_unpublish(&x, uuid);
+		PQclear(res);
+	} else
+		reply_check(&a, 200, id);
+out:
+	api_end(&a);
+	return 0;
+}
+
+/* GET checks/<unique_key> (read-only keys' address of a check). */
+int
+api_check_by_key(struct req *q, struct resp *r)
+{
+	struct api	a;
+	struct dbctx	x;
+	struct dberr	e;
+	char		uk[41];
+	int64_t		id;
+
+	if (api_begin(&a, q, r, &x, "GET", 0)) {
+		api_arg(q, 1, uk, sizeof(uk));
+		if (check_db_find_key(&x, a.a_project, uk, &id, &e) == -1) {
+			if (e.e_code == 404)
+				api_empty(r, 404);
+			else
+				api_fail(&a, &e);
+		} else
+			reply_check(&a, 200, id);
+	}
+	api_end(&a);
+	return 0;
+}
+
+/* POST checks/<uuid>/pause, checks/<uuid>/resume (spec 3.4). */
+static int
+pause_resume(struct req *q, struct resp *r,
+    int (*fn)(struct dbctx *, int64_t, struct dberr *))
+{
+	struct api	a;
+	struct dbctx	x;
+	struct dberr	e;
+	char		uuid[37];
+	int64_t		id;
+
+	if (api_begin(&a, q, r, &x, "POST", 1)) {
+		api_arg(q, 1, uuid, sizeof(uuid));
+		if (check_db_find(&x, a.a_project, uuid, &id, NULL, &e) == -1 ||
+		    fn(&x, id, &e) == -1)
+			api_fail(&a, &e);
+		else
+			reply_check(&a, 200, id);
+	}
+	api_end(&a);
+	return 0;
+}
+
+int
+api_check_pause(struct req *q, struct resp *r)
+{
+	return pause_resume(q, r, check_db_pause);
+}
+
+int
+api_check_resume(struct req *q, struct resp *r)
+{
+	return pause_resume(q, r, check_db_resume);
+}
+
+/*
+ * ?create=1 for an unknown ping key + slug (spec 1.4), on a database
+ * thread: create the check the way Healthchecks does (name = slug,
+ * defaults, every channel of the project) unless the owner already has
+ * twice their check limit, and publish it.  The job's j_rv tells the
+ * loop (ping.c) what came of it: 1 created, 0 found (another request
+ * made it a moment ago), -1 refused (404), -2 database trouble (503).
+ */
+int
+api_ping_create(struct req *q, struct resp *r)
+{
+	struct job		*j = q->q_job;
+	struct dbctx		 x;
+	struct check_new	 cn;
+	struct dberr		 e;
+	PGresult		*res;
+	struct check_row	 row;
+	int64_t			 id;
+	int			 created;
+
+	api_ctx(q, &x);
+	memset(&cn, 0, sizeof(cn));
+	cn.cn_project = j->j_project;
+	cn.cn_slug = j->j_slug;
+	cn.cn_limit_factor = 2;
+	cn.cn_all_channels = 1;
+	if (cdb_begin(&x, &e) == -1)
+		return -2;
+	if (check_db_create(&x, &cn, &id, &created, &e) == -1 ||
+	    check_db_get(&x, id, 0, &res, &e) == -1) {
+		cdb_rollback(&x);
+		return e.e_code == 403 || e.e_code == 404 ? -1 : -2;
+	}
+	if (cdb_commit(&x, &e) == -1) {
+		PQclear(res);
+		return -2;
+	}
+	check_row_decode(res, 0, &row);
+	check_db_publish(&x, row.cr_code, id, j->j_project, row.cr_slug);
+	j->j_check = id;
+	PQclear(res);
+	if (created)
+		log_info("created check %s in project %lld (ping with "
+		    "?create=1)", j->j_slug, (long long)j->j_project);
+	return created;
+}

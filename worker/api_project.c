@@ -1,0 +1,235 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * API endpoints at the project level (spec 6.2): the channels, the
+ * badge URLs of every tag, and the operator's metrics.  Run on a
+ * database thread.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "check.h"
+#include "check_db.h"
+#include "checkdef.h"
+#include "conf.h"
+#include "db.h"
+#include "hcd.h"
+#include "json.h"
+#include "log.h"
+#include "worker.h"
+
+static void
+channels_list(struct api *a)
+{
+	struct dberr	 e;
+	PGresult	*r;
+	struct json_w	 j;
+	char		 pid[24];
+	const char	*p[1] = { pid };
+	int		 i;
+
+	snprintf(pid, sizeof(pid), "%lld", (long long)a->a_project);
+	r = cdb_exec(a->a_x, "SELECT code, name, kind FROM api_channel "
+	    "WHERE project_id = $1 ORDER BY id", 1, p, &e);
+	if (r == NULL) {
+		api_fail(a, &e);
+		return;
+	}
+	api_list_begin(a, &j, "channels");
+	for (i = 0; i < PQntuples(r); i++) {
+		json_w_obj_begin(&j);
+		json_w_key(&j, "id");
+		json_w_str(&j, PQgetvalue(r, i, 0));
+		json_w_key(&j, "name");
+		json_w_str(&j, PQgetvalue(r, i, 1));
+		json_w_key(&j, "kind");
+		json_w_str(&j, PQgetvalue(r, i, 2));
+		json_w_obj_end(&j);
+	}
+	api_list_end(&j);
+	PQclear(r);
+}
+
+struct taglist {
+	char	**l_v;
+	size_t	  l_n, l_cap;
+};
+
+static int
+taglist_add(const char *tag, void *arg)
+{
+	struct taglist	*l = arg;
+	size_t		 i;
+
+	for (i = 0; i < l->l_n; i++)
+		if (strcmp(l->l_v[i], tag) == 0)
+			return 0;
+	if (l->l_n == l->l_cap) {
+		l->l_cap = l->l_cap ? 2 * l->l_cap : 16;
+		l->l_v = xreallocarray(l->l_v, l->l_cap, sizeof(*l->l_v));
+	}
+	l->l_v[l->l_n++] = xstrdup(tag);
+	return 0;
+}
+
+static int
+str_cmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static void
+badges_list(struct api *a)
+{
+	const struct conf	*cf = a->a_q->q_w->w_conf;
+	struct dberr		 e;
+	PGresult		*r;
+	struct json_w		 j;
+	struct taglist		 l;
+	struct buf		 u;
+	char			 pid[24], *key;
+	const char		*p[1] = { pid };
+	static const char	*fmts[] = { "svg", "json", "shields" };
+	size_t			 i;
+	int			 k, f;
+
+	snprintf(pid, sizeof(pid), "%lld", (long long)a->a_project);
+	if ((r = cdb_exec(a->a_x, "SELECT badge_key FROM accounts_project "
+	    "WHERE id = $1", 1, p, &e)) == NULL) {
+		api_fail(a, &e);
+		return;
+	}
+	key = xstrdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+	PQclear(r);
+	if ((r = cdb_exec(a->a_x, "SELECT tags FROM api_check WHERE "
+	    "project_id = $1", 1, p, &e)) == NULL) {
+		api_fail(a, &e);
+		free(key);
+		return;
+	}
+	memset(&l, 0, sizeof(l));
+	for (k = 0; k < PQntuples(r); k++)
+		check_tags_each(PQgetvalue(r, k, 0), taglist_add, &l);
+	PQclear(r);
+	if (l.l_n > 1)
+		qsort(l.l_v, l.l_n, sizeof(*l.l_v), str_cmp);
+	api_json_begin(a, 200, &j);
+	json_w_obj_begin(&j);
+	json_w_key(&j, "badges");
+	json_w_obj_begin(&j);
+	buf_init(&u);
+	for (i = 0; i <= l.l_n; i++) {
+		const char *tag = i == 0 ? "*" : l.l_v[i - 1];
+
+		json_w_key(&j, tag);
+		json_w_obj_begin(&j);
+		for (f = 0; f < 3; f++)
+			for (k = 0; k < 2; k++) {
+				char name[16];
+
+				snprintf(name, sizeof(name), "%s%s", fmts[f],
+				    k ? "3" : "");
+				buf_reset(&u);
+				badge_url(&u, cf, key, tag, fmts[f], k);
+				json_w_key(&j, name);
+				json_w_str(&j, (char *)u.b_data);
+			}
+		json_w_obj_end(&j);
+	}
+	buf_clear(&u);
+	json_w_obj_end(&j);
+	json_w_obj_end(&j);
+	for (i = 0; i < l.l_n; i++)
+		free(l.l_v[i]);
+	free(l.l_v);
+	free(key);
+}
+
+/* GET metrics/: the operator's counters, behind X-Metrics-Key. */
+static void
+metrics_json(struct api *a)
+{
+	const struct conf	*cf = a->a_q->q_w->w_conf;
+	const struct http_hdr	*h;
+	struct dberr		 e;
+	PGresult		*r;
+	struct json_w		 j;
+
+	h = http_req_header(a->a_q->q_http, "X-Metrics-Key");
+	if (cf->metrics_key == NULL || cf->metrics_key[0] == '\0' ||
+	    h == NULL || h->value_len != strlen(cf->metrics_key) ||
+	    memcmp(h->value, cf->metrics_key, h->value_len) != 0) {
+		api_empty(a->a_r, 403);
+		return;
+	}
+	if ((r = cdb_exec(a->a_x, "SELECT (SELECT max(id) FROM api_ping), "
+	    "(SELECT max(id) FROM api_notification), "
+	    "(SELECT count(*) FROM api_flip WHERE processed IS NULL)", 0,
+	    NULL, &e)) == NULL) {
+		api_fail(a, &e);
+		return;
+	}
+	api_json_begin(a, 200, &j);
+	json_w_obj_begin(&j);
+	json_w_key(&j, "ts");
+	json_w_int(&j, hc_now_us() / CT_SEC);
+	json_w_key(&j, "max_ping_id");
+	if (PQgetisnull(r, 0, 0))
+		json_w_null(&j);
+	else
+		json_w_int(&j, db_getint(r, 0, 0, CT_NONE));
+	json_w_key(&j, "max_notification_id");
+	if (PQgetisnull(r, 0, 1))
+		json_w_null(&j);
+	else
+		json_w_int(&j, db_getint(r, 0, 1, CT_NONE));
+	json_w_key(&j, "num_unprocessed_flips");
+	json_w_int(&j, db_getint(r, 0, 2, CT_NONE));
+	json_w_obj_end(&j);
+	PQclear(r);
+}
+
+/* GET channels/ */
+int
+api_channels(struct req *q, struct resp *r)
+{
+	struct api	a;
+	struct dbctx	x;
+
+	if (api_begin(&a, q, r, &x, "GET", 1))
+		channels_list(&a);
+	api_end(&a);
+	return 0;
+}
+
+/* GET badges/ */
+int
+api_badges(struct req *q, struct resp *r)
+{
+	struct api	a;
+	struct dbctx	x;
+
+	if (api_begin(&a, q, r, &x, "GET", 0))
+		badges_list(&a);
+	api_end(&a);
+	return 0;
+}
+
+/* GET metrics/: no CORS frame, no API key; X-Metrics-Key instead. */
+int
+api_metrics(struct req *q, struct resp *r)
+{
+	struct api	a;
+	struct dbctx	x;
+
+	memset(&a, 0, sizeof(a));
+	a.a_q = q;
+	a.a_r = r;
+	a.a_x = &x;
+	api_ctx(q, &x);
+	metrics_json(&a);
+	return 0;
+}
