@@ -864,3 +864,122 @@ check_has_tag(const char *tags, const char *tag)
 {
 	return check_tags_each(tags, tag_eq, (void *)(uintptr_t)tag) != 0;
 }
+
+/* ---- tag sets ---- */
+
+void
+tagset_init(struct tagset *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void
+tagset_free(struct tagset *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->ts_n; i++)
+		free(t->ts_tag[i]);
+	free(t->ts_tag);
+	free(t->ts_val);
+	free(t->ts_slot);
+	memset(t, 0, sizeof(*t));
+}
+
+static uint32_t
+tag_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static void
+tagset_rehash(struct tagset *t, size_t nslot)
+{
+	size_t	i, k;
+
+	free(t->ts_slot);
+	t->ts_slot = xcalloc(nslot, sizeof(*t->ts_slot));
+	t->ts_nslot = nslot;
+	for (i = 0; i < t->ts_n; i++) {
+		k = tag_hash(t->ts_tag[i]) & (nslot - 1);
+		while (t->ts_slot[k] != 0)
+			k = (k + 1) & (nslot - 1);
+		t->ts_slot[k] = (uint32_t)(i + 1);
+	}
+}
+
+size_t
+tagset_add(struct tagset *t, const char *tag, int val)
+{
+	size_t	k, i;
+
+	if (2 * (t->ts_n + 1) > t->ts_nslot)
+		tagset_rehash(t, t->ts_nslot ? 2 * t->ts_nslot : 64);
+	k = tag_hash(tag) & (t->ts_nslot - 1);
+	while (t->ts_slot[k] != 0) {
+		i = t->ts_slot[k] - 1;
+		if (strcmp(t->ts_tag[i], tag) == 0) {
+			t->ts_val[i] |= val;
+			return i;
+		}
+		k = (k + 1) & (t->ts_nslot - 1);
+	}
+	if (t->ts_n == t->ts_cap) {
+		t->ts_cap = t->ts_cap ? 2 * t->ts_cap : 16;
+		t->ts_tag = xreallocarray(t->ts_tag, t->ts_cap,
+		    sizeof(*t->ts_tag));
+		t->ts_val = xreallocarray(t->ts_val, t->ts_cap,
+		    sizeof(*t->ts_val));
+	}
+	i = t->ts_n++;
+	t->ts_tag[i] = xstrdup(tag);
+	t->ts_val[i] = val;
+	t->ts_slot[k] = (uint32_t)(i + 1);
+	return i;
+}
+
+struct tag_add_arg {
+	struct tagset	*t;
+	int		 val;
+};
+
+static int
+tag_add_cb(const char *tag, void *arg)
+{
+	struct tag_add_arg *a = arg;
+
+	tagset_add(a->t, tag, a->val);
+	return 0;
+}
+
+void
+tagset_add_tags(struct tagset *t, const char *tags, int val)
+{
+	struct tag_add_arg a = { t, val };
+
+	check_tags_each(tags, tag_add_cb, &a);
+}
+
+static int
+tag_order(const void *x, const void *y, void *arg)
+{
+	char **tags = arg;
+
+	return strcmp(tags[*(const size_t *)x], tags[*(const size_t *)y]);
+}
+
+size_t *
+tagset_sorted(const struct tagset *t)
+{
+	size_t *order = xcalloc(t->ts_n + 1, sizeof(*order)), i;
+
+	for (i = 0; i < t->ts_n; i++)
+		order[i] = i;
+	if (t->ts_n > 1)
+		qsort_r(order, t->ts_n, sizeof(*order), tag_order, t->ts_tag);
+	return order;
+}

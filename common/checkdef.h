@@ -209,4 +209,25 @@ int		 check_tags_each(const char *tags,
 /* 1 if `tag` is one of the tags in `tags`. */
 int		 check_has_tag(const char *tags, const char *tag);
 
+/*
+ * A set of distinct tags with an int each (badges, metrics, the
+ * dashboard's tag pills): hashed, so that adding is O(1) however many
+ * tags a project has.
+ */
+struct tagset {
+	char		**ts_tag;	/* in the order first added */
+	int		 *ts_val;	/* OR of the values added with it */
+	size_t		  ts_n, ts_cap;
+	uint32_t	 *ts_slot;	/* index + 1; 0 empty */
+	size_t		  ts_nslot;	/* a power of two */
+};
+void		 tagset_init(struct tagset *);
+void		 tagset_free(struct tagset *);
+/* Add one tag (OR `val` into its value); returns its index. */
+size_t		 tagset_add(struct tagset *, const char *tag, int val);
+/* Add every tag of a check's `tags` text. */
+void		 tagset_add_tags(struct tagset *, const char *tags, int val);
+/* The indexes in tag order (heap, ts_n entries). */
+size_t		*tagset_sorted(const struct tagset *);
+
 #endif

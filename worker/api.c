@@ -302,6 +302,47 @@ api_end(struct api *a)
 	a->a_doc = NULL;
 }
 
+/* An endpoint: the frame, then fn when it should go on. */
+int
+api_run(struct req *q, struct resp *r, const char *methods, int write,
+    void (*fn)(struct api *))
+{
+	struct api	a;
+	struct dbctx	x;
+
+	if (api_begin(&a, q, r, &x, methods, write))
+		fn(&a);
+	api_end(&a);
+	return 0;
+}
+
+/*
+ * The check named by route capture 1, a UUID (or a unique_key when
+ * `by_key`), in the key's project: its id, or 0 with the failure
+ * answered (an unknown unique_key is an empty 404).
+ */
+int64_t
+api_check_id(struct api *a, int by_key)
+{
+	struct dberr	e;
+	char		ident[41];
+	int64_t		id;
+	int		rc;
+
+	api_arg(a->a_q, 1, ident, sizeof(ident));
+	if (by_key)
+		rc = check_db_find_key(a->a_x, a->a_project, ident, &id, &e);
+	else
+		rc = check_db_find(a->a_x, a->a_project, ident, &id, NULL, &e);
+	if (rc == 0)
+		return id;
+	if (by_key && e.e_code == 404)
+		api_empty(a->a_r, 404);
+	else
+		api_fail(a, &e);
+	return 0;
+}
+
 /* GET status/: the database answers (no key, no CORS). */
 int
 api_status(struct req *q, struct resp *r)

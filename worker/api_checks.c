@@ -229,13 +229,10 @@ api_check(struct req *q, struct resp *r)
 
 	write = !(q->q_http->method_len == 3 &&
 	    memcmp(q->q_http->method, "GET", 3) == 0);
-	if (!api_begin(&a, q, r, &x, "POST, DELETE, GET", write))
+	if (!api_begin(&a, q, r, &x, "POST, DELETE, GET", write) ||
+	    (id = api_check_id(&a, 0)) == 0)
 		goto out;
 	api_arg(q, 1, uuid, sizeof(uuid));
-	if (check_db_find(&x, a.a_project, uuid, &id, NULL, &e) == -1) {
-		api_fail(&a, &e);
-		goto out;
-	}
 	if (api_method_is(&a, "POST"))
 		check_write(&a, id);
 	else if (api_method_is(&a, "DELETE")) {
@@ -255,62 +252,59 @@ out:
 }
 
 /* GET checks/<unique_key> (read-only keys' address of a check). */
+static void
+get_by_key(struct api *a)
+{
+	int64_t id;
+
+	if ((id = api_check_id(a, 1)) != 0)
+		reply_check(a, 200, id);
+}
+
 int
 api_check_by_key(struct req *q, struct resp *r)
 {
-	struct api	a;
-	struct dbctx	x;
-	struct dberr	e;
-	char		uk[41];
-	int64_t		id;
-
-	if (api_begin(&a, q, r, &x, "GET", 0)) {
-		api_arg(q, 1, uk, sizeof(uk));
-		if (check_db_find_key(&x, a.a_project, uk, &id, &e) == -1) {
-			if (e.e_code == 404)
-				api_empty(r, 404);
-			else
-				api_fail(&a, &e);
-		} else
-			reply_check(&a, 200, id);
-	}
-	api_end(&a);
-	return 0;
+	return api_run(q, r, "GET", 0, get_by_key);
 }
 
 /* POST checks/<uuid>/pause, checks/<uuid>/resume (spec 3.4). */
-static int
-pause_resume(struct req *q, struct resp *r,
-    int (*fn)(struct dbctx *, int64_t, struct dberr *))
+static void
+pause_resume(struct api *a, int (*fn)(struct dbctx *, int64_t,
+    struct dberr *))
 {
-	struct api	a;
-	struct dbctx	x;
 	struct dberr	e;
-	char		uuid[37];
 	int64_t		id;
 
-	if (api_begin(&a, q, r, &x, "POST", 1)) {
-		api_arg(q, 1, uuid, sizeof(uuid));
-		if (check_db_find(&x, a.a_project, uuid, &id, NULL, &e) == -1 ||
-		    fn(&x, id, &e) == -1)
-			api_fail(&a, &e);
-		else
-			reply_check(&a, 200, id);
-	}
-	api_end(&a);
-	return 0;
+	if ((id = api_check_id(a, 0)) == 0)
+		return;
+	if (fn(a->a_x, id, &e) == -1)
+		api_fail(a, &e);
+	else
+		reply_check(a, 200, id);
+}
+
+static void
+pause(struct api *a)
+{
+	pause_resume(a, check_db_pause);
+}
+
+static void
+resume(struct api *a)
+{
+	pause_resume(a, check_db_resume);
 }
 
 int
 api_check_pause(struct req *q, struct resp *r)
 {
-	return pause_resume(q, r, check_db_pause);
+	return api_run(q, r, "POST", 1, pause);
 }
 
 int
 api_check_resume(struct req *q, struct resp *r)
 {
-	return pause_resume(q, r, check_db_resume);
+	return api_run(q, r, "POST", 1, resume);
 }
 
 /*

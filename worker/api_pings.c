@@ -137,22 +137,19 @@ ping_durations(struct dbctx *x, int64_t check, PGresult *r, int64_t *dur)
 }
 
 static void
-check_pings(struct api *a, const char *uuid)
+check_pings(struct api *a, int64_t id)
 {
 	const struct conf	*cf = a->a_q->q_w->w_conf;
 	struct dbctx		*x = a->a_x;
 	struct dberr		 e;
 	PGresult		*r;
 	struct json_w		 j;
-	int64_t			 id, limit, *dur;
-	char			 ids[24], lim[24];
+	int64_t			 limit, *dur;
+	char			 ids[24], lim[24], uuid[37];
 	const char		*p[2] = { ids, lim };
 	int			 i, n;
 
-	if (check_db_find(x, a->a_project, uuid, &id, NULL, &e) == -1) {
-		api_fail(a, &e);
-		return;
-	}
+	api_arg(a->a_q, 1, uuid, sizeof(uuid));
 	limit = project_db_ping_log_limit(x, a->a_project);
 	if (limit > PINGS_MAX)
 		limit = PINGS_MAX;
@@ -221,19 +218,26 @@ check_pings(struct api *a, const char *uuid)
 }
 
 static void
-ping_body(struct api *a, const char *uuid, const char *nstr)
+ping_body(struct api *a)
 {
 	struct dbctx	*x = a->a_x;
 	struct dberr	 err;
 	PGresult	*r;
 	int64_t		 id, n_pings, n, limit;
-	char		 ids[24], ns[24], es[256];
+	char		 ids[24], ns[24], es[256], uuid[37], nstr[16];
 	const char	*p[2] = { ids, ns }, *e;
 
+	api_arg(a->a_q, 1, uuid, sizeof(uuid));
 	if (check_db_find(x, a->a_project, uuid, &id, &n_pings, &err) == -1) {
 		api_fail(a, &err);
 		return;
 	}
+	/* At most 15 digits: longer numbers are out of range anyway. */
+	if (a->a_q->q_arglen[2] >= sizeof(nstr)) {
+		resp_text(a->a_r, 404, "not found");
+		return;
+	}
+	api_arg(a->a_q, 2, nstr, sizeof(nstr));
 	n = hc_strtonum(nstr, 0, INT32_MAX, &e);
 	limit = project_db_ping_log_limit(x, a->a_project);
 	if (e != NULL || n <= n_pings - limit) {
@@ -375,76 +379,55 @@ check_flips(struct api *a, int64_t id)
 }
 
 /* GET checks/<uuid>/pings/ */
+static void
+pings(struct api *a)
+{
+	int64_t	id;
+
+	if ((id = api_check_id(a, 0)) != 0)
+		check_pings(a, id);
+}
+
 int
 api_check_pings(struct req *q, struct resp *r)
 {
-	struct api	a;
-	struct dbctx	x;
-	char		uuid[37];
-
-	if (api_begin(&a, q, r, &x, "GET", 1)) {
-		api_arg(q, 1, uuid, sizeof(uuid));
-		check_pings(&a, uuid);
-	}
-	api_end(&a);
-	return 0;
+	return api_run(q, r, "GET", 1, pings);
 }
 
 /* GET checks/<uuid>/pings/<n>/body */
 int
 api_ping_body(struct req *q, struct resp *r)
 {
-	struct api	a;
-	struct dbctx	x;
-	char		uuid[37], n[16];
-
-	if (api_begin(&a, q, r, &x, "GET", 1)) {
-		api_arg(q, 1, uuid, sizeof(uuid));
-		if (q->q_arglen[2] >= sizeof(n))
-			resp_text(r, 404, "not found");
-		else {
-			api_arg(q, 2, n, sizeof(n));
-			ping_body(&a, uuid, n);
-		}
-	}
-	api_end(&a);
-	return 0;
+	return api_run(q, r, "GET", 1, ping_body);
 }
 
 /* GET checks/<uuid>/flips/ and checks/<unique_key>/flips/ */
-static int
-flips(struct req *q, struct resp *r, int by_key)
+static void
+flips(struct api *a)
 {
-	struct api	a;
-	struct dbctx	x;
-	struct dberr	e;
-	char		ident[41];
-	int64_t		id;
-	int		rc;
+	int64_t	id;
 
-	if (api_begin(&a, q, r, &x, "GET", 0)) {
-		api_arg(q, 1, ident, sizeof(ident));
-		rc = by_key ? check_db_find_key(&x, a.a_project, ident, &id,
-		    &e) : check_db_find(&x, a.a_project, ident, &id, NULL, &e);
-		if (rc == 0)
-			check_flips(&a, id);
-		else if (by_key && e.e_code == 404)
-			api_empty(r, 404);
-		else
-			api_fail(&a, &e);
-	}
-	api_end(&a);
-	return 0;
+	if ((id = api_check_id(a, 0)) != 0)
+		check_flips(a, id);
+}
+
+static void
+flips_by_key(struct api *a)
+{
+	int64_t	id;
+
+	if ((id = api_check_id(a, 1)) != 0)
+		check_flips(a, id);
 }
 
 int
 api_check_flips(struct req *q, struct resp *r)
 {
-	return flips(q, r, 0);
+	return api_run(q, r, "GET", 0, flips);
 }
 
 int
 api_check_flips_by_key(struct req *q, struct resp *r)
 {
-	return flips(q, r, 1);
+	return api_run(q, r, "GET", 0, flips_by_key);
 }

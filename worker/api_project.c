@@ -53,34 +53,6 @@ channels_list(struct api *a)
 	PQclear(r);
 }
 
-struct taglist {
-	char	**l_v;
-	size_t	  l_n, l_cap;
-};
-
-static int
-taglist_add(const char *tag, void *arg)
-{
-	struct taglist	*l = arg;
-	size_t		 i;
-
-	for (i = 0; i < l->l_n; i++)
-		if (strcmp(l->l_v[i], tag) == 0)
-			return 0;
-	if (l->l_n == l->l_cap) {
-		l->l_cap = l->l_cap ? 2 * l->l_cap : 16;
-		l->l_v = xreallocarray(l->l_v, l->l_cap, sizeof(*l->l_v));
-	}
-	l->l_v[l->l_n++] = xstrdup(tag);
-	return 0;
-}
-
-static int
-str_cmp(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 static void
 badges_list(struct api *a)
 {
@@ -88,12 +60,12 @@ badges_list(struct api *a)
 	struct dberr		 e;
 	PGresult		*r;
 	struct json_w		 j;
-	struct taglist		 l;
+	struct tagset		 l;
 	struct buf		 u;
 	char			 pid[24], *key;
 	const char		*p[1] = { pid };
 	static const char	*fmts[] = { "svg", "json", "shields" };
-	size_t			 i;
+	size_t			 i, *order;
 	int			 k, f;
 
 	snprintf(pid, sizeof(pid), "%lld", (long long)a->a_project);
@@ -110,19 +82,18 @@ badges_list(struct api *a)
 		free(key);
 		return;
 	}
-	memset(&l, 0, sizeof(l));
+	tagset_init(&l);
 	for (k = 0; k < PQntuples(r); k++)
-		check_tags_each(PQgetvalue(r, k, 0), taglist_add, &l);
+		tagset_add_tags(&l, PQgetvalue(r, k, 0), 0);
 	PQclear(r);
-	if (l.l_n > 1)
-		qsort(l.l_v, l.l_n, sizeof(*l.l_v), str_cmp);
+	order = tagset_sorted(&l);
 	api_json_begin(a, 200, &j);
 	json_w_obj_begin(&j);
 	json_w_key(&j, "badges");
 	json_w_obj_begin(&j);
 	buf_init(&u);
-	for (i = 0; i <= l.l_n; i++) {
-		const char *tag = i == 0 ? "*" : l.l_v[i - 1];
+	for (i = 0; i <= l.ts_n; i++) {
+		const char *tag = i == 0 ? "*" : l.ts_tag[order[i - 1]];
 
 		json_w_key(&j, tag);
 		json_w_obj_begin(&j);
@@ -142,9 +113,8 @@ badges_list(struct api *a)
 	buf_clear(&u);
 	json_w_obj_end(&j);
 	json_w_obj_end(&j);
-	for (i = 0; i < l.l_n; i++)
-		free(l.l_v[i]);
-	free(l.l_v);
+	tagset_free(&l);
+	free(order);
 	free(key);
 }
 
@@ -196,26 +166,14 @@ metrics_json(struct api *a)
 int
 api_channels(struct req *q, struct resp *r)
 {
-	struct api	a;
-	struct dbctx	x;
-
-	if (api_begin(&a, q, r, &x, "GET", 1))
-		channels_list(&a);
-	api_end(&a);
-	return 0;
+	return api_run(q, r, "GET", 1, channels_list);
 }
 
 /* GET badges/ */
 int
 api_badges(struct req *q, struct resp *r)
 {
-	struct api	a;
-	struct dbctx	x;
-
-	if (api_begin(&a, q, r, &x, "GET", 0))
-		badges_list(&a);
-	api_end(&a);
-	return 0;
+	return api_run(q, r, "GET", 0, badges_list);
 }
 
 /* GET metrics/: no CORS frame, no API key; X-Metrics-Key instead. */

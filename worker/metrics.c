@@ -103,52 +103,11 @@ gauge_head(struct buf *b, const char *name, const char *help)
 	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
-struct tagacc {
-	char	**t_tag;
-	int	 *t_down;
-	size_t	  t_n, t_cap;
-	int	  t_isdown;
-};
-
-static int
-tag_add(const char *tag, void *arg)
-{
-	struct tagacc	*t = arg;
-	size_t		 i;
-
-	for (i = 0; i < t->t_n; i++)
-		if (strcmp(t->t_tag[i], tag) == 0)
-			break;
-	if (i == t->t_n) {
-		if (t->t_n == t->t_cap) {
-			t->t_cap = t->t_cap ? 2 * t->t_cap : 16;
-			t->t_tag = xreallocarray(t->t_tag, t->t_cap,
-			    sizeof(*t->t_tag));
-			t->t_down = xreallocarray(t->t_down, t->t_cap,
-			    sizeof(*t->t_down));
-		}
-		t->t_tag[i] = xstrdup(tag);
-		t->t_down[i] = 0;
-		t->t_n++;
-	}
-	if (t->t_isdown)
-		t->t_down[i] = 1;
-	return 0;
-}
-
-static int
-cmp_idx(const void *x, const void *y, void *arg)
-{
-	char **tags = arg;
-
-	return strcmp(tags[*(const size_t *)x], tags[*(const size_t *)y]);
-}
-
 static void
 metrics_body(struct buf *b, PGresult *res)
 {
 	struct buf	 lb;
-	struct tagacc	 ta;
+	struct tagset	 ta;
 	struct check_state s;
 	int		 n = PQntuples(res), i, ndown = 0, *st;
 	char		**labels, uk[41];
@@ -158,7 +117,7 @@ metrics_body(struct buf *b, PGresult *res)
 	labels = xcalloc((size_t)n + 1, sizeof(*labels));
 	st = xcalloc((size_t)n + 1, sizeof(*st));
 	buf_init(&lb);
-	memset(&ta, 0, sizeof(ta));
+	tagset_init(&ta);
 	for (i = 0; i < n; i++) {
 		db_check_state(res, i, 0, &s);
 		st[i] = check_get_status(&s, now, 0);
@@ -172,9 +131,8 @@ metrics_body(struct buf *b, PGresult *res)
 		labels[i] = xstrdup((char *)lb.b_data);
 		if (st[i] == CS_DOWN)
 			ndown++;
-		ta.t_isdown = st[i] == CS_DOWN;
-		check_tags_each(PQgetvalue(res, i, DB_STATE_NCOLS + 1), tag_add,
-		    &ta);
+		tagset_add_tags(&ta, PQgetvalue(res, i, DB_STATE_NCOLS + 1),
+		    st[i] == CS_DOWN);
 	}
 	buf_clear(&lb);
 
@@ -204,15 +162,11 @@ metrics_body(struct buf *b, PGresult *res)
 	buf_addstr(b, "\n");
 	gauge_head(b, "hc_tag_up",
 	    "Whether all checks with this tag are up (1 for yes, 0 for no).");
-	order = xcalloc(ta.t_n + 1, sizeof(*order));
-	for (k = 0; k < ta.t_n; k++)
-		order[k] = k;
-	if (ta.t_n > 1)
-		qsort_r(order, ta.t_n, sizeof(*order), cmp_idx, ta.t_tag);
-	for (k = 0; k < ta.t_n; k++) {
+	order = tagset_sorted(&ta);
+	for (k = 0; k < ta.ts_n; k++) {
 		buf_addstr(b, "hc_tag_up{tag=\"");
-		esc(b, ta.t_tag[order[k]]);
-		buf_printf(b, "\"} %d\n", ta.t_down[order[k]] ? 0 : 1);
+		esc(b, ta.ts_tag[order[k]]);
+		buf_printf(b, "\"} %d\n", ta.ts_val[order[k]] ? 0 : 1);
 	}
 	buf_addstr(b, "\n");
 	gauge_head(b, "hc_checks_total", "The total number of checks.");
@@ -225,10 +179,7 @@ metrics_body(struct buf *b, PGresult *res)
 		free(labels[i]);
 	free(labels);
 	free(st);
-	for (k = 0; k < ta.t_n; k++)
-		free(ta.t_tag[k]);
-	free(ta.t_tag);
-	free(ta.t_down);
+	tagset_free(&ta);
 	free(order);
 }
 

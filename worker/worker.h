@@ -180,6 +180,9 @@ struct api {
 int	 api_begin(struct api *, struct req *, struct resp *, struct dbctx *,
 	    const char *methods, int write);
 void	 api_end(struct api *);
+int	 api_run(struct req *, struct resp *, const char *methods, int write,
+	    void (*)(struct api *));
+int64_t	 api_check_id(struct api *, int by_key);
 int	 api_method_is(const struct api *, const char *);
 void	 api_json_error(struct resp *, int status, const char *msg);
 void	 api_empty(struct resp *, int status);
