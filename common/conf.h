@@ -5,6 +5,10 @@
  * settings, plus hcd's own.  An environment variable of the same name
  * overrides the file (except USER: see conf.c).  One table in conf.c
  * drives parsing, defaults, validation and `hcd -nv`.
+ *
+ * Not thread-safe: conf_load and conf_free run in the master, before
+ * any thread; a struct conf is read-only afterwards and may then be read
+ * from any thread.
  */
 #ifndef HC_CONF_H
 #define HC_CONF_H

@@ -4,6 +4,15 @@
  * What every hcd source file shares: compile-time defaults (each one
  * lives here once; conf/hcd.conf and hcd.conf.5 restate them), process
  * roles, exit codes, and the small utilities of util.c.
+ *
+ * The rule of common/: every function is thread-safe unless its header
+ * says otherwise.  Objects (a struct buf, a struct dbconn, a JSON
+ * document) belong to one thread at a time; what is shared between
+ * threads or processes (the check index, the time-zone cache, the
+ * generated SQL of the check model) guards itself.  The exceptions are
+ * written in their headers: start-up calls (log_init, conf_load) made
+ * before any thread exists, and the rings, which have one producer and
+ * one consumer each by design.
  */
 #ifndef HC_HCD_H
 #define HC_HCD_H

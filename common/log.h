@@ -3,6 +3,11 @@
  *
  * Logging shared by every hcd process: stderr in the foreground (-d),
  * syslog otherwise, each line prefixed by the process title.
+ *
+ * The log_* and fatal* calls are thread-safe (a line is formatted in a
+ * buffer of the caller's and written with one call).  Not thread-safe:
+ * log_init, log_procinit, log_setverbose and log_setfatalexit, which a
+ * process calls before it starts threads.
  */
 #ifndef HC_LOG_H
 #define HC_LOG_H

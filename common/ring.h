@@ -18,6 +18,9 @@
  *   r_cap     immutable after ring_init.
  * Counters r_refused and r_records are the producer's, for statistics.
  *
+ * Not thread-safe beyond that: one thread produces into a ring (a
+ * worker's event loop, never its database threads) and one consumes.
+ *
  * Positions are monotonic 64-bit byte counts; position p lives at
  * data[p % cap].  Records are 8-byte aligned: a header then the payload.
  * A record never wraps: when it does not fit before the end, the
