@@ -543,14 +543,18 @@ add_check_row(struct pgarr *col, const struct wcheck *c, int64_t rev)
 
 /*
  * Read up to HC_BATCH_MAX published records from all rings, each ring
- * from position from[r]; end[r] is where the batch stops.
+ * from position from[r]; end[r] is where the batch stops.  A batch
+ * also stops once it holds HC_BATCH_BYTES (it always takes one record):
+ * its bodies travel in one bytea[] parameter, and PostgreSQL refuses a
+ * value or a message of 1 GB, which a few pings of a large
+ * PING_BODY_LIMIT in a large RING_SIZE would reach.
  */
 static size_t
 collect(struct alerter *a, const uint64_t *from, struct item *items,
     uint64_t *end)
 {
 	struct shm	*sh = a->a_env->pe_shm;
-	size_t		 nit = 0, len;
+	size_t		 nit = 0, len, bytes = 0;
 	const void	*rec;
 	int		 r;
 
@@ -558,13 +562,14 @@ collect(struct alerter *a, const uint64_t *from, struct item *items,
 		struct ring	*rg = shm_ring(sh, r);
 		uint64_t	 head = ring_head(rg), pos = from[r];
 
-		while (nit < HC_BATCH_MAX &&
+		while (nit < HC_BATCH_MAX && bytes < HC_BATCH_BYTES &&
 		    (rec = ring_next(rg, &pos, head, &len)) != NULL) {
 			if (len < sizeof(struct ping_rec))
 				continue;	/* cannot happen: skip */
 			items[nit].it_rec = rec;
 			items[nit].it_seq = (uint32_t)nit;
 			nit++;
+			bytes += len;
 		}
 		end[r] = pos;
 	}

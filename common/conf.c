@@ -94,7 +94,7 @@ static const struct ckey conf_keys[] = {
 	LATER("PAGERTREE_ENABLED"),
 	LATER("PD_ENABLED"),
 	INT("PING_BODY_LIMIT", ping_body_limit, XS(HC_PING_BODY_LIMIT), 0,
-	    HC_HTTP_MAX_BODY, 1),
+	    HC_PING_BODY_LIMIT_MAX, 1),
 	STR("PING_EMAIL_DOMAIN", ping_email_domain, HC_PING_EMAIL_DOMAIN),
 	STR("PING_ENDPOINT", ping_endpoint, NULL),
 	BOOL("PROMETHEUS_ENABLED", prometheus_enabled, "True"),
@@ -492,6 +492,22 @@ conf_conninfo(const struct conf *cf)
 	if (b.b_len == 0)
 		buf_addstr(&b, "");
 	return (char *)b.b_data;
+}
+
+size_t
+conf_ping_body_max(const struct conf *cf)
+{
+	if (cf->ping_body_limit > HC_PING_UPLOAD_MAX)
+		return (size_t)cf->ping_body_limit;
+	return HC_PING_UPLOAD_MAX;
+}
+
+size_t
+conf_ping_body_kept(const struct conf *cf)
+{
+	if (cf->ping_body_limit >= 0)
+		return (size_t)cf->ping_body_limit;
+	return conf_ping_body_max(cf);
 }
 
 int

@@ -13,6 +13,7 @@
 #ifndef HC_CONF_H
 #define HC_CONF_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct buf;
@@ -76,6 +77,14 @@ void	 conf_free(struct conf *);
 void	 conf_dump(const struct conf *, struct buf *);
 /* libpq connection string for the configured database (heap). */
 char	*conf_conninfo(const struct conf *);
+/*
+ * Bytes of request body read on a ping URL: Django's
+ * DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), raised to PING_BODY_LIMIT when
+ * that is larger, as Healthchecks' settings do.  A larger body is 400.
+ */
+size_t	 conf_ping_body_max(const struct conf *);
+/* Bytes of it a ping keeps: PING_BODY_LIMIT, or all of it when None. */
+size_t	 conf_ping_body_kept(const struct conf *);
 /* Number of workers to start (WORKERS or the number of cores). */
 int	 conf_workers(const struct conf *);
 /* 1 if the key table is sorted (for the unit test). */

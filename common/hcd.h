@@ -28,6 +28,7 @@
 #define HC_SITE_ROOT		"http://localhost:8000"
 #define HC_SITE_NAME		"Mychecks"
 #define HC_PING_BODY_LIMIT	10000
+#define HC_PING_BODY_LIMIT_MAX	(100 * 1024 * 1024)	/* its upper bound */
 #define HC_PING_EMAIL_DOMAIN	"localhost"
 #define HC_SECRET_KEY		"---"
 #define HC_USER			"hcd"
@@ -47,12 +48,19 @@
 
 /* Tunables that are not configuration keys. */
 #define HC_BATCH_MAX		8192	/* ring records per transaction */
+#define HC_BATCH_BYTES		(256 * 1024 * 1024)	/* ... and bytes */
 #define HC_WRITER_DEPTH		2	/* batches in flight on the writer's connection */
 #define HC_FEED_POLL_US		50	/* look at the rings this often meanwhile */
 #define HC_MAX_PRODUCERS	64	/* workers + smtpd */
 #define HC_DEADLINE_POLL_MS	500	/* deadline pass at least this often */
-#define HC_HTTP_MAX_HEADER	16384	/* request line + headers */
-#define HC_HTTP_MAX_BODY	(1024 * 1024)	/* hard cap on any request body */
+#define HC_HTTP_MAX_HEADER	32768	/* request line + headers, as uWSGI */
+#define HC_HTTP_MAX_BODY	(1024 * 1024)	/* any body but a ping's */
+/*
+ * A ping's body is read up to max(HC_PING_UPLOAD_MAX, PING_BODY_LIMIT)
+ * bytes, as Healthchecks raises Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+ * (2.5 MB) to PING_BODY_LIMIT; a larger one is answered 400.
+ */
+#define HC_PING_UPLOAD_MAX	2621440
 #define HC_HTTP_IDLE_SEC	75	/* keep-alive idle timeout */
 #define HC_UA_MAX		200
 #define HC_RESPAWN_MAX		5	/* crashes of one role ... */

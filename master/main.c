@@ -34,7 +34,6 @@
 #include "log.h"
 #include "master.h"
 #include "migrate.h"
-#include "ping.h"
 #include "proc.h"
 #include "shm.h"
 
@@ -169,6 +168,11 @@ main(int argc, char *argv[])
 		m.m_gid = pw->pw_gid;
 		m.m_drop = 1;
 	}
+	m.m_nworkers = conf_workers(&m.m_conf);
+	if (ring_fits(&m.m_conf, m.m_nworkers, err, sizeof(err)) == -1) {
+		fprintf(stderr, "hcd: %s\n", err);
+		return 1;
+	}
 	if (check) {
 		if (verbose) {
 			buf_init(&b);
@@ -185,23 +189,6 @@ main(int argc, char *argv[])
 
 	signal(SIGPIPE, SIG_IGN);
 
-	m.m_nworkers = conf_workers(&m.m_conf);
-	{
-		/* Each producer's ring must hold the largest ping record. */
-		uint64_t body = m.m_conf.ping_body_limit >= 0 ?
-		    (uint64_t)m.m_conf.ping_body_limit : HC_HTTP_MAX_BODY;
-		uint64_t rec = sizeof(struct ping_rec) + 32 + 64 +
-		    4 * HC_UA_MAX + body + 64;
-		uint64_t per = (uint64_t)m.m_conf.ring_size /
-		    (uint64_t)m.m_nworkers;
-
-		if (per < rec)
-			fatalx("RING_SIZE %lld gives each of the %d workers %llu "
-			    "bytes, less than one ping of PING_BODY_LIMIT "
-			    "(%llu bytes): raise RING_SIZE",
-			    (long long)m.m_conf.ring_size, m.m_nworkers,
-			    (unsigned long long)per, (unsigned long long)rec);
-	}
 	m.m_shm = shm_create((uint64_t)m.m_conf.ring_size, m.m_nworkers,
 	    (uint64_t)m.m_conf.max_checks);
 	if (m.m_shm == NULL)

@@ -56,6 +56,7 @@ struct master {
 };
 
 /* supervise.c */
+int	 ring_fits(const struct conf *, int nworkers, char *err, size_t);
 void	 sup_start(struct master *);
 void	 sup_stop(struct master *, const char *why, int status);
 void	 sup_reload(struct master *);

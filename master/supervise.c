@@ -38,6 +38,7 @@
 #include "index.h"
 #include "log.h"
 #include "master.h"
+#include "ping.h"
 #include "proc.h"
 #include "ring.h"
 #include "shm.h"
@@ -319,6 +320,29 @@ sup_stop(struct master *m, const char *why, int status)
 	stop_progress(m);
 }
 
+/*
+ * Each producer's ring must hold the largest ping record: a body of
+ * PING_BODY_LIMIT bytes, or with None all that a ping URL reads
+ * (conf_ping_body_max, 2.5 MB at least).  The ring's capacity is
+ * computed as shm_create computes it.
+ */
+int
+ring_fits(const struct conf *cf, int nworkers, char *err, size_t errsz)
+{
+	uint64_t	body, rec, per;
+
+	body = conf_ping_body_kept(cf);
+	rec = sizeof(struct ping_rec) + 32 + 64 + 4 * HC_UA_MAX + body + 64;
+	per = ((uint64_t)cf->ring_size / (uint64_t)nworkers) & ~(uint64_t)63;
+	if (per >= rec)
+		return 0;
+	snprintf(err, errsz, "RING_SIZE %lld gives each of the %d workers "
+	    "%llu bytes, less than one ping of PING_BODY_LIMIT (%llu bytes): "
+	    "raise RING_SIZE", (long long)cf->ring_size, nworkers,
+	    (unsigned long long)per, (unsigned long long)rec);
+	return -1;
+}
+
 /* Keys that only take effect at a full restart. */
 static void
 reload_keep(struct conf *old, struct conf *nw)
@@ -388,6 +412,11 @@ sup_reload(struct master *m)
 		return;
 	}
 	reload_keep(&m->m_conf, &nw);
+	if (ring_fits(&nw, m->m_nworkers, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s; keeping the old configuration", err);
+		conf_free(&nw);
+		return;
+	}
 	conf_free(&m->m_conf);
 	m->m_conf = nw;
 	log_info("reloaded %s; replacing the children", m->m_conf_path);

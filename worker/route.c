@@ -122,7 +122,7 @@ route_ping(const char *path, size_t len, struct ping_route *out)
 {
 	struct seg	 seg[ROUTE_MAXSEG];
 	const char	*p = path, *end = path + len, *sl;
-	int		 nseg = 0;
+	int		 nseg = 0, slash = 0;
 
 	out->by_slug = 0;
 	memset(out->uuid, 0, sizeof(out->uuid));
@@ -145,10 +145,20 @@ route_ping(const char *path, size_t len, struct ping_route *out)
 		if (sl == end)
 			break;
 		p = sl + 1;
-		if (p == end)
-			return ROUTE_NOT_FOUND;	/* trailing slash */
+		if (p == end) {
+			slash = 1;	/* trailing slash */
+			break;
+		}
 	}
 
+	/*
+	 * Of the routes, only "ping/<uuid:code>/" ends in a slash: there
+	 * "<uuid>/" is a success ping, while "<uuid>/start/",
+	 * "<key>/<slug>/" and every other form with a trailing slash match
+	 * no route (Healthchecks answers those 404 too).
+	 */
+	if (slash && nseg != 1)
+		return ROUTE_NOT_FOUND;
 	switch (nseg) {
 	case 1:
 		if (uuid_parse(seg[0].p, seg[0].n, out->uuid) == 0)
@@ -163,4 +173,12 @@ route_ping(const char *path, size_t len, struct ping_route *out)
 	default:
 		return route_slug(&seg[0], &seg[1], &seg[2], out);
 	}
+}
+
+int
+route_is_ping(const char *prefix, size_t plen, const char *path, size_t len)
+{
+	if (len < plen + 6 || memcmp(path, prefix, plen) != 0)
+		return 0;
+	return memcmp(path + plen, "/ping/", 6) == 0;
 }

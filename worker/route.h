@@ -40,10 +40,11 @@ struct ping_route {
  * Route path[0..len), the request path after "/ping/" with no query
  * (already percent-decoded if the caller wants Django's behaviour, which
  * matches on the decoded path).  Routes, tried in Healthchecks' order:
- *   <uuid>  <uuid>/start|fail|log|<exit>
+ *   <uuid>  <uuid>/  <uuid>/start|fail|log|<exit>
  *   <key>/<slug>  <key>/<slug>/start|fail|log|<exit>
  * <uuid> is lowercase canonical; <key> and <slug> are [-a-zA-Z0-9_]+;
- * <exit> is [0-9]+.  Exit 0 is PA_SUCCESS, 1..255 PA_FAIL.
+ * <exit> is [0-9]+.  Exit 0 is PA_SUCCESS, 1..255 PA_FAIL.  "<uuid>/"
+ * is the only form that takes a trailing slash, as in hc/api/urls.py.
  *
  * Returns ROUTE_OK, ROUTE_NOT_FOUND (no route matches; also a key or
  * slug longer than the database column, which no row can match), or
@@ -55,6 +56,15 @@ struct ping_route {
  * known one, and a caller that wants that exact order can do the same.
  */
 int	route_ping(const char *path, size_t len, struct ping_route *out);
+
+/*
+ * 1 if the request path path[0..len) is a ping URL: SITE_ROOT's path
+ * prefix[0..plen) (no '/' at its end; empty for none), then "/ping/".
+ * The worker's dispatch() routes such a path to the ping handler, and
+ * reads its body up to the ping body cap instead of the general one.
+ */
+int	route_is_ping(const char *prefix, size_t plen, const char *path,
+	    size_t len);
 
 
 #endif

@@ -40,6 +40,7 @@
 #include "log.h"
 #include "proc.h"
 #include "ring.h"
+#include "route.h"
 #include "shm.h"
 #include "worker.h"
 
@@ -375,19 +376,38 @@ worker_job_done(struct worker *w, struct job *j)
 		conn_process(w, c);	/* pipelined requests */
 }
 
-/* Parse and answer buffered requests until one is held or input runs out. */
+/*
+ * Parse and answer buffered requests until one is held or input runs out.
+ *
+ * Body caps: a ping URL's body is read up to conf_ping_body_max() bytes
+ * (2.5 MB, or PING_BODY_LIMIT when larger) and a larger one is answered
+ * 400, as Healthchecks answers Django's RequestDataTooBig; the ring
+ * record keeps the first PING_BODY_LIMIT bytes (ping.c).  Every other
+ * request's body is read up to HC_HTTP_MAX_BODY and a larger one is
+ * 413: the API's JSON needs little, and its key is checked only once
+ * the body is in.  Which cap applies is known once the request line is,
+ * so a request that is not a ping and may carry a large body is parsed
+ * again with the smaller cap.
+ */
 static void
 conn_process(struct worker *w, struct conn *c)
 {
 	struct http_req	 h;
 	const char	*errstr;
-	int		 rc;
-	size_t		 maxbody;
+	int		 rc, ping;
+	size_t		 pingmax;
 
-	maxbody = HC_HTTP_MAX_BODY;
+	pingmax = conf_ping_body_max(w->w_conf);
 	while (!c->c_waiting && c->c_job == NULL && c->c_in.b_len > 0) {
 		rc = http_parse_request(c->c_in.b_data, c->c_in.b_len,
-		    HC_HTTP_MAX_HEADER, maxbody, &c->c_scratch, &h, &errstr);
+		    HC_HTTP_MAX_HEADER, pingmax, &c->c_scratch, &h, &errstr);
+		ping = h.header_len != 0 && route_is_ping(w->w_prefix,
+		    w->w_prefix_len, h.path, h.path_len);
+		if (rc != HTTP_PARSE_ERROR && h.header_len != 0 && !ping &&
+		    (h.chunked || h.content_length > HC_HTTP_MAX_BODY))
+			rc = http_parse_request(c->c_in.b_data, c->c_in.b_len,
+			    HC_HTTP_MAX_HEADER, HC_HTTP_MAX_BODY, &c->c_scratch,
+			    &h, &errstr);
 		if (rc == HTTP_PARSE_INCOMPLETE) {
 			if (h.header_len != 0 && h.expect_continue &&
 			    !c->c_continue_sent) {
@@ -399,8 +419,8 @@ conn_process(struct worker *w, struct conn *c)
 		}
 		if (rc != HTTP_PARSE_OK) {
 			struct resp r;
-			int st = rc == HTTP_PARSE_TOO_LARGE ?
-			    (h.header_len == 0 ? 431 : 413) : 400;
+			int st = rc != HTTP_PARSE_TOO_LARGE ? 400 :
+			    h.header_len == 0 ? 431 : ping ? 400 : 413;
 
 			log_debug("%s: %s: %s", __func__, c->c_peer,
 			    errstr ? errstr : "too large");
@@ -421,6 +441,15 @@ conn_process(struct worker *w, struct conn *c)
 			break;
 		}
 	}
+	/* A large request's buffers go with it, not with the connection. */
+	if (c->c_in.b_len == 0 && c->c_in.b_cap > 4 * READ_CHUNK)
+		buf_clear(&c->c_in);
+	if (c->c_scratch.b_cap > 4 * READ_CHUNK)
+		buf_clear(&c->c_scratch);
+	/* read_cb stopped reading while a response was held */
+	if (!c->c_waiting && c->c_job == NULL &&
+	    !event_pending(c->c_ev_read, EV_READ, NULL))
+		event_add(c->c_ev_read, NULL);
 	if (c->c_out.b_len)
 		conn_flush(w, c);
 }
@@ -439,10 +468,19 @@ read_cb(evutil_socket_t fd, short ev, void *arg)
 		if (n > 0) {
 			c->c_in.b_len += (size_t)n;
 			c->c_in.b_data[c->c_in.b_len] = '\0';
+			/*
+			 * Past the largest request, parse before reading
+			 * on; while a response is held, stop reading until
+			 * it is answered (the event is level-triggered:
+			 * only removing it stops it; conn_process adds it
+			 * back).
+			 */
 			if (c->c_in.b_len > HC_HTTP_MAX_HEADER +
-			    HC_HTTP_MAX_BODY + 65536 && (c->c_waiting ||
-			    c->c_job != NULL))
-				break;	/* stop reading until answered */
+			    conf_ping_body_max(w->w_conf) + 65536) {
+				if (c->c_waiting || c->c_job != NULL)
+					event_del(c->c_ev_read);
+				break;
+			}
 			if ((size_t)n < READ_CHUNK)
 				break;
 			continue;

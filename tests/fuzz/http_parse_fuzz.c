@@ -93,6 +93,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* the raw input through the router and the helpers too */
 	(void)route_ping((const char *)data, size, &pr);
+	(void)route_is_ping("/hc", 3, (const char *)data, size);
+	(void)route_is_ping("", 0, (const char *)data, size);
 	{
 		char tmp[64];
 

@@ -305,8 +305,8 @@ static const struct {
 	{ "WORKERS = 64\n", ":1: WORKERS: 64: too large" },
 	{ "WORKERS = -1\n", ":1: WORKERS: -1: too small" },
 	{ "PING_BODY_LIMIT = -1\n", ":1: PING_BODY_LIMIT: -1: too small" },
-	{ "PING_BODY_LIMIT = 1048577\n",
-	    ":1: PING_BODY_LIMIT: 1048577: too large" },
+	{ "PING_BODY_LIMIT = 104857601\n",
+	    ":1: PING_BODY_LIMIT: 104857601: too large" },
 	{ "PING_BODY_LIMIT = none\n", ":1: PING_BODY_LIMIT: none: invalid" },
 	{ "RING_SIZE = 1000\n", ":1: RING_SIZE: 1000: too small" },
 	{ "MAX_CHECKS = 99999999999999999999\n",
@@ -377,6 +377,15 @@ test_values(void **state)
 	assert_int_equal(load_text("PING_BODY_LIMIT = 1048576\n", &cf, err,
 	    sizeof(err), NULL), 0);
 	assert_int_equal(cf.ping_body_limit, 1048576);
+	conf_free(&cf);
+	/* above HC_HTTP_MAX_BODY, up to HC_PING_BODY_LIMIT_MAX (100 MiB) */
+	assert_int_equal(load_text("PING_BODY_LIMIT = 1048577\n", &cf, err,
+	    sizeof(err), NULL), 0);
+	assert_int_equal(cf.ping_body_limit, 1048577);
+	conf_free(&cf);
+	assert_int_equal(load_text("PING_BODY_LIMIT = 104857600\n", &cf, err,
+	    sizeof(err), NULL), 0);
+	assert_int_equal(cf.ping_body_limit, HC_PING_BODY_LIMIT_MAX);
 	conf_free(&cf);
 	/* Booleans: empty is False; quoted is fine. */
 	assert_int_equal(load_text("PROMETHEUS_ENABLED =\n"
@@ -671,6 +680,41 @@ test_workers(void **state)
 	conf_free(&cf);
 }
 
+/* What a ping URL reads and what a ping keeps, by PING_BODY_LIMIT. */
+static void
+test_ping_body_max(void **state)
+{
+	static const struct {
+		const char	*text;
+		size_t		 max, kept;
+	} t[] = {
+		{ "", 2621440, 10000 },
+		{ "PING_BODY_LIMIT = 0\n", 2621440, 0 },
+		{ "PING_BODY_LIMIT = None\n", 2621440, 2621440 },
+		{ "PING_BODY_LIMIT = 1048577\n", 2621440, 1048577 },
+		{ "PING_BODY_LIMIT = 2621440\n", 2621440, 2621440 },
+		{ "PING_BODY_LIMIT = 2621441\n", 2621441, 2621441 },
+		{ "PING_BODY_LIMIT = 104857600\n", 104857600, 104857600 },
+	};
+	struct conf	cf;
+	char		err[256];
+	size_t		i;
+
+	assert_int_equal(HC_PING_UPLOAD_MAX, 2621440);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(load_text(t[i].text, &cf, err, sizeof(err),
+		    NULL), 0);
+		if (conf_ping_body_max(&cf) != t[i].max ||
+		    conf_ping_body_kept(&cf) != t[i].kept)
+			fail_msg("%s: max %zu kept %zu, expected %zu %zu",
+			    t[i].text, conf_ping_body_max(&cf),
+			    conf_ping_body_kept(&cf), t[i].max, t[i].kept);
+		assert_true(conf_ping_body_kept(&cf) <=
+		    conf_ping_body_max(&cf));
+		conf_free(&cf);
+	}
+}
+
 int
 main(void)
 {
@@ -686,6 +730,7 @@ main(void)
 		cmocka_unit_test_teardown(test_dump, teardown),
 		cmocka_unit_test_teardown(test_conninfo, teardown),
 		cmocka_unit_test_teardown(test_workers, teardown),
+		cmocka_unit_test_teardown(test_ping_body_max, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -583,6 +583,27 @@ test_limits(void **state)
 	assert_int_equal(parse_n(s, strlen(s), MAXH, MAXB, &r, &e),
 	    HTTP_PARSE_TOO_LARGE);
 
+	/* the worker's header limit, uWSGI's 32 KiB: at it, and one over */
+	assert_int_equal(HC_HTTP_MAX_HEADER, 32768);
+	buf_init(&b);
+	buf_addstr(&b, "GET /x HTTP/1.1\r\nX-Big: ");
+	while (b.b_len < HC_HTTP_MAX_HEADER - 4)
+		buf_addc(&b, 'a');
+	buf_addstr(&b, "\r\n\r\n");
+	assert_int_equal(b.b_len, HC_HTTP_MAX_HEADER);
+	assert_int_equal(parse_n((char *)b.b_data, b.b_len, MAXH, MAXB, &r,
+	    &e), HTTP_PARSE_OK);
+	assert_int_equal(r.header_len, HC_HTTP_MAX_HEADER);
+	buf_reset(&b);
+	buf_addstr(&b, "GET /x HTTP/1.1\r\nX-Big: ");
+	while (b.b_len < HC_HTTP_MAX_HEADER - 3)
+		buf_addc(&b, 'a');
+	buf_addstr(&b, "\r\n\r\n");
+	assert_int_equal(parse_n((char *)b.b_data, b.b_len, MAXH, MAXB, &r,
+	    &e), HTTP_PARSE_TOO_LARGE);
+	assert_int_equal(r.header_len, 0);
+	buf_clear(&b);
+
 	/* header count */
 	buf_init(&b);
 	buf_addstr(&b, "GET /x HTTP/1.1\r\n");

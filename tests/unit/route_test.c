@@ -94,15 +94,43 @@ static const struct rcase cases[] = {
 	/* empty segments, slashes */
 	NF(""),
 	NF("/"),
-	NF(U "/"),
 	NF("/" U),
 	NF(U "//start"),
-	NF(U "/start/"),
 	NF("key//slug"),
-	NF("key/slug/"),
 	NF("key"),
-	NF("key/"),
 	NF("//"),
+	/*
+	 * Trailing slash: hc/api/urls.py has "ping/<uuid:code>/" (a
+	 * success ping) and no other route ending in '/', so every other
+	 * form with one is 404, an exit status over 255 included.
+	 */
+	OK_U(U "/", PA_SUCCESS, -1),
+	NF(U "//"),
+	NF(UUP "/"),
+	NF(U "x/"),
+	NF(U "/start/"),
+	NF(U "/fail/"),
+	NF(U "/log/"),
+	NF(U "/0/"),
+	NF(U "/1/"),
+	NF(U "/256/"),
+	NF(U "/foo/"),
+	NF(U "/foo/start/"),
+	NF("key/"),
+	NF("key/slug/"),
+	NF("key/slug/start/"),
+	NF("key/slug/fail/"),
+	NF("key/slug/log/"),
+	NF("key/slug/0/"),
+	NF("key/slug/256/"),
+	NF("key/Slug/"),
+	NF("key/start/"),
+	/* a slug named like an action, with and without one */
+	OK_S("key/start/start", "key", "start", PA_START, -1),
+	OK_S("key/fail/log", "key", "fail", PA_LOG, -1),
+	OK_S("key/log/7", "key", "log", PA_FAIL, 7),
+	OK_S("key/0", "key", "0", PA_SUCCESS, -1),
+	NF("key/start/start/"),
 };
 
 static void
@@ -250,6 +278,39 @@ test_uuid_helpers(void **state)
 	assert_int_equal(uuid_parse(s, 36, u), 0);
 }
 
+static void
+test_route_is_ping(void **state)
+{
+	const char	*p;
+
+	p = "/ping/" U;
+	assert_int_equal(route_is_ping("", 0, p, strlen(p)), 1);
+	p = "/ping/";
+	assert_int_equal(route_is_ping("", 0, p, strlen(p)), 1);
+	p = "/ping";
+	assert_int_equal(route_is_ping("", 0, p, strlen(p)), 0);
+	p = "/api/v3/checks/";
+	assert_int_equal(route_is_ping("", 0, p, strlen(p)), 0);
+	p = "/pingx/" U;
+	assert_int_equal(route_is_ping("", 0, p, strlen(p)), 0);
+	p = "/PING/" U;
+	assert_int_equal(route_is_ping("", 0, p, strlen(p)), 0);
+	/* under SITE_ROOT's path, as dispatch() sees it */
+	p = "/hc/ping/" U;
+	assert_int_equal(route_is_ping("/hc", 3, p, strlen(p)), 1);
+	assert_int_equal(route_is_ping("", 0, p, strlen(p)), 0);
+	p = "/ping/" U;
+	assert_int_equal(route_is_ping("/hc", 3, p, strlen(p)), 0);
+	p = "/hcx/ping/" U;
+	assert_int_equal(route_is_ping("/hc", 3, p, strlen(p)), 0);
+	p = "/hc/ping";
+	assert_int_equal(route_is_ping("/hc", 3, p, strlen(p)), 0);
+	/* nothing past len is read */
+	p = "/ping/" U;
+	assert_int_equal(route_is_ping("", 0, p, 5), 0);
+	assert_int_equal(route_is_ping("", 0, p, 6), 1);
+}
+
 int
 main(void)
 {
@@ -257,6 +318,7 @@ main(void)
 		cmocka_unit_test(test_route_table),
 		cmocka_unit_test(test_route_limits),
 		cmocka_unit_test(test_route_bad_exit_fills),
+		cmocka_unit_test(test_route_is_ping),
 		cmocka_unit_test(test_uuid_helpers),
 	};
 
