@@ -28,35 +28,18 @@
 #include "master.h"
 
 /*
- * Open control connections, so that a child forked while one is open
- * can close its copy (children are not exec'd, so close-on-exec does
- * not help): an inherited copy would keep hcctl waiting for EOF.
+ * Open control connections.  A child forked while one is open does not
+ * keep a copy (it closes whatever its role does not name), which would
+ * keep hcctl waiting for EOF.
  */
 #define CTL_MAXCONN	32
-static int	ctl_fds[CTL_MAXCONN];
-static int	ctl_nfds;
+static int	ctl_nconns;
 
 static void
 ctl_free(struct bufferevent *bev)
 {
-	int fd = bufferevent_getfd(bev), i;
-
-	for (i = 0; i < ctl_nfds; i++)
-		if (ctl_fds[i] == fd) {
-			ctl_fds[i] = ctl_fds[--ctl_nfds];
-			break;
-		}
+	ctl_nconns--;
 	bufferevent_free(bev);
-}
-
-void
-ctl_close_conns(void)
-{
-	int i;
-
-	for (i = 0; i < ctl_nfds; i++)
-		close(ctl_fds[i]);
-	ctl_nfds = 0;
 }
 
 int
@@ -184,12 +167,12 @@ ctl_accept(evutil_socket_t lfd, short ev, void *arg)
 		close(fd);
 		return;
 	}
-	if (ctl_nfds == CTL_MAXCONN) {
+	if (ctl_nconns == CTL_MAXCONN) {
 		log_warnx("control: too many connections");
 		close(fd);
 		return;
 	}
-	ctl_fds[ctl_nfds++] = fd;
+	ctl_nconns++;
 	bev = bufferevent_socket_new(m->m_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(bev, ctl_read, NULL, ctl_event, m);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);

@@ -186,6 +186,10 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	m.m_nworkers = conf_workers(&m.m_conf);
+	m.m_nproducers = sup_producers(&m);
+	if (m.m_nproducers < 1 || m.m_nproducers > HC_MAX_PRODUCERS)
+		fatalx("%d producers (workers and smtpd): at most %d",
+		    m.m_nproducers, HC_MAX_PRODUCERS);
 	{
 		/* Each producer's ring must hold the largest ping record. */
 		uint64_t body = m.m_conf.ping_body_limit >= 0 ?
@@ -193,16 +197,16 @@ main(int argc, char *argv[])
 		uint64_t rec = sizeof(struct ping_rec) + 32 + 64 +
 		    4 * HC_UA_MAX + body + 64;
 		uint64_t per = (uint64_t)m.m_conf.ring_size /
-		    (uint64_t)m.m_nworkers;
+		    (uint64_t)m.m_nproducers;
 
 		if (per < rec)
-			fatalx("RING_SIZE %lld gives each of the %d workers %llu "
+			fatalx("RING_SIZE %lld gives each of the %d rings %llu "
 			    "bytes, less than one ping of PING_BODY_LIMIT "
 			    "(%llu bytes): raise RING_SIZE",
-			    (long long)m.m_conf.ring_size, m.m_nworkers,
+			    (long long)m.m_conf.ring_size, m.m_nproducers,
 			    (unsigned long long)per, (unsigned long long)rec);
 	}
-	m.m_shm = shm_create((uint64_t)m.m_conf.ring_size, m.m_nworkers,
+	m.m_shm = shm_create((uint64_t)m.m_conf.ring_size, m.m_nproducers,
 	    (uint64_t)m.m_conf.max_checks);
 	if (m.m_shm == NULL)
 		fatalx("cannot create the shared segment");
@@ -211,12 +215,16 @@ main(int argc, char *argv[])
 	if ((m.m_http_fd = listen_tcp(m.m_conf.http_listen, err,
 	    sizeof(err))) == -1)
 		fatalx("HTTP_LISTEN %s", err);
+	m.m_smtp_fd = -1;
+	if (sup_count(&m, PROC_SMTPD) > 0 && (m.m_smtp_fd =
+	    listen_tcp(m.m_conf.smtp_listen, err, sizeof(err))) == -1)
+		fatalx("SMTP_LISTEN %s", err);
 	if ((m.m_ctl_fd = ctl_listen(m.m_conf.control_socket)) == -1)
 		fatalx("CONTROL_SOCKET %s: cannot listen",
 		    m.m_conf.control_socket);
 	if (pipe2(m.m_wake, O_NONBLOCK | O_CLOEXEC) == -1)
 		fatal("pipe");
-	for (i = 0; i < m.m_nworkers; i++)
+	for (i = 0; i < m.m_nproducers; i++)
 		if (pipe2(m.m_ack[i], O_NONBLOCK | O_CLOEXEC) == -1)
 			fatal("pipe");
 
