@@ -288,7 +288,11 @@ def test_sigterm_to_every_process_stops_cleanly(make_hcd):
         assert h.ping(code).status == 200
     pids = [h.proc.pid] + sorted(h.child_pids())
     for p in pids:
-        os.kill(p, signal.SIGTERM)
+        try:
+            os.kill(p, signal.SIGTERM)
+        except ProcessLookupError:
+            # an idle worker may already have obeyed the master's SIGTERM
+            assert p != h.proc.pid
     rc = h.proc.wait(timeout=30 * SLOW)
     assert rc == 0, h.log()[-3000:]
     assert h.check_row(code)["n_pings"] == 5
