@@ -1,9 +1,15 @@
 /*
  * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
  *
- * Blocking libpq helpers used by hcctl (migrate, users, projects, keys)
- * and by hcd's master at start-up: connect, run a command, report the
- * schema version, and apply the migrations compiled in from schema/.
+ * Blocking libpq helpers for every process on a connection it already
+ * holds (from db_connect or dbconn.h): run a command, a query or a
+ * prepare with the error as one line (db_seterr), read integers and a
+ * check's state columns (DB_STATE_COLS), build array literals, report
+ * the schema version and apply the migrations compiled in from schema/
+ * (hcctl migrate, hcd -m).  The master, the workers, the alerter's
+ * threads and hcctl use them; there is no shared state, so any thread
+ * may call them on its own connection.
+ *
  * Each migration runs in its own transaction together with the row
  * that records it in hcd_migration, under a transaction-scoped advisory
  * lock, so two migrators started at once apply each file exactly once.

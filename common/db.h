@@ -1,9 +1,9 @@
 /*
  * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
  *
- * Small blocking helpers over libpq shared by hcctl and the processes
- * that open their own database connection: connecting, running a
- * parameterless command, and applying the compiled-in schema
+ * Small blocking helpers over libpq shared by every process (db.c says
+ * who uses what): connecting, commands and queries, a check's state
+ * columns, array literals, and applying the compiled-in schema
  * migrations (migrate.h) under an advisory lock.
  */
 #ifndef HC_DB_H

@@ -5,8 +5,10 @@
  * page), per-week or per-day (reports) totals of time spent "down" and
  * the number of downtime stretches, bucketed by local calendar periods
  * in a user's time zone, plus the "downtime lasted" helper of the flips
- * API.  Pure functions without I/O, used by the master's web pages and
- * the report mailer; matches Healthchecks' Check.downtimes_by_boundary().
+ * API.  Pure functions without I/O, for the dashboard's details page and
+ * the flips API (both in the workers) and the alerter's reports; only
+ * tests/unit/downtime_test.c calls them so far.  Matches Healthchecks'
+ * Check.downtimes_by_boundary().
  */
 #ifndef HC_DOWNTIME_H
 #define HC_DOWNTIME_H

@@ -2,7 +2,8 @@
  * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
  *
  * JSON in and out, used by the workers (management API request bodies
- * and responses) and the alerter (webhook payloads).  Input is first
+ * and responses, JSON badges); the notifications to come (webhook
+ * payloads in alerter/notify/) are meant to use it too.  Input is first
  * checked against the full RFC 8259 grammar here (jsmn, even in strict
  * mode, accepts misplaced commas and colons and does not look inside
  * strings), counted, and only then handed to jsmn to tokenize into an

@@ -29,6 +29,20 @@ log_init(int foreground, int verbose)
 		openlog("hcd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
+/*
+ * closelog() forgets the old socket; the number it closes is no longer
+ * open (the caller closed it and has opened nothing since), so no
+ * descriptor in use is touched.  No-op in the foreground (stderr).
+ */
+void
+log_reopen(void)
+{
+	if (log_foreground)
+		return;
+	closelog();
+	openlog("hcd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
 void
 log_procinit(const char *title)
 {

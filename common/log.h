@@ -20,6 +20,11 @@ void	log_setverbose(int verbose);
 int	log_getverbose(void);
 /* Exit status of fatal()/fatalx(); HC_EXIT_FATAL until changed. */
 void	log_setfatalexit(int);
+/*
+ * In a child that has just closed the descriptors it inherited (proc.c):
+ * the syslog socket was one of them, so forget it and connect again.
+ */
+void	log_reopen(void);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

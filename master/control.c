@@ -28,35 +28,54 @@
 #include "master.h"
 
 /*
- * Open control connections, so that a child forked while one is open
- * can close its copy (children are not exec'd, so close-on-exec does
- * not help): an inherited copy would keep hcctl waiting for EOF.
+ * Open control connections.  A child forked while one is open does not
+ * keep a copy (it closes whatever its role does not name), which would
+ * keep hcctl waiting for EOF.
  */
 #define CTL_MAXCONN	32
-static int	ctl_fds[CTL_MAXCONN];
-static int	ctl_nfds;
+static int	ctl_nconns;
+
+static void	ctl_status(struct master *, struct buf *);
+static void	ctl_reload(struct master *, struct buf *);
+static void	ctl_stop(struct master *, struct buf *);
+
+/*
+ * The commands, as hcctl sends them (its own table in hcctl.c names
+ * them too): the first line of the answer, then what the command adds.
+ */
+static const struct ctl_cmd {
+	const char	*cc_name;
+	const char	*cc_reply;
+	void		(*cc_fn)(struct master *, struct buf *);
+} ctl_cmds[] = {
+	{ "status",	"ok",		ctl_status },
+	{ "reload",	"ok reloading",	ctl_reload },
+	{ "stop",	"ok stopping",	ctl_stop },
+};
+
+static void
+ctl_status(struct master *m, struct buf *b)
+{
+	sup_status(m, b);
+}
+
+static void
+ctl_reload(struct master *m, struct buf *b)
+{
+	sup_reload(m);
+}
+
+static void
+ctl_stop(struct master *m, struct buf *b)
+{
+	sup_stop(m, "hcctl stop", 0);
+}
 
 static void
 ctl_free(struct bufferevent *bev)
 {
-	int fd = bufferevent_getfd(bev), i;
-
-	for (i = 0; i < ctl_nfds; i++)
-		if (ctl_fds[i] == fd) {
-			ctl_fds[i] = ctl_fds[--ctl_nfds];
-			break;
-		}
+	ctl_nconns--;
 	bufferevent_free(bev);
-}
-
-void
-ctl_close_conns(void)
-{
-	int i;
-
-	for (i = 0; i < ctl_nfds; i++)
-		close(ctl_fds[i]);
-	ctl_nfds = 0;
 }
 
 int
@@ -145,7 +164,7 @@ ctl_read(struct bufferevent *bev, void *arg)
 	struct evbuffer	*in = bufferevent_get_input(bev);
 	struct buf	 b;
 	char		*line;
-	size_t		 n;
+	size_t		 n, i;
 
 	if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) == NULL) {
 		if (evbuffer_get_length(in) > 1024)
@@ -153,17 +172,14 @@ ctl_read(struct bufferevent *bev, void *arg)
 		return;
 	}
 	buf_init(&b);
-	if (strcmp(line, "status") == 0) {
-		buf_addstr(&b, "ok\n");
-		sup_status(m, &b);
-	} else if (strcmp(line, "reload") == 0) {
-		buf_addstr(&b, "ok reloading\n");
-		sup_reload(m);
-	} else if (strcmp(line, "stop") == 0) {
-		buf_addstr(&b, "ok stopping\n");
-		sup_stop(m, "hcctl stop", 0);
+	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
+		if (strcmp(line, ctl_cmds[i].cc_name) == 0)
+			break;
+	if (i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0])) {
+		buf_printf(&b, "%s\n", ctl_cmds[i].cc_reply);
+		ctl_cmds[i].cc_fn(m, &b);
 	} else
-		buf_printf(&b, "error: unknown command\n");
+		buf_addstr(&b, "error: unknown command\n");
 	free(line);
 	bufferevent_setcb(bev, NULL, ctl_done, ctl_event, m);
 	bufferevent_write(bev, b.b_data, b.b_len);
@@ -184,12 +200,12 @@ ctl_accept(evutil_socket_t lfd, short ev, void *arg)
 		close(fd);
 		return;
 	}
-	if (ctl_nfds == CTL_MAXCONN) {
+	if (ctl_nconns == CTL_MAXCONN) {
 		log_warnx("control: too many connections");
 		close(fd);
 		return;
 	}
-	ctl_fds[ctl_nfds++] = fd;
+	ctl_nconns++;
 	bev = bufferevent_socket_new(m->m_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(bev, ctl_read, NULL, ctl_event, m);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);

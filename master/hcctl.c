@@ -5,7 +5,8 @@
  * project, apikey) talk to PostgreSQL directly (hcctl_db.c); control
  * commands (status, reload, stop) talk to the running master over its
  * control socket (ctl_client.c).  It reads the same configuration file
- * and environment as hcd.
+ * and environment as hcd.  One table, cmds[], drives both the dispatch
+ * and usage().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,26 +17,56 @@
 #include <libpq-fe.h>
 
 #include "conf.h"
-#include "db.h"
+#include "dbconn.h"
 #include "hcctl.h"
 #include "hcd.h"
 #include "log.h"
 #include "master.h"
 
+/* Every command, in the order usage() lists them. */
+static const struct hcctl_cmd cmds[] = {
+	{ "migrate",	 "",					hcctl_migrate },
+	{ "user add",	 "EMAIL [--password-stdin] [--superuser]",
+							hcctl_user_add },
+	{ "project add", "NAME --owner EMAIL",		hcctl_project_add },
+	{ "apikey add",	 "PROJECT_UUID [--read-only]",	hcctl_apikey_add },
+	{ "status",	 "",					NULL },
+	{ "reload",	 "",					NULL },
+	{ "stop",	 "",					NULL },
+};
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: hcctl [-f file] command [argument ...]\n"
-	    "commands:\n"
-	    "  migrate\n"
-	    "  user add EMAIL [--password-stdin] [--superuser]\n"
-	    "  project add NAME --owner EMAIL\n"
-	    "  apikey add PROJECT_UUID [--read-only]\n"
-	    "  status\n"
-	    "  reload\n"
-	    "  stop\n");
+	size_t i;
+
+	fprintf(stderr, "usage: hcctl [-f file] command [argument ...]\n"
+	    "commands:\n");
+	for (i = 0; i < NCMDS; i++)
+		fprintf(stderr, "  %s%s%s\n", cmds[i].cm_name,
+		    *cmds[i].cm_args != '\0' ? " " : "", cmds[i].cm_args);
 	exit(1);
+}
+
+/* How many of argv's words name the command, or 0 if they do not. */
+static int
+cmd_match(const char *name, int argc, char **argv)
+{
+	const char	*p = name;
+	size_t		 len;
+	int		 n = 0;
+
+	while (*p != '\0') {
+		len = strcspn(p, " ");
+		if (n == argc || strlen(argv[n]) != len ||
+		    strncmp(argv[n], p, len) != 0)
+			return 0;
+		n++;
+		p += len;
+		p += strspn(p, " ");
+	}
+	return n;
 }
 
 static int
@@ -72,12 +103,14 @@ control(const struct conf *cf, const char *cmd)
 int
 main(int argc, char *argv[])
 {
-	struct conf	 cf;
-	const char	*path = HC_CONF_FILE, *cmd;
-	char		 err[512], *ci;
-	PGconn		*db;
-	int		 ch, rv, optional = 1;
-	int		 (*fn)(const struct conf *, PGconn *, int, char **) = NULL;
+	const struct hcctl_cmd	*c = NULL;
+	struct dbconn		*d;
+	struct conf		 cf;
+	const char		*path = HC_CONF_FILE;
+	char			 err[512];
+	PGconn			*db;
+	size_t			 i;
+	int			 ch, rv, n = 0, optional = 1;
 
 	while ((ch = getopt(argc, argv, "+f:h")) != -1) {
 		switch (ch) {
@@ -91,8 +124,15 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1)
+	for (i = 0; i < NCMDS && n == 0; i++)
+		if ((n = cmd_match(cmds[i].cm_name, argc, argv)) > 0)
+			c = &cmds[i];
+	if (c == NULL || (c->cm_db == NULL && argc != n))
 		usage();
+	/* argv[0] is the command's last word; its arguments follow. */
+	argc -= n - 1;
+	argv += n - 1;
+
 	log_init(1, 0);
 	log_procinit("hcctl");
 	/* The default file may be absent: the environment may say it all. */
@@ -100,38 +140,19 @@ main(int argc, char *argv[])
 		fprintf(stderr, "hcctl: %s\n", err);
 		return 1;
 	}
-	cmd = argv[0];
-	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "reload") == 0 ||
-	    strcmp(cmd, "stop") == 0) {
-		if (argc != 1)
-			usage();
-		rv = control(&cf, cmd);
+	if (c->cm_db == NULL) {
+		rv = control(&cf, c->cm_name);
 		conf_free(&cf);
 		return rv;
 	}
-	if (strcmp(cmd, "migrate") == 0)
-		fn = hcctl_migrate;
-	else if (argc >= 2 && strcmp(argv[1], "add") == 0) {
-		if (strcmp(cmd, "user") == 0)
-			fn = hcctl_user_add;
-		else if (strcmp(cmd, "project") == 0)
-			fn = hcctl_project_add;
-		else if (strcmp(cmd, "apikey") == 0)
-			fn = hcctl_apikey_add;
-		argc--;
-		argv++;
-	}
-	if (fn == NULL)
-		usage();
-	ci = conf_conninfo(&cf);
-	db = db_connect(ci, err, sizeof(err));
-	free(ci);
-	if (db == NULL) {
+	/* connect_timeout and statement_timeout from the configuration */
+	d = dbconn_new(&cf, "hcctl", NULL, NULL);
+	if ((db = dbconn_get_now(d, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "hcctl: database: %s\n", err);
-		return 1;
-	}
-	rv = fn(&cf, db, argc, argv);
-	PQfinish(db);
+		rv = 1;
+	} else
+		rv = c->cm_db(c, &cf, db, argc, argv);
+	dbconn_free(d);
 	conf_free(&cf);
 	return rv;
 }

@@ -1,10 +1,13 @@
 /*
  * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
  *
- * hcctl's database commands (hcctl_db.c).  hcctl.c parses
- * `hcctl [-f FILE] COMMAND ...`, loads the configuration, connects, and
- * calls one of these.  argv[0] is the last command word ("migrate" or
- * "add"), as getopt expects; options and operands follow in any order:
+ * hcctl's commands.  One table in hcctl.c (struct hcctl_cmd) drives the
+ * dispatch and the usage text; the commands that work on the database
+ * are in hcctl_db.c, the others are sent to the master (control.c has
+ * the other end's table).  hcctl.c parses `hcctl [-f FILE] COMMAND ...`,
+ * loads the configuration, connects, and calls a data command with
+ * argv[0] the last command word ("migrate" or "add"); its options and
+ * its operand follow in any order:
  *
  *	migrate
  *	user add EMAIL [--password-stdin] [--superuser]
@@ -21,9 +24,22 @@
 
 struct conf;
 
-int	hcctl_migrate(const struct conf *, PGconn *, int, char **);
-int	hcctl_user_add(const struct conf *, PGconn *, int, char **);
-int	hcctl_project_add(const struct conf *, PGconn *, int, char **);
-int	hcctl_apikey_add(const struct conf *, PGconn *, int, char **);
+struct hcctl_cmd {
+	const char	*cm_name;	/* its words: "user add" */
+	const char	*cm_args;	/* the rest of its usage line */
+	/* A data command; NULL: the name is sent to the master. */
+	int		(*cm_db)(const struct hcctl_cmd *, const struct conf *,
+			    PGconn *, int, char **);
+};
+
+/* hcctl_db.c */
+int	hcctl_migrate(const struct hcctl_cmd *, const struct conf *, PGconn *,
+	    int, char **);
+int	hcctl_user_add(const struct hcctl_cmd *, const struct conf *,
+	    PGconn *, int, char **);
+int	hcctl_project_add(const struct hcctl_cmd *, const struct conf *,
+	    PGconn *, int, char **);
+int	hcctl_apikey_add(const struct hcctl_cmd *, const struct conf *,
+	    PGconn *, int, char **);
 
 #endif

@@ -25,8 +25,23 @@
 
 #define HC_EMAIL_MAX	254
 
+/*
+ * An option of a data command: a flag (*o_flag becomes 1) or one with a
+ * value (*o_val; "--owner X" or "--owner=X"; o_need names the value in
+ * the message when it is missing).
+ */
+struct cmd_opt {
+	const char	 *o_name;
+	int		 *o_flag;
+	const char	**o_val;
+	const char	 *o_need;
+};
+
 static int	 cmd_fail(PGconn *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+static int	 cmd_usage(const struct hcctl_cmd *);
+static int	 cmd_args(const struct hcctl_cmd *, int, char **,
+		    const struct cmd_opt *, const char **);
 static int	 cmd_dberr(PGconn *, PGresult *, const char *);
 static PGresult	*cmd_query(PGconn *, const char *, int, const char **);
 static int	 cmd_is_unique_violation(const PGresult *);
@@ -48,6 +63,73 @@ cmd_fail(PGconn *conn, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
+}
+
+/* "hcctl: usage: <the command's line in usage()>"; returns 1. */
+static int
+cmd_usage(const struct hcctl_cmd *c)
+{
+	return cmd_fail(NULL, "usage: %s%s%s", c->cm_name,
+	    *c->cm_args != '\0' ? " " : "", c->cm_args);
+}
+
+/*
+ * The arguments after the command words (argv[1] on), in any order: the
+ * options of opts (ended by a NULL o_name; opts may be NULL), "--" ending
+ * them, and at most one operand into *operand (NULL if none given; pass
+ * operand NULL when the command takes none).  "-" alone is an operand.
+ * 0, or -1 after the message.
+ */
+static int
+cmd_args(const struct hcctl_cmd *c, int argc, char **argv,
+    const struct cmd_opt *opts, const char **operand)
+{
+	const struct cmd_opt	*o;
+	const char		*a, *eq;
+	size_t			 len;
+	int			 i, options = 1;
+
+	if (operand != NULL)
+		*operand = NULL;
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (options && strcmp(a, "--") == 0) {
+			options = 0;
+			continue;
+		}
+		if (!options || a[0] != '-' || a[1] == '\0') {
+			if (operand == NULL || *operand != NULL) {
+				cmd_usage(c);
+				return -1;
+			}
+			*operand = a;
+			continue;
+		}
+		/* "--name=value" only for the options that take one */
+		eq = strchr(a, '=');
+		len = eq != NULL ? (size_t)(eq - a) : strlen(a);
+		for (o = opts; o != NULL && o->o_name != NULL; o++)
+			if (strlen(o->o_name) == len &&
+			    strncmp(a, o->o_name, len) == 0 &&
+			    (eq == NULL || o->o_val != NULL))
+				break;
+		if (o == NULL || o->o_name == NULL) {
+			cmd_fail(NULL, "%s: unknown option %s", c->cm_name, a);
+			return -1;
+		}
+		if (o->o_val == NULL)
+			*o->o_flag = 1;
+		else if (eq != NULL)
+			*o->o_val = eq + 1;
+		else if (++i < argc)
+			*o->o_val = argv[i];
+		else {
+			cmd_fail(NULL, "%s: %s needs %s", c->cm_name,
+			    o->o_name, o->o_need);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -155,13 +237,17 @@ read_password(char *out, size_t outsz)
 }
 
 int
-hcctl_migrate(const struct conf *cf, PGconn *conn, int argc, char **argv)
+hcctl_migrate(const struct hcctl_cmd *c, const struct conf *cf,
+    PGconn *conn, int argc, char **argv)
 {
 	char	err[512];
 	int	applied = 0, version = 0;
 
-	if (argc > 1)
-		return cmd_fail(NULL, "usage: migrate");
+	if (cmd_args(c, argc, argv, NULL, NULL) == -1)
+		return 1;
+	/* A migration may rewrite a big table: no DB_STATEMENT_TIMEOUT. */
+	if (db_exec(conn, "SET statement_timeout = 0", err, sizeof(err)) == -1)
+		return cmd_fail(conn, "migrate: %s", err);
 	if (db_migrate(conn, &applied, err, sizeof(err)) == -1)
 		return cmd_fail(conn, "migrate: %s (%d applied)", err, applied);
 	if (db_schema_version(conn, &version) == -1)
@@ -172,33 +258,25 @@ hcctl_migrate(const struct conf *cf, PGconn *conn, int argc, char **argv)
 }
 
 int
-hcctl_user_add(const struct conf *cf, PGconn *conn, int argc, char **argv)
+hcctl_user_add(const struct hcctl_cmd *c, const struct conf *cf,
+    PGconn *conn, int argc, char **argv)
 {
 	PGresult	*res;
-	const char	*params[5], *arg = NULL;
+	const char	*params[5], *arg;
 	char		 email[HC_EMAIL_MAX + 1], pw[1024];
 	char		 hash[PASSWORD_HASH_MAX], uid[16];
 	char		 limit[16];
-	int		 i, pwstdin = 0, superuser = 0, opts = 1;
+	int		 i, pwstdin = 0, superuser = 0;
+	const struct cmd_opt opts[] = {
+		{ "--password-stdin", &pwstdin, NULL, NULL },
+		{ "--superuser", &superuser, NULL, NULL },
+		{ NULL }
+	};
 
-	for (i = 1; i < argc; i++) {
-		if (opts && strcmp(argv[i], "--") == 0)
-			opts = 0;
-		else if (opts && strcmp(argv[i], "--password-stdin") == 0)
-			pwstdin = 1;
-		else if (opts && strcmp(argv[i], "--superuser") == 0)
-			superuser = 1;
-		else if (opts && argv[i][0] == '-')
-			return cmd_fail(NULL, "user add: unknown option %s",
-			    argv[i]);
-		else if (arg == NULL)
-			arg = argv[i];
-		else
-			arg = "";	/* two operands */
-	}
+	if (cmd_args(c, argc, argv, opts, &arg) == -1)
+		return 1;
 	if (arg == NULL || *arg == '\0')
-		return cmd_fail(NULL, "usage: user add EMAIL "
-		    "[--password-stdin] [--superuser]");
+		return cmd_usage(c);
 	if (email_normalize(arg, email, sizeof(email)) == -1)
 		return cmd_fail(NULL, "invalid e-mail address: %s", arg);
 
@@ -287,35 +365,23 @@ hcctl_user_add(const struct conf *cf, PGconn *conn, int argc, char **argv)
 }
 
 int
-hcctl_project_add(const struct conf *cf, PGconn *conn, int argc, char **argv)
+hcctl_project_add(const struct hcctl_cmd *c, const struct conf *cf,
+    PGconn *conn, int argc, char **argv)
 {
 	PGresult	*res;
-	const char	*params[4], *name = NULL, *owner = NULL;
+	const char	*params[4], *name, *owner = NULL;
 	char		 email[HC_EMAIL_MAX + 1], uid[16], badge[64];
 	char		 pkey[PING_KEY_LEN + 1], code[40];
-	int		 i, opts = 1, nproj;
+	int		 nproj;
+	const struct cmd_opt opts[] = {
+		{ "--owner", NULL, &owner, "an e-mail address" },
+		{ NULL }
+	};
 
-	for (i = 1; i < argc; i++) {
-		if (opts && strcmp(argv[i], "--") == 0)
-			opts = 0;
-		else if (opts && strcmp(argv[i], "--owner") == 0) {
-			if (++i == argc)
-				return cmd_fail(NULL, "project add: --owner "
-				    "needs an e-mail address");
-			owner = argv[i];
-		} else if (opts && strncmp(argv[i], "--owner=", 8) == 0)
-			owner = argv[i] + 8;
-		else if (opts && argv[i][0] == '-' && argv[i][1] != '\0')
-			return cmd_fail(NULL, "project add: unknown option %s",
-			    argv[i]);
-		else if (name == NULL)
-			name = argv[i];
-		else
-			return cmd_fail(NULL, "usage: project add NAME "
-			    "--owner EMAIL");
-	}
+	if (cmd_args(c, argc, argv, opts, &name) == -1)
+		return 1;
 	if (name == NULL || owner == NULL)
-		return cmd_fail(NULL, "usage: project add NAME --owner EMAIL");
+		return cmd_usage(c);
 	if (email_normalize(owner, email, sizeof(email)) == -1)
 		return cmd_fail(NULL, "invalid e-mail address: %s", owner);
 
@@ -369,30 +435,22 @@ hcctl_project_add(const struct conf *cf, PGconn *conn, int argc, char **argv)
 }
 
 int
-hcctl_apikey_add(const struct conf *cf, PGconn *conn, int argc, char **argv)
+hcctl_apikey_add(const struct hcctl_cmd *c, const struct conf *cf,
+    PGconn *conn, int argc, char **argv)
 {
 	PGresult	*res;
-	const char	*params[2], *project = NULL;
+	const char	*params[2], *project;
 	char		 key[APIKEY_LEN + 1], hash[APIKEY_HASH_LEN + 1];
-	int		 i, ro = 0, opts = 1;
+	int		 ro = 0;
+	const struct cmd_opt opts[] = {
+		{ "--read-only", &ro, NULL, NULL },
+		{ NULL }
+	};
 
-	for (i = 1; i < argc; i++) {
-		if (opts && strcmp(argv[i], "--") == 0)
-			opts = 0;
-		else if (opts && strcmp(argv[i], "--read-only") == 0)
-			ro = 1;
-		else if (opts && argv[i][0] == '-')
-			return cmd_fail(NULL, "apikey add: unknown option %s",
-			    argv[i]);
-		else if (project == NULL)
-			project = argv[i];
-		else
-			return cmd_fail(NULL, "usage: apikey add PROJECT_UUID "
-			    "[--read-only]");
-	}
+	if (cmd_args(c, argc, argv, opts, &project) == -1)
+		return 1;
 	if (project == NULL)
-		return cmd_fail(NULL, "usage: apikey add PROJECT_UUID "
-		    "[--read-only]");
+		return cmd_usage(c);
 	if (!uuid_valid(project))
 		return cmd_fail(NULL, "invalid project UUID: %s", project);
 	if (cf == NULL || cf->secret_key == NULL || *cf->secret_key == '\0')

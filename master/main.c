@@ -169,7 +169,13 @@ main(int argc, char *argv[])
 		m.m_drop = 1;
 	}
 	m.m_nworkers = conf_workers(&m.m_conf);
-	if (ring_fits(&m.m_conf, m.m_nworkers, err, sizeof(err)) == -1) {
+	m.m_nproducers = sup_producers(&m);
+	if (m.m_nproducers < 1 || m.m_nproducers > HC_MAX_PRODUCERS) {
+		fprintf(stderr, "hcd: %d producers (workers and smtpd): at most "
+		    "%d\n", m.m_nproducers, HC_MAX_PRODUCERS);
+		return 1;
+	}
+	if (ring_fits(&m.m_conf, m.m_nproducers, err, sizeof(err)) == -1) {
 		fprintf(stderr, "hcd: %s\n", err);
 		return 1;
 	}
@@ -189,7 +195,7 @@ main(int argc, char *argv[])
 
 	signal(SIGPIPE, SIG_IGN);
 
-	m.m_shm = shm_create((uint64_t)m.m_conf.ring_size, m.m_nworkers,
+	m.m_shm = shm_create((uint64_t)m.m_conf.ring_size, m.m_nproducers,
 	    (uint64_t)m.m_conf.max_checks);
 	if (m.m_shm == NULL)
 		fatalx("cannot create the shared segment");
@@ -198,12 +204,16 @@ main(int argc, char *argv[])
 	if ((m.m_http_fd = listen_tcp(m.m_conf.http_listen, err,
 	    sizeof(err))) == -1)
 		fatalx("HTTP_LISTEN %s", err);
+	m.m_smtp_fd = -1;
+	if (sup_count(&m, PROC_SMTPD) > 0 && (m.m_smtp_fd =
+	    listen_tcp(m.m_conf.smtp_listen, err, sizeof(err))) == -1)
+		fatalx("SMTP_LISTEN %s", err);
 	if ((m.m_ctl_fd = ctl_listen(m.m_conf.control_socket)) == -1)
 		fatalx("CONTROL_SOCKET %s: cannot listen",
 		    m.m_conf.control_socket);
 	if (pipe2(m.m_wake, O_NONBLOCK | O_CLOEXEC) == -1)
 		fatal("pipe");
-	for (i = 0; i < m.m_nworkers; i++)
+	for (i = 0; i < m.m_nproducers; i++)
 		if (pipe2(m.m_ack[i], O_NONBLOCK | O_CLOEXEC) == -1)
 			fatal("pipe");
 

@@ -22,7 +22,8 @@ struct shm;
 struct child {
 	pid_t		 c_pid;		/* 0: not running */
 	enum proc_role	 c_role;
-	int		 c_id;		/* worker number / ring number */
+	int		 c_id;		/* number within its role */
+	int		 c_ring;	/* a producer's ring; -1: not one */
 	int64_t		 c_started;	/* monotonic ms */
 	int		 c_restarts;
 	int		 c_retire;	/* asked to exit for a reload */
@@ -39,11 +40,13 @@ struct master {
 	struct event_base *m_base;
 	struct event	*m_ev_ctl;		/* control socket */
 	int		 m_http_fd;
+	int		 m_smtp_fd;		/* -1: no smtpd */
 	int		 m_ctl_fd;
 	int		 m_wake[2];		/* alerter's wake pipe */
 	int		 m_ack[HC_MAX_PRODUCERS][2];	/* one per producer */
 	int		 m_nworkers;
-	struct child	 m_children[HC_MAX_PRODUCERS + 1];
+	int		 m_nproducers;		/* rings: workers, smtpd */
+	struct child	 m_children[HC_MAX_PRODUCERS + 1];	/* + alerter */
 	int		 m_nchildren;
 	int		 m_stopping;
 	int64_t		 m_started;
@@ -56,7 +59,11 @@ struct master {
 };
 
 /* supervise.c */
-int	 ring_fits(const struct conf *, int nworkers, char *err, size_t);
+int	 ring_fits(const struct conf *, int nrings, char *err, size_t);
+/* How many children of the role the configuration asks for (0: none). */
+int	 sup_count(const struct master *, enum proc_role);
+/* How many producers (children with a ring and an ack pipe). */
+int	 sup_producers(const struct master *);
 void	 sup_start(struct master *);
 void	 sup_stop(struct master *, const char *why, int status);
 void	 sup_reload(struct master *);
@@ -66,8 +73,6 @@ void	 sup_status(struct master *, struct buf *);
 int	 ctl_listen(const char *path);
 void	 ctl_init(struct master *);
 void	 ctl_cleanup(struct master *);
-/* In a child: close the master's open control connections. */
-void	 ctl_close_conns(void);
 
 /* hcctl.c and ctl_client.c */
 int	 ctl_request(const char *path, const char *cmd, struct buf *reply);

@@ -1,9 +1,9 @@
 /*
  * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
  *
- * The master's event loop: forking the children, reaping and
- * respawning them with back-off, signals, the once-a-second rate
- * sample, reload and graceful stop.
+ * The master's event loop: forking the children from the role table
+ * (roles[] below), reaping and respawning them with back-off, signals,
+ * the once-a-second rate sample, reload and graceful stop.
  *
  * Policy (hcd.8 says the same):
  *  - A child that exits with HC_EXIT_FATAL (bad configuration, cannot
@@ -47,24 +47,117 @@
 
 static struct event	*ev_sig[6], *ev_tick, *ev_kill;
 
-static const char *
-role_name(enum proc_role r)
+/*
+ * The children, one row per role, started in this order.  r_count says
+ * how many the configuration asks for; r_keep which of the master's
+ * descriptors a child keeps in its proc_env: it closes every other one
+ * at start (proc_close_inherited), so nothing the master opens (control
+ * connections, a database session for a reload) lingers in a child.
+ * Every child also keeps 0, 1 and 2 and connects to syslog afresh
+ * (log_reopen), so logging needs no flag.  A producer has a ring and an ack pipe of its own, numbered in table
+ * order (workers 0 .. n-1, then the smtpd), and stops before the
+ * alerter, which drains the rings last.  A row whose entry point is
+ * NULL is not built yet and starts nothing.
+ *
+ * The smtpd: once smtpd/smtpd.c defines smtpd_main (declared in
+ * proc.h), name it in its row; it then starts when SMTP_LISTEN is set,
+ * with the socket main.c opens for it, a ring and an ack pipe.
+ */
+#define KEEP_HTTP	0x01	/* the HTTP listening socket */
+#define KEEP_SMTP	0x02	/* the SMTP listening socket */
+#define KEEP_WAKE_R	0x04	/* the alerter's wake pipe, read end */
+#define KEEP_WAKE_W	0x08	/* the same, write end */
+#define KEEP_ACK_R	0x10	/* its own ack pipe, read end */
+#define KEEP_ACK_W	0x20	/* every producer's ack pipe, write end */
+
+static int	count_one(const struct master *);
+static int	count_workers(const struct master *);
+static int	count_smtpd(const struct master *);
+
+static const struct role {
+	enum proc_role	 r_role;
+	const char	*r_name;
+	int		(*r_count)(const struct master *);
+	void		(*r_main)(struct proc_env *) __attribute__((noreturn));
+	int		 r_producer;
+	int		 r_keep;
+} roles[] = {
+	{ PROC_ALERTER, "alerter", count_one, alerter_main, 0,
+	    KEEP_WAKE_R | KEEP_ACK_W },
+	{ PROC_WORKER, "worker", count_workers, worker_main, 1,
+	    KEEP_HTTP | KEEP_WAKE_W | KEEP_ACK_R },
+	{ PROC_SMTPD, "smtpd", count_smtpd, NULL /* smtpd_main */, 1,
+	    KEEP_SMTP | KEEP_WAKE_W | KEEP_ACK_R },
+};
+#define NROLES	(sizeof(roles) / sizeof(roles[0]))
+
+static int
+count_one(const struct master *m)
 {
-	switch (r) {
-	case PROC_WORKER:
-		return "worker";
-	case PROC_ALERTER:
-		return "alerter";
-	case PROC_SMTPD:
-		return "smtpd";
-	default:
-		return "master";
-	}
+	return 1;
+}
+
+static int
+count_workers(const struct master *m)
+{
+	return m->m_nworkers;
+}
+
+static int
+count_smtpd(const struct master *m)
+{
+	return *m->m_conf.smtp_listen != '\0';
+}
+
+static const struct role *
+role_get(enum proc_role id)
+{
+	size_t i;
+
+	for (i = 0; i < NROLES; i++)
+		if (roles[i].r_role == id)
+			return &roles[i];
+	return NULL;
+}
+
+static int
+role_count(const struct master *m, const struct role *r)
+{
+	return r->r_main != NULL ? r->r_count(m) : 0;
+}
+
+static const char *
+role_name(enum proc_role id)
+{
+	const struct role *r = role_get(id);
+
+	return r != NULL ? r->r_name : "master";
+}
+
+int
+sup_count(const struct master *m, enum proc_role id)
+{
+	const struct role *r = role_get(id);
+
+	return r != NULL ? role_count(m, r) : 0;
+}
+
+int
+sup_producers(const struct master *m)
+{
+	size_t	i;
+	int	n = 0;
+
+	for (i = 0; i < NROLES; i++)
+		if (roles[i].r_producer)
+			n += role_count(m, &roles[i]);
+	return n;
 }
 
 static void __attribute__((noreturn))
 child_run(struct master *m, struct child *c)
 {
+	const struct role *r = role_get(c->c_role);
 	struct proc_env	 pe;
 	int		 sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGCHLD, SIGUSR1,
 			    SIGQUIT };
@@ -75,6 +168,7 @@ child_run(struct master *m, struct child *c)
 	 * The master's event base is not ours: give it a backend of its own
 	 * (event_reinit) so that freeing it cannot touch the epoll set the
 	 * parent still uses, then free it, which also returns its signals.
+	 * Only then may its descriptors be closed below.
 	 */
 	event_reinit(m->m_base);
 	event_base_free(m->m_base);
@@ -82,43 +176,27 @@ child_run(struct master *m, struct child *c)
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
 	sigprocmask(SIG_SETMASK, &m->m_sigmask, NULL);
-	close(m->m_ctl_fd);
-	ctl_close_conns();
 
 	memset(&pe, 0, sizeof(pe));
 	pe.pe_conf = &m->m_conf;
 	pe.pe_shm = m->m_shm;
-	pe.pe_id = c->c_id;
-	pe.pe_nrings = m->m_nworkers;
+	pe.pe_id = c->c_ring != -1 ? c->c_ring : c->c_id;
+	pe.pe_nrings = m->m_nproducers;
 	pe.pe_drop = m->m_drop;
 	pe.pe_uid = m->m_uid;
 	pe.pe_gid = m->m_gid;
-	pe.pe_http_fd = -1;
-	pe.pe_ack_rfd = pe.pe_wake_rfd = pe.pe_wake_wfd = -1;
+	pe.pe_http_fd = (r->r_keep & KEEP_HTTP) ? m->m_http_fd : -1;
+	pe.pe_smtp_fd = (r->r_keep & KEEP_SMTP) ? m->m_smtp_fd : -1;
+	pe.pe_wake_rfd = (r->r_keep & KEEP_WAKE_R) ? m->m_wake[0] : -1;
+	pe.pe_wake_wfd = (r->r_keep & KEEP_WAKE_W) ? m->m_wake[1] : -1;
+	pe.pe_ack_rfd = (r->r_keep & KEEP_ACK_R) && c->c_ring != -1 ?
+	    m->m_ack[c->c_ring][0] : -1;
 	for (j = 0; j < HC_MAX_PRODUCERS; j++)
-		pe.pe_ack_wfd[j] = -1;
+		pe.pe_ack_wfd[j] = (r->r_keep & KEEP_ACK_W) &&
+		    j < m->m_nproducers ? m->m_ack[j][1] : -1;
+	proc_close_inherited(&pe);
 
-	if (c->c_role == PROC_ALERTER) {
-		close(m->m_http_fd);
-		close(m->m_wake[1]);
-		pe.pe_wake_rfd = m->m_wake[0];
-		for (j = 0; j < m->m_nworkers; j++) {
-			close(m->m_ack[j][0]);
-			pe.pe_ack_wfd[j] = m->m_ack[j][1];
-		}
-		alerter_main(&pe);
-	}
-	close(m->m_wake[0]);
-	pe.pe_wake_wfd = m->m_wake[1];
-	pe.pe_http_fd = m->m_http_fd;
-	for (j = 0; j < m->m_nworkers; j++) {
-		close(m->m_ack[j][1]);
-		if (j == c->c_id)
-			pe.pe_ack_rfd = m->m_ack[j][0];
-		else
-			close(m->m_ack[j][0]);
-	}
-	worker_main(&pe);
+	r->r_main(&pe);
 }
 
 /*
@@ -159,17 +237,17 @@ respawn_cb(evutil_socket_t fd, short ev, void *arg)
 	struct child	*c = arg;
 	struct master	*m = event_get_callback_arg(ev_tick);
 
-	if (c->c_pid == 0 && !(m->m_stopping && c->c_role == PROC_WORKER))
+	if (c->c_pid == 0 && !(m->m_stopping && c->c_ring != -1))
 		spawn(m, c);
 }
 
 static int
-workers_running(struct master *m)
+producers_running(struct master *m)
 {
 	int i, n = 0;
 
 	for (i = 0; i < m->m_nchildren; i++)
-		if (m->m_children[i].c_role == PROC_WORKER &&
+		if (m->m_children[i].c_ring != -1 &&
 		    m->m_children[i].c_pid != 0)
 			n++;
 	return n;
@@ -178,16 +256,21 @@ workers_running(struct master *m)
 static struct child *
 alerter_child(struct master *m)
 {
-	return &m->m_children[0];
+	int i;
+
+	for (i = 0; i < m->m_nchildren; i++)
+		if (m->m_children[i].c_role == PROC_ALERTER)
+			return &m->m_children[i];
+	fatalx("%s: no alerter", __func__);
 }
 
-/* While stopping: once the workers are gone, let the alerter drain. */
+/* While stopping: once the producers are gone, let the alerter drain. */
 static void
 stop_progress(struct master *m)
 {
 	struct child *a = alerter_child(m);
 
-	if (workers_running(m) > 0)
+	if (producers_running(m) > 0)
 		return;
 	if (a->c_pid != 0) {
 		if (!a->c_retire) {
@@ -310,7 +393,7 @@ sup_stop(struct master *m, const char *why, int status)
 
 		if (c->c_respawn != NULL)
 			evtimer_del(c->c_respawn);
-		if (c->c_role == PROC_WORKER && c->c_pid != 0) {
+		if (c->c_ring != -1 && c->c_pid != 0) {
 			c->c_retire = 1;
 			kill(c->c_pid, SIGTERM);
 		}
@@ -327,18 +410,18 @@ sup_stop(struct master *m, const char *why, int status)
  * computed as shm_create computes it.
  */
 int
-ring_fits(const struct conf *cf, int nworkers, char *err, size_t errsz)
+ring_fits(const struct conf *cf, int nrings, char *err, size_t errsz)
 {
 	uint64_t	body, rec, per;
 
 	body = conf_ping_body_kept(cf);
 	rec = sizeof(struct ping_rec) + 32 + 64 + 4 * HC_UA_MAX + body + 64;
-	per = ((uint64_t)cf->ring_size / (uint64_t)nworkers) & ~(uint64_t)63;
+	per = ((uint64_t)cf->ring_size / (uint64_t)nrings) & ~(uint64_t)63;
 	if (per >= rec)
 		return 0;
-	snprintf(err, errsz, "RING_SIZE %lld gives each of the %d workers "
+	snprintf(err, errsz, "RING_SIZE %lld gives each of the %d rings "
 	    "%llu bytes, less than one ping of PING_BODY_LIMIT (%llu bytes): "
-	    "raise RING_SIZE", (long long)cf->ring_size, nworkers,
+	    "raise RING_SIZE", (long long)cf->ring_size, nrings,
 	    (unsigned long long)per, (unsigned long long)rec);
 	return -1;
 }
@@ -412,7 +495,7 @@ sup_reload(struct master *m)
 		return;
 	}
 	reload_keep(&m->m_conf, &nw);
-	if (ring_fits(&nw, m->m_nworkers, err, sizeof(err)) == -1) {
+	if (ring_fits(&nw, m->m_nproducers, err, sizeof(err)) == -1) {
 		log_warnx("reload: %s; keeping the old configuration", err);
 		conf_free(&nw);
 		return;
@@ -533,7 +616,9 @@ sup_start(struct master *m)
 	int		 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD,
 			    SIGQUIT };
 	struct timeval	 one = { 1, 0 };
+	struct child	*c;
 	size_t		 i;
+	int		 j, n, ring = 0;
 
 	if ((m->m_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
@@ -546,15 +631,24 @@ sup_start(struct master *m)
 	evtimer_add(ev_tick, &one);
 	ctl_init(m);
 
-	m->m_children[0].c_role = PROC_ALERTER;
-	m->m_children[0].c_id = 0;
-	for (i = 0; i < (size_t)m->m_nworkers; i++) {
-		m->m_children[i + 1].c_role = PROC_WORKER;
-		m->m_children[i + 1].c_id = (int)i;
+	m->m_nchildren = 0;
+	for (i = 0; i < NROLES; i++) {
+		n = role_count(m, &roles[i]);
+		for (j = 0; j < n; j++) {
+			if (m->m_nchildren == (int)(sizeof(m->m_children) /
+			    sizeof(m->m_children[0])))
+				fatalx("%s: too many children", __func__);
+			c = &m->m_children[m->m_nchildren++];
+			c->c_role = roles[i].r_role;
+			c->c_id = j;
+			c->c_ring = roles[i].r_producer ? ring++ : -1;
+		}
 	}
-	m->m_nchildren = m->m_nworkers + 1;
-	for (i = 0; i < (size_t)m->m_nchildren; i++)
-		spawn(m, &m->m_children[i]);
+	if (ring != m->m_nproducers)
+		fatalx("%s: %d producers, %d rings", __func__, ring,
+		    m->m_nproducers);
+	for (j = 0; j < m->m_nchildren; j++)
+		spawn(m, &m->m_children[j]);
 
 	event_base_dispatch(m->m_base);
 }

@@ -1,5 +1,6 @@
 # Starting and stopping: SIGTERM with pings in flight (exit 0, every OK
-# stored), hcctl stop, hcctl status and the hcctl data commands' errors.
+# stored), hcctl stop, hcctl status and the hcctl data commands' errors,
+# the descriptors each child keeps.
 
 import os
 import signal
@@ -209,6 +210,73 @@ def test_sighup_under_load(make_hcd):
     assert h.ping(checks[0]).status == 200
 
 
+def fd_targets(pid):
+    """{fd: readlink target} of a process, for the socket and pipe ones."""
+    out = {}
+    d = "/proc/%d/fd" % pid
+    for n in os.listdir(d):
+        try:
+            t = os.readlink(os.path.join(d, n))
+        except OSError:
+            continue
+        if t.startswith(("socket:", "pipe:")):
+            out[int(n)] = t
+    return out
+
+
+def test_children_keep_only_their_descriptors(make_hcd):
+    """The role table's keep flags: of the master's sockets and pipes, a
+    worker has only the HTTP listener, the wake pipe and its own ack
+    pipe; the alerter only the wake pipe and every worker's ack pipe.
+    A control connection open while children start is in none of them."""
+    import socket
+    h = make_hcd()
+    before = h.child_pids()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10 * SLOW)
+    try:
+        s.connect(str(h.sock))
+        s.sendall(b"sta")           # accepted, line not complete yet
+        time.sleep(0.3)
+        os.kill(h.proc.pid, signal.SIGHUP)     # every child restarts
+        deadline = time.monotonic() + 10 * SLOW
+        while True:
+            now = h.child_pids()
+            if len(now) == 3 and not (now & before):
+                break
+            assert time.monotonic() < deadline, (before, now)
+            time.sleep(0.05)
+        master = set(fd_targets(h.proc.pid).values())
+        assert sum(t.startswith("socket:") for t in master) >= 3  # + conn
+        st = h.status()
+        shared = {}
+        for c in st["children"]:
+            mine = {t for fd, t in fd_targets(c["pid"]).items() if fd > 2}
+            both = mine & master
+            shared[(c["role"], c["id"])] = (
+                {t for t in both if t.startswith("socket:")},
+                {t for t in both if t.startswith("pipe:")})
+        w0, w1 = shared[("worker", 0)], shared[("worker", 1)]
+        alerter = shared[("alerter", 0)]
+        assert len(w0[0]) == 1 and w0[0] == w1[0], shared   # HTTP listener
+        assert len(w0[1]) == 2 and len(w1[1]) == 2, shared  # wake, own ack
+        wake = w0[1] & w1[1]
+        assert len(wake) == 1, shared
+        assert alerter[0] == set(), shared
+        assert alerter[1] == w0[1] | w1[1], shared          # wake, all acks
+        # the connection still ends with the master's answer
+        s.sendall(b"tus\n")
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        assert data.startswith(b"ok\n"), data
+    finally:
+        s.close()
+
+
 def test_sigterm_to_every_process_stops_cleanly(make_hcd):
     """SIGTERM to the master and all its children at once (as `timeout`
     or a whole-group kill sends it): hcd still drains and exits 0.  It
@@ -220,7 +288,11 @@ def test_sigterm_to_every_process_stops_cleanly(make_hcd):
         assert h.ping(code).status == 200
     pids = [h.proc.pid] + sorted(h.child_pids())
     for p in pids:
-        os.kill(p, signal.SIGTERM)
+        try:
+            os.kill(p, signal.SIGTERM)
+        except ProcessLookupError:
+            # an idle worker may already have obeyed the master's SIGTERM
+            assert p != h.proc.pid
     rc = h.proc.wait(timeout=30 * SLOW)
     assert rc == 0, h.log()[-3000:]
     assert h.check_row(code)["n_pings"] == 5
