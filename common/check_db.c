@@ -143,16 +143,85 @@ check_db_find_key(struct dbctx *x, int64_t project, const char *uk,
 
 PGresult *
 check_db_select(struct dbctx *x, const char *where, int n,
-    const char *const *params, struct dberr *e)
+    const char *const *params, int list, struct dberr *e)
 {
 	char		*sql;
 	PGresult	*r;
 
 	sql = xasprintf("SELECT %s FROM api_check c WHERE %s "
-	    "ORDER BY c.created, c.id", check_select_cols(), where);
+	    "ORDER BY c.created, c.id", list ? check_select_cols_list() :
+	    check_select_cols(), where);
 	r = cdb_exec(x, sql, n, params, e);
 	free(sql);
 	return r;
+}
+
+int
+check_db_chanlists(struct dbctx *x, int64_t project, struct chanlists *cl,
+    struct dberr *e)
+{
+	char		 pid[24];
+	const char	*p[1] = { pid };
+	PGresult	*r;
+	struct buf	 b;
+	int		 i, n;
+	int64_t		 id;
+
+	memset(cl, 0, sizeof(*cl));
+	fmt_id(pid, sizeof(pid), project);
+	/* uuid order is the order of the lower-case text */
+	if ((r = cdb_exec(x, "SELECT cc.check_id, ch.code FROM api_channel ch "
+	    "JOIN api_channel_checks cc ON cc.channel_id = ch.id "
+	    "WHERE ch.project_id = $1 ORDER BY cc.check_id, ch.code", 1, p,
+	    e)) == NULL)
+		return -1;
+	n = PQntuples(r);
+	cl->cl_check = xcalloc((size_t)n + 1, sizeof(*cl->cl_check));
+	cl->cl_codes = xcalloc((size_t)n + 1, sizeof(*cl->cl_codes));
+	buf_init(&b);
+	for (i = 0; i < n; i++) {
+		id = db_getint(r, i, 0, 0);
+		if (b.b_len)
+			buf_addc(&b, ',');
+		buf_addstr(&b, PQgetvalue(r, i, 1));
+		if (i + 1 == n || db_getint(r, i + 1, 0, 0) != id) {
+			cl->cl_check[cl->cl_n] = id;
+			cl->cl_codes[cl->cl_n++] = xstrdup((char *)b.b_data);
+			buf_reset(&b);
+		}
+	}
+	buf_clear(&b);
+	PQclear(r);
+	return 0;
+}
+
+const char *
+chanlists_get(const struct chanlists *cl, int64_t check)
+{
+	size_t lo = 0, hi = cl->cl_n, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (cl->cl_check[mid] == check)
+			return cl->cl_codes[mid];
+		if (cl->cl_check[mid] < check)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return "";
+}
+
+void
+chanlists_free(struct chanlists *cl)
+{
+	size_t i;
+
+	for (i = 0; i < cl->cl_n; i++)
+		free(cl->cl_codes[i]);
+	free(cl->cl_check);
+	free(cl->cl_codes);
+	memset(cl, 0, sizeof(*cl));
 }
 
 int

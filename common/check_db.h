@@ -68,10 +68,25 @@ int	 check_db_find_key(struct dbctx *, int64_t project, const char *uk,
 	    int64_t *id, struct dberr *);
 /*
  * Checks WHERE `where` (over api_check "c"), oldest first, every column
- * of check_select_cols(); decode with check_row_decode().
+ * of check_select_cols() (check_select_cols_list() when `list`: no
+ * channels); decode with check_row_decode().
  */
 PGresult *check_db_select(struct dbctx *, const char *where, int n,
-	    const char *const *params, struct dberr *);
+	    const char *const *params, int list, struct dberr *);
+/*
+ * The channels of every check of a project, in one query: for a
+ * listing, where a subquery per row would cost more than the rest.
+ */
+struct chanlists {
+	int64_t		*cl_check;	/* sorted */
+	char		**cl_codes;	/* "uuid,uuid" as the check object has */
+	size_t		 cl_n;
+};
+int	 check_db_chanlists(struct dbctx *, int64_t project,
+	    struct chanlists *, struct dberr *);
+/* A check's list ("" if none). */
+const char *chanlists_get(const struct chanlists *, int64_t check);
+void	 chanlists_free(struct chanlists *);
 /* One check by id, FOR UPDATE when `lock`: 0 or 404/503. */
 int	 check_db_get(struct dbctx *, int64_t id, int lock, PGresult **,
 	    struct dberr *);

@@ -101,7 +101,8 @@ const struct check_field check_fields[] = {
 	    "(SELECT string_agg(ch.code::text, ',' ORDER BY ch.code::text) "
 	    "FROM api_channel_checks cc JOIN api_channel ch "
 	    "ON ch.id = cc.channel_id WHERE cc.check_id = c.id)",
-	    O(cr_channels), 0, 0, NULL, CF_INPUT | RW, CF_VALL, 1, CO_NONE },
+	    O(cr_channels), 0, 0, NULL, CF_INPUT | RW | CF_COSTLY, CF_VALL, 1,
+	    CO_NONE },
 	{ "unique_key", CF_OUT, NULL, NO, 0, 0, NULL,
 	    CF_RENDER | CF_RO_ONLY, CF_VALL, 0, CO_UNIQUE_KEY },
 	{ "timeout", CF_SECS, "c.timeout", O(cr_timeout), 60, 31536000, NULL,
@@ -467,6 +468,7 @@ check_apply(struct check_row *r, struct check_input *in, int version)
 
 static pthread_once_t	 sql_once = PTHREAD_ONCE_INIT;
 static char		*sql_select;
+static char		*sql_select_list;
 static char		*sql_update;
 static int		 sql_nupdate;
 
@@ -474,24 +476,32 @@ static void
 sql_build(void)
 {
 	const struct check_field	*f;
-	struct buf			 b, u;
+	struct buf			 b, l, u;
 	size_t				 i;
 	int				 n = 1;
 
 	buf_init(&b);
+	buf_init(&l);
 	buf_init(&u);
 	buf_addstr(&u, "UPDATE api_check c SET ");
 	for (i = 0; i < check_nfields; i++) {
 		f = &check_fields[i];
 		if (f->f_column == NULL)
 			continue;
-		if (b.b_len)
+		if (b.b_len) {
 			buf_addstr(&b, ", ");
-		if (f->f_type == CF_SECS || f->f_type == CF_TIME)
+			buf_addstr(&l, ", ");
+		}
+		if (f->f_type == CF_SECS || f->f_type == CF_TIME) {
 			buf_printf(&b, "(extract(epoch FROM %s) * 1000000)"
 			    "::bigint", f->f_column);
-		else
+			buf_printf(&l, "(extract(epoch FROM %s) * 1000000)"
+			    "::bigint", f->f_column);
+		} else {
 			buf_addstr(&b, f->f_column);
+			buf_addstr(&l, (f->f_flags & CF_COSTLY) ? "NULL::text" :
+			    f->f_column);
+		}
 		if (!(f->f_flags & CF_STORE))
 			continue;
 		n++;
@@ -509,6 +519,7 @@ sql_build(void)
 	buf_printf(&u, ", alert_after = 'epoch'::timestamptz + $%d::bigint * "
 	    "interval '1 microsecond' WHERE c.id = $1", n);
 	sql_select = (char *)b.b_data;
+	sql_select_list = (char *)l.b_data;
 	sql_update = (char *)u.b_data;
 	sql_nupdate = n;
 }
@@ -518,6 +529,13 @@ check_select_cols(void)
 {
 	pthread_once(&sql_once, sql_build);
 	return sql_select;
+}
+
+const char *
+check_select_cols_list(void)
+{
+	pthread_once(&sql_once, sql_build);
+	return sql_select_list;
 }
 
 const char *

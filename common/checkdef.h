@@ -101,6 +101,7 @@ enum cf_out {
 #define CF_SLUGPAT	0x0100	/* input matches ^[a-z0-9_-]*$ */
 #define CF_PLAIN	0x0200	/* input copied as is by check_apply() */
 #define CF_NULLABLE	0x0400	/* column may be NULL: render null */
+#define CF_COSTLY	0x0800	/* a subquery a row: NULL in lists */
 
 #define CF_V1		0x1
 #define CF_V2		0x2
@@ -166,8 +167,13 @@ int64_t		 check_input_int(const struct check_input *, const char *name,
 void		 check_apply(struct check_row *, struct check_input *,
 		    int version);
 
-/* "c.id, c.code, ..." in the order check_row_decode() reads them. */
+/*
+ * "c.id, c.code, ..." in the order check_row_decode() reads them.  The
+ * list form has NULL for the CF_COSTLY columns (a subquery per row: the
+ * channels), which a listing fetches with one query instead.
+ */
 const char	*check_select_cols(void);
+const char	*check_select_cols_list(void);
 /* Decode row `row` of a result whose first columns are those. */
 void		 check_row_decode(const PGresult *, int row, struct check_row *);
 /*

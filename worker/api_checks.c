@@ -152,6 +152,7 @@ static void
 checks_list(struct api *a)
 {
 	struct check_row	 row;
+	struct chanlists	 cl;
 	struct json_w		 j;
 	struct dberr		 e;
 	struct buf		 where;
@@ -174,9 +175,13 @@ checks_list(struct api *a)
 		params[np++] = slug;
 		buf_printf(&where, " AND c.slug = $%d", np);
 	}
-	r = check_db_select(a->a_x, (char *)where.b_data, np, params, &e);
+	/* The channels in one query, not a subquery per check. */
+	memset(&cl, 0, sizeof(cl));
+	r = check_db_select(a->a_x, (char *)where.b_data, np, params, 1, &e);
 	buf_clear(&where);
-	if (r == NULL) {
+	if (r == NULL || (!a->a_readonly &&
+	    check_db_chanlists(a->a_x, a->a_project, &cl, &e) == -1)) {
+		PQclear(r);
 		api_fail(a, &e);
 		goto out;
 	}
@@ -186,11 +191,14 @@ checks_list(struct api *a)
 		for (k = 0; k < nt; k++)
 			if (!check_has_tag(row.cr_tags, tags[k]))
 				break;
-		if (k == nt)
-			render_row(a, &j, &row);
+		if (k < nt)
+			continue;
+		row.cr_channels = chanlists_get(&cl, row.cr_id);
+		render_row(a, &j, &row);
 	}
 	api_list_end(&j);
 	PQclear(r);
+	chanlists_free(&cl);
 out:
 	for (i = 0; i < nt; i++)
 		free(tags[i]);

@@ -19,6 +19,9 @@
  * job belongs to the loop until it is queued, to one thread until it
  * is on the done list, and to the loop again after.
  */
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -65,6 +68,16 @@ dbq_thread(void *arg)
 	char			 one = 1;
 
 	free(t);
+#ifdef __linux__
+	/*
+	 * Below the loop: with both cores busy, the pings' acks and answers
+	 * go first.  On Linux a thread has its own nice value (its id is a
+	 * process id to setpriority); elsewhere it is the whole process's.
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+	    HC_DB_THREAD_NICE) == -1)
+		log_debug("%s: setpriority: %s", __func__, strerror(errno));
+#endif
 	pthread_mutex_lock(&q->dq_lock);
 	for (;;) {
 		while (!q->dq_stop && TAILQ_EMPTY(&q->dq_todo))

@@ -130,3 +130,25 @@ def test_check_object_fields_in_order(hcd):
     d = r.json()
     assert list(d.keys())[-2:] == ["schedule", "tz"]
     assert d["tz"] == "Europe/Kyiv" and "timeout" not in d
+
+
+def test_list_shows_each_checks_channels(hcd):
+    # The listing fetches the channels of all checks in one query; each
+    # check still shows exactly its own, sorted, as a single GET does.
+    pid = hcd.sql("SELECT id FROM accounts_project WHERE code = '%s'"
+                  % hcd.project)[0][0]
+    codes = [r[0] for r in hcd.sql(
+        "INSERT INTO api_channel (project_id, kind, value, name, code) "
+        "SELECT %s, 'email', 'x@example.org', 'c' || g, gen_random_uuid() "
+        "FROM generate_series(1, 3) g RETURNING code" % pid)]
+    a = hcd.create_check(name="ch-a", channels=",".join(codes))["uuid"]
+    b = hcd.create_check(name="ch-b", channels=codes[1])["uuid"]
+    c = hcd.create_check(name="ch-c")["uuid"]
+    listed = {x["uuid"]: x["channels"] for x in
+              hcd.api("GET", "checks/", key=hcd.key).json()["checks"]}
+    assert listed[a] == ",".join(sorted(codes))
+    assert listed[b] == codes[1]
+    assert listed[c] == ""
+    for u in (a, b, c):
+        one = hcd.api("GET", "checks/%s" % u, key=hcd.key).json()
+        assert one["channels"] == listed[u]
