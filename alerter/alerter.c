@@ -13,8 +13,9 @@
  * keep the pings (producers answer 503 once theirs is full) and the
  * connection is re-made with back-off up to 5 s (common/dbconn).
  *
- * Deadlines and pruning run on a thread of their own (deadline.c): they
- * cannot hold up the loop.
+ * Deadlines and pruning run on a thread of their own (deadline.c), and
+ * so does the listener that applies index changes announced by other
+ * nodes (listen.c): neither can hold up the loop.
  *
  * SIGTERM: commit everything published so far, stop the threads, exit 0.
  */
@@ -40,6 +41,7 @@ struct alerter {
 	struct event		*a_ev_now;	/* run again at once */
 	struct writer		*a_writer;
 	struct deadline		*a_deadline;
+	struct listener		*a_listener;
 	int			 a_stopping;
 };
 
@@ -132,9 +134,11 @@ alerter_main(struct proc_env *pe)
 	evsignal_add(a.a_ev_term, NULL);
 	a.a_deadline = deadline_start(pe->pe_conf);
 	a.a_writer = writer_new(pe, a.a_deadline);
+	a.a_listener = listener_start(pe->pe_conf, shm_index(pe->pe_shm));
 
 	run(&a);
 	event_base_dispatch(a.a_base);
+	listener_stop(a.a_listener);
 	deadline_stop(a.a_deadline);
 	writer_free(a.a_writer);
 	event_free(a.a_ev_wake);

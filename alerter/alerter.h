@@ -5,13 +5,15 @@
  * pings to PostgreSQL in batches, applies the state machine, publishes
  * the commit watermark and wakes the workers.
  *
- * Two threads, each with its own database connection (common/dbconn):
+ * Three threads, each with its own database connection (common/dbconn):
  *   the event loop    alerter.c, writer.c: the batch writer, which
  *                     answers the held pings; nothing else may run here
  *   the deadline      deadline.c: checks going down, pruning
  *   thread
+ *   the listener      listen.c: index changes made elsewhere (NOTIFY)
  * The writer and the deadline thread share two queues of check ids
- * (deadline.c).  Their state is private to each file.
+ * (deadline.c); the listener shares nothing with them.  Their state is
+ * private to each file.
  */
 #ifndef HC_ALERTER_H
 #define HC_ALERTER_H
@@ -21,6 +23,8 @@
 
 struct conf;
 struct deadline;
+struct index;
+struct listener;
 struct proc_env;
 struct writer;
 
@@ -37,6 +41,12 @@ void		 deadline_prune_add(struct deadline *, const int64_t *ids,
  * NULL and *n = 0 if none.
  */
 int64_t		*deadline_stale_take(struct deadline *, size_t *n);
+
+/* listen.c */
+/* Start the index listener thread.  Never NULL. */
+struct listener	*listener_start(const struct conf *, struct index *);
+/* Stop it, wait for it, close its connection, free. */
+void		 listener_stop(struct listener *);
 
 /* writer.c */
 /* Not connected yet: writer_ready() connects. */

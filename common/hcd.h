@@ -41,6 +41,7 @@
 #define HC_FEED_POLL_US		50	/* look at the rings this often meanwhile */
 #define HC_MAX_PRODUCERS	64	/* workers + smtpd */
 #define HC_DEADLINE_POLL_MS	500	/* deadline pass at least this often */
+#define HC_LISTEN_CHECK_MS	30000	/* index listener: query an idle session */
 #define HC_HTTP_MAX_HEADER	16384	/* request line + headers */
 #define HC_HTTP_MAX_BODY	(1024 * 1024)	/* hard cap on any request body */
 #define HC_HTTP_IDLE_SEC	75	/* keep-alive idle timeout */
