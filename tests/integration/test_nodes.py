@@ -5,8 +5,11 @@
 # B's ping path within a second, without a reload: the triggers of
 # schema/003 announce the change and B's alerter applies it.  Also:
 # ping keys changed in SQL, B's listener session cut (it reconnects and
-# refreshes), and both nodes stop cleanly (the fixture's teardown).
+# refreshes), B's alerter killed (its successor listens again), and both
+# nodes stop cleanly on SIGTERM (the fixture's teardown).
 
+import os
+import signal
 import time
 
 import pytest
@@ -144,6 +147,24 @@ def test_listener_session_cut(nodes):
         " AND application_name = 'hcd-index'")) == 2, timeout=5 * SLOW)
     # and it listens again
     c = a.create_check(name="made after the cut")
+    until(pings_ok(b, c["uuid"]))
+
+
+def test_alerter_killed_on_b(nodes):
+    """kill -9 of B's alerter: its successor listens on a new session
+    and refreshes, so what A made meanwhile, and after, pings on B."""
+    a, b = nodes
+
+    def alerter():
+        return [c for c in b.status()["children"]
+                if c["role"] == "alerter"][0]
+
+    old = alerter()
+    os.kill(old["pid"], signal.SIGKILL)
+    c = a.create_check(name="made while B's alerter was dead")
+    until(lambda: alerter()["pid"] != old["pid"], timeout=10 * SLOW)
+    until(pings_ok(b, c["uuid"]), timeout=5 * SLOW)
+    c = a.create_check(name="made after B's alerter came back")
     until(pings_ok(b, c["uuid"]))
 
 
