@@ -2,8 +2,15 @@
  * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
  *
  * The alerter's deadline pass (spec 4, "going-down pass") and the
- * automatic pruning of old pings (spec 9.1), on the alerter's second
- * database connection, so that neither waits behind a batch.
+ * automatic pruning of old pings (spec 9.1), on a thread of the alerter
+ * with its own database connection ("hcd-deadlines"), so that neither
+ * waits behind a batch and their queries (pruning deletes rows) never
+ * hold up the batch writer, whose loop answers the held pings.  The
+ * thread shares two queues of check ids with the writer, under
+ * dl_lock: the checks to prune (the writer adds them once the batch
+ * that crossed a hundred pings has committed) and the checks a pass
+ * changed (the writer takes them before each batch and reads those
+ * checks again instead of sending a batch that would fail on them).
  *
  * Deadlines live in PostgreSQL (api_check.alert_after, with the partial
  * index api_check_aa_not_down): nothing is lost when an alerter
@@ -20,10 +27,13 @@
  * most HC_DEADLINE_POLL_MS, so deadlines set by other processes or
  * nodes are seen in time.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -31,17 +41,37 @@
 #include "check.h"
 #include "conf.h"
 #include "db.h"
+#include "dbconn.h"
 #include "hcd.h"
-#include "index_db.h"
 #include "log.h"
 
 #define DUE_MAX		1000	/* checks per pass */
+#define PRUNE_MAX	1000	/* checks per pruning statement */
 
-int
-deadline_prepare(PGconn *db, char *err, size_t errsz)
+/* Check ids handed between the writer and the deadline thread. */
+struct idq {
+	int64_t			*q_ids;
+	size_t			 q_n, q_cap;
+};
+
+struct deadline {
+	struct dbconn		*dl_db;		/* the thread's only */
+	pthread_t		 dl_thread;
+	pthread_mutex_t		 dl_lock;	/* guards what follows */
+	pthread_cond_t		 dl_cond;
+	int			 dl_stop;
+	struct idq		 dl_prune;	/* checks to prune */
+	struct idq		 dl_stale;	/* checks a pass wrote */
+};
+
+/*
+ * The session's setup (dbconn): statements prepared once per session.
+ * TimeZone=UTC comes with the start-up packet.
+ */
+static int
+deadline_prepare(PGconn *db, void *arg, char *err, size_t errsz)
 {
-	if (db_exec(db, "SET TIME ZONE 'UTC'", err, errsz) == -1 ||
-	    db_prepare(db, "hcd_due",
+	if (db_prepare(db, "hcd_due",
 	    "SELECT c.id, " DB_STATE_COLS " FROM api_check c "
 	    "WHERE c.alert_after <= 'epoch'::timestamptz + "
 	    "$1::bigint * interval '1 microsecond' AND c.status <> 'down' "
@@ -89,20 +119,61 @@ deadline_prepare(PGconn *db, char *err, size_t errsz)
 	return 0;
 }
 
+/* A prepared statement; 0, or -1 with the reason in err.  *keep: rows. */
 static int
-exec_prepared(PGconn *db, const char *name, int n, const char **params,
-    ExecStatusType want, PGresult **keep, char *err, size_t errsz)
+exec_prepared(struct dbconn *db, const char *name, int n, const char **params,
+    PGresult **keep, char *err, size_t errsz)
 {
-	PGresult	*r = PQexecPrepared(db, name, n, params, NULL, NULL, 0);
-	int		 ok = PQresultStatus(r) == want;
+	PGresult *r;
 
-	if (!ok)
-		db_seterr(db, r, err, errsz);
-	if (ok && keep != NULL)
+	if ((r = dbconn_exec_prepared(db, name, n, params, 0, err,
+	    errsz)) == NULL)
+		return -1;
+	if (keep != NULL)
 		*keep = r;
 	else
 		PQclear(r);
-	return ok ? 0 : -1;
+	return 0;
+}
+
+/* Append ids[0..n) to a queue shared with the writer. */
+static void
+idq_add(struct deadline *dl, struct idq *q, const int64_t *ids, size_t n)
+{
+	if (n == 0)
+		return;
+	pthread_mutex_lock(&dl->dl_lock);
+	if (q->q_n + n > q->q_cap) {
+		while (q->q_n + n > q->q_cap)
+			q->q_cap = q->q_cap ? q->q_cap * 2 : 256;
+		q->q_ids = xreallocarray(q->q_ids, q->q_cap,
+		    sizeof(*q->q_ids));
+	}
+	memcpy(q->q_ids + q->q_n, ids, n * sizeof(*ids));
+	q->q_n += n;
+	pthread_mutex_unlock(&dl->dl_lock);
+}
+
+/* Take the whole queue: its ids (to free) and their number. */
+static int64_t *
+idq_take(struct deadline *dl, struct idq *q, size_t *n)
+{
+	int64_t *ids;
+
+	pthread_mutex_lock(&dl->dl_lock);
+	ids = q->q_ids;
+	*n = q->q_n;
+	memset(q, 0, sizeof(*q));
+	pthread_mutex_unlock(&dl->dl_lock);
+	return ids;
+}
+
+/* After a failure inside the pass's transaction. */
+static void
+rollback(struct dbconn *db)
+{
+	if (!dbconn_lost(db))
+		(void)dbconn_cmd(db, "ROLLBACK", 0, NULL, NULL, 0);
 }
 
 /*
@@ -110,12 +181,13 @@ exec_prepared(PGconn *db, const char *name, int n, const char **params,
  * or -1 on a database error.  *more is set when the pass was full and
  * another should follow at once; *lag is the longest time between a
  * check's deadline and now, among those that went down.  The ids of
- * the checks it updated go to changed(arg, id) after the commit.
+ * the checks it updated go to the stale queue after the commit.
  */
-int
-deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag,
-    void (*changed)(void *, int64_t), void *arg, char *err, size_t errsz)
+static int
+deadline_pass(struct deadline *dl, int64_t now, int *more, int64_t *lag,
+    char *err, size_t errsz)
 {
+	struct dbconn	*db = dl->dl_db;
 	PGresult	*r = NULL;
 	struct buf	 down, fc, fs, lid, laa;
 	const char	*p[3];
@@ -125,13 +197,12 @@ deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag,
 
 	*more = 0;
 	*lag = 0;
-	if (db_exec(db, "BEGIN", err, errsz) == -1)
+	if (dbconn_cmd(db, "BEGIN", 0, NULL, err, errsz) == -1)
 		return -1;
 	snprintf(nowtxt, sizeof(nowtxt), "%lld", (long long)now);
 	p[0] = nowtxt;
-	if (exec_prepared(db, "hcd_due", 1, p, PGRES_TUPLES_OK, &r, err,
-	    errsz) == -1) {
-		db_exec(db, "ROLLBACK", NULL, 0);
+	if (exec_prepared(db, "hcd_due", 1, p, &r, err, errsz) == -1) {
+		rollback(db);
 		return -1;
 	}
 	n = PQntuples(r);
@@ -170,30 +241,33 @@ deadline_pass(PGconn *db, int64_t now, int *more, int64_t *lag,
 	if (ndown > 0) {
 		/* The same ids: the checks down and their flips' owners. */
 		p[0] = db_arr_end(&down);
-		if (exec_prepared(db, "hcd_down", 1, p, PGRES_COMMAND_OK, NULL,
-		    err, errsz) == -1)
+		if (exec_prepared(db, "hcd_down", 1, p, NULL, err,
+		    errsz) == -1)
 			goto fail;
 		p[1] = db_arr_end(&fc);
 		p[2] = db_arr_end(&fs);
-		if (exec_prepared(db, "hcd_timeout_flips", 3, p,
-		    PGRES_COMMAND_OK, NULL, err, errsz) == -1)
+		if (exec_prepared(db, "hcd_timeout_flips", 3, p, NULL, err,
+		    errsz) == -1)
 			goto fail;
 	}
 	if (nlater > 0) {
 		p[0] = db_arr_end(&lid);
 		p[1] = db_arr_end(&laa);
-		if (exec_prepared(db, "hcd_later", 2, p, PGRES_COMMAND_OK, NULL,
-		    err, errsz) == -1)
+		if (exec_prepared(db, "hcd_later", 2, p, NULL, err,
+		    errsz) == -1)
 			goto fail;
 	}
-	if (db_exec(db, "COMMIT", err, errsz) == -1)
+	if (dbconn_cmd(db, "COMMIT", 0, NULL, err, errsz) == -1)
 		goto fail;
 	*more = n == DUE_MAX;
-	for (i = 0; i < n && changed != NULL; i++)
-		changed(arg, ids[i]);
+	/*
+	 * The writer's copies of these checks are out of date: telling it
+	 * spares it a batch that would fail on their revision.
+	 */
+	idq_add(dl, &dl->dl_stale, ids, (size_t)n);
 	goto out;
 fail:
-	db_exec(db, "ROLLBACK", NULL, 0);
+	rollback(db);
 	ndown = -1;
 out:
 	free(ids);
@@ -206,13 +280,12 @@ out:
 }
 
 /* The earliest deadline of a check not down, CT_NONE if none; -1 error. */
-int
-deadline_next(PGconn *db, int64_t *next, char *err, size_t errsz)
+static int
+deadline_next(struct dbconn *db, int64_t *next, char *err, size_t errsz)
 {
 	PGresult *r = NULL;
 
-	if (exec_prepared(db, "hcd_next", 0, NULL, PGRES_TUPLES_OK, &r, err,
-	    errsz) == -1)
+	if (exec_prepared(db, "hcd_next", 0, NULL, &r, err, errsz) == -1)
 		return -1;
 	*next = db_getint(r, 0, 0, CT_NONE);
 	PQclear(r);
@@ -220,8 +293,8 @@ deadline_next(PGconn *db, int64_t *next, char *err, size_t errsz)
 }
 
 /* Prune the checks in ids[0..n) (spec 9.1).  0, or -1 on error. */
-int
-deadline_prune(PGconn *db, const int64_t *ids, size_t n, char *err,
+static int
+deadline_prune(struct dbconn *db, const int64_t *ids, size_t n, char *err,
     size_t errsz)
 {
 	struct buf	 b;
@@ -231,8 +304,7 @@ deadline_prune(PGconn *db, const int64_t *ids, size_t n, char *err,
 
 	buf_init(&b);
 	p[0] = db_arr_ids(&b, ids, n);
-	rc = exec_prepared(db, "hcd_prune", 1, p, PGRES_TUPLES_OK, &r, err,
-	    errsz);
+	rc = exec_prepared(db, "hcd_prune", 1, p, &r, err, errsz);
 	if (rc == 0) {
 		log_debug("pruned %zu checks: %s pings, %s notifications, "
 		    "%s flips", n, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
@@ -241,4 +313,138 @@ deadline_prune(PGconn *db, const int64_t *ids, size_t n, char *err,
 	}
 	buf_clear(&b);
 	return rc;
+}
+
+/*
+ * Mark down what is due and prune what was queued.  Returns how long
+ * to sleep: until the next deadline, at most HC_DEADLINE_POLL_MS.
+ */
+static int64_t
+deadline_round(struct deadline *dl)
+{
+	char		 err[512];
+	int64_t		 now, next, lag, wait_ms = HC_DEADLINE_POLL_MS;
+	int64_t		*ids;
+	size_t		 n, k;
+	int		 more = 0, down, rounds = 0;
+
+	if (dbconn_retry_ms(dl->dl_db) > 0)
+		return wait_ms;
+	if (dbconn_get(dl->dl_db, err, sizeof(err)) == NULL) {
+		log_warnx("database (deadlines): %s (retry in %lld ms)", err,
+		    (long long)dbconn_retry_ms(dl->dl_db));
+		return wait_ms;
+	}
+	do {
+		now = hc_now_us();
+		if ((down = deadline_pass(dl, now, &more, &lag, err,
+		    sizeof(err))) == -1) {
+			log_warnx("deadline pass: %s", err);
+			return wait_ms;
+		}
+		if (down > 0)
+			log_info("%d check(s) went down, at most %lld ms after "
+			    "their deadline", down, (long long)(lag / 1000));
+	} while (more && ++rounds < 10);
+
+	ids = idq_take(dl, &dl->dl_prune, &n);
+	for (k = 0; k < n; k += PRUNE_MAX) {
+		size_t m = n - k > PRUNE_MAX ? PRUNE_MAX : n - k;
+
+		if (deadline_prune(dl->dl_db, ids + k, m, err,
+		    sizeof(err)) == -1) {
+			log_warnx("pruning: %s", err);
+			break;
+		}
+	}
+	free(ids);
+
+	if (more)
+		return 0;
+	if (deadline_next(dl->dl_db, &next, err, sizeof(err)) == 0 &&
+	    next != CT_NONE) {
+		next = (next - hc_now_us()) / 1000 + 1;
+		if (next < wait_ms)
+			wait_ms = next < 0 ? 0 : next;
+	}
+	return wait_ms;
+}
+
+static void *
+deadline_thread(void *arg)
+{
+	struct deadline	*dl = arg;
+	struct timespec	 ts;
+	int64_t		 wait_ms;
+
+	pthread_mutex_lock(&dl->dl_lock);
+	while (!dl->dl_stop) {
+		pthread_mutex_unlock(&dl->dl_lock);
+		wait_ms = deadline_round(dl);
+		pthread_mutex_lock(&dl->dl_lock);
+		if (dl->dl_stop || wait_ms == 0)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += wait_ms / 1000;
+		ts.tv_nsec += (wait_ms % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&dl->dl_cond, &dl->dl_lock, &ts);
+	}
+	pthread_mutex_unlock(&dl->dl_lock);
+	return NULL;
+}
+
+struct deadline *
+deadline_start(const struct conf *cf)
+{
+	struct deadline		*dl = xcalloc(1, sizeof(*dl));
+	pthread_condattr_t	 ca;
+	sigset_t		 all, old;
+
+	dl->dl_db = dbconn_new(cf, "hcd-deadlines", deadline_prepare, dl);
+	pthread_mutex_init(&dl->dl_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&dl->dl_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	/* Signals are the event loop's: the thread starts with them blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&dl->dl_thread, NULL, deadline_thread, dl) != 0)
+		fatalx("cannot start the deadline thread");
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return dl;
+}
+
+void
+deadline_stop(struct deadline *dl)
+{
+	if (dl == NULL)
+		return;
+	pthread_mutex_lock(&dl->dl_lock);
+	dl->dl_stop = 1;
+	pthread_cond_signal(&dl->dl_cond);
+	pthread_mutex_unlock(&dl->dl_lock);
+	pthread_join(dl->dl_thread, NULL);
+	dbconn_free(dl->dl_db);
+	pthread_cond_destroy(&dl->dl_cond);
+	pthread_mutex_destroy(&dl->dl_lock);
+	free(dl->dl_prune.q_ids);
+	free(dl->dl_stale.q_ids);
+	free(dl);
+}
+
+void
+deadline_prune_add(struct deadline *dl, const int64_t *ids, size_t n)
+{
+	idq_add(dl, &dl->dl_prune, ids, n);
+}
+
+int64_t *
+deadline_stale_take(struct deadline *dl, size_t *n)
+{
+	return idq_take(dl, &dl->dl_stale, n);
 }

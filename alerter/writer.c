@@ -14,7 +14,7 @@
  * and the implicit transaction commits at the pipeline's sync point.
  * Then the writer publishes the watermarks and wakes the workers.
  *
- * The writer keeps the checks it writes in memory (a_cache): their
+ * The writer keeps the checks it writes in memory (w_cache): their
  * state after every batch sent, so a batch needs no read of the check
  * rows and no lock round trip; only checks it has not seen yet are
  * read first.  Batches go back to back on one connection in libpq's
@@ -30,7 +30,15 @@
  * but before publishing leaves the shared watermark behind; its
  * successor reads hcd_ring (writer_sync_cursors) and skips what is
  * already stored.
+ *
+ * The connection is a dbconn ("hcd-writer-<segment>"): its setup, run
+ * on every new session before anything else, forgets the batches in
+ * flight and the cached checks, prepares the statements and re-reads
+ * the committed positions (writer_setup).  Waits for a batch's result
+ * are bounded like dbconn_exec()'s: DB_STATEMENT_TIMEOUT plus one
+ * second, then the session is dropped.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,6 +55,7 @@
 #include "check.h"
 #include "conf.h"
 #include "db.h"
+#include "dbconn.h"
 #include "hcd.h"
 #include "log.h"
 #include "pgarr.h"
@@ -82,6 +91,54 @@ struct wcheck {
 	int			 wc_status_db;
 };
 
+/*
+ * A batch of ring records on its way into the database: sent, its
+ * result not read yet.  Batches are sent back to back on the writer's
+ * connection (libpq pipeline mode) and commit in the order sent.
+ */
+struct batch {
+	struct item		*b_items;	/* HC_BATCH_MAX, sorted */
+	size_t			 b_nit;
+	uint64_t		 b_end[HC_MAX_PRODUCERS];	/* ring positions */
+	int64_t			 b_seq;		/* this node's batch number */
+	int			 b_stored;	/* pings written */
+	int64_t			*b_prune;	/* checks to prune once stored */
+	size_t			 b_nprune, b_prune_cap;
+	int64_t			 b_sent;	/* µs, when sent */
+};
+
+/* The writer's copy of the checks it writes, by id. */
+struct wcache {
+	struct wcheck		**wc_slot;	/* open addressing */
+	size_t			 wc_cap, wc_n;
+};
+
+struct writer {
+	struct proc_env		*w_env;
+	struct deadline		*w_dl;		/* its prune and stale queues */
+	struct dbconn		*w_db;
+	PGconn			*w_pg;		/* w_db's session, or NULL */
+	char			 w_appname[64];	/* see writer_end_predecessors */
+	uint64_t		 w_read[HC_MAX_PRODUCERS];	/* committed */
+	uint64_t		 w_sent[HC_MAX_PRODUCERS];	/* sent */
+	uint64_t		 w_stop_head[HC_MAX_PRODUCERS];	/* at SIGTERM */
+	struct {			/* -v: where the time goes */
+		int64_t		 compute;	/* µs building batches */
+		int64_t		 wait;		/* µs from sent to stored */
+		int64_t		 batches, records;
+		int64_t		 ringwait;	/* µs from receipt to sent */
+		int64_t		 total;		/* µs from receipt to stored */
+		int64_t		 since;		/* µs, last report */
+	}			 w_prof;
+	struct batch		 w_fifo[HC_WRITER_DEPTH];	/* in flight */
+	int			 w_fifo_head, w_fifo_n;
+	int64_t			 w_seq;		/* last batch number sent */
+	int			 w_pipeline;	/* connection in pipeline mode */
+	struct wcache		 w_cache;
+};
+
+static void	writer_reset(struct writer *);
+
 static int
 item_cmp(const void *a, const void *b)
 {
@@ -101,14 +158,12 @@ item_cmp(const void *a, const void *b)
  * statements look rows up by key only; a sequential scan of a small
  * api_check table looks cheaper to the planner, and is not.
  */
-int
-writer_prepare(struct alerter *a)
+static int
+writer_prepare(PGconn *c, char *err, size_t errsz)
 {
-	char err[256];
-
-	if (db_exec(a->a_db, "SET TIME ZONE 'UTC'; SET enable_seqscan = off;"
-	    " SET enable_bitmapscan = off", err, sizeof(err)) == -1 ||
-	    db_prepare(a->a_db, "hcd_load",
+	if (db_exec(c, "SET enable_seqscan = off; SET enable_bitmapscan = off",
+	    err, errsz) == -1 ||
+	    db_prepare(c, "hcd_load",
 	    "SELECT c.id, " DB_STATE_COLS ","
 	    " (extract(epoch FROM c.last_duration) * 1000000)::bigint,"
 	    " c.last_start_rid, c.n_pings, c.manual_resume, c.methods,"
@@ -116,8 +171,8 @@ writer_prepare(struct alerter *a)
 	    " c.success_kw, c.failure_kw, c.has_confirmation_link,"
 	    " (extract(epoch FROM c.alert_after) * 1000000)::bigint, c.hcd_rev "
 	    "FROM api_check c WHERE c.id = ANY($1::integer[])",
-	    err, sizeof(err)) == -1 ||
-	    db_prepare(a->a_db, "hcd_write",
+	    err, errsz) == -1 ||
+	    db_prepare(c, "hcd_write",
 	    "WITH u AS ("
 	    "UPDATE api_check c SET status = u.status, last_ping = u.lp,"
 	    " last_start = u.ls, last_start_rid = u.rid, last_duration = u.dur,"
@@ -149,10 +204,8 @@ writer_prepare(struct alerter *a)
 	    " WHEN (SELECT count(*) FROM u) <>"
 	    " coalesce(array_length($4::integer[], 1), 0) THEN"
 	    " hcd_stale('a check changed or went') ELSE 'ok' END",
-	    err, sizeof(err)) == -1) {
-		log_warnx("%s: %s", __func__, err);
+	    err, errsz) == -1)
 		return -1;
-	}
 	return 0;
 }
 
@@ -167,57 +220,49 @@ writer_prepare(struct alerter *a)
  * committed is then final and visible, and nothing is stored twice.
  */
 static int
-writer_end_predecessors(struct alerter *a)
+writer_end_predecessors(struct writer *w, PGconn *c, char *err, size_t errsz)
 {
 	PGresult	*r;
-	const char	*p[1] = { a->a_appname };
-	char		 err[256];
+	const char	*p[1] = { w->w_appname };
 	int		 i, left = 1;
 
 	for (i = 0; i < 1000 && left; i++) {
-		if ((r = db_query(a->a_db, "SELECT count(pg_terminate_backend("
+		if ((r = db_query(c, "SELECT count(pg_terminate_backend("
 		    "pid)) FROM pg_stat_activity WHERE application_name = $1 "
-		    "AND pid <> pg_backend_pid()", 1, p, err,
-		    sizeof(err))) == NULL) {
-			log_warnx("%s: %s", __func__, err);
+		    "AND pid <> pg_backend_pid()", 1, p, err, errsz)) == NULL)
 			return -1;
-		}
 		left = strcmp(PQgetvalue(r, 0, 0), "0") != 0;
 		PQclear(r);
 		if (left)
 			usleep(10000);
 	}
 	if (left) {
-		log_warnx("%s: the previous writer's session does not end",
-		    __func__);
+		snprintf(err, errsz, "the previous writer's session does not "
+		    "end");
 		return -1;
 	}
 	return 0;
 }
 
-int
-writer_sync_cursors(struct alerter *a)
+static int
+writer_sync_cursors(struct writer *w, PGconn *c, char *err, size_t errsz)
 {
-	struct shm	*sh = a->a_env->pe_shm;
+	struct shm	*sh = w->w_env->pe_shm;
 	PGresult	*r;
 	char		 seg[24];
-	const char	*params[2] = { a->a_env->pe_conf->node_name, seg };
+	const char	*params[2] = { w->w_env->pe_conf->node_name, seg };
 	const char	*e;
-	char		 err[256];
 	int		 i, ring;
 	uint64_t	 pos;
 
-	if (writer_end_predecessors(a) == -1)
+	if (writer_end_predecessors(w, c, err, errsz) == -1)
 		return -1;
 	snprintf(seg, sizeof(seg), "%lld", (long long)sh->sh_segment);
-	if ((r = db_query(a->a_db, "SELECT ring, pos FROM hcd_ring WHERE "
-	    "node = $1 AND segment = $2", 2, params, err,
-	    sizeof(err))) == NULL) {
-		log_warnx("%s: %s", __func__, err);
+	if ((r = db_query(c, "SELECT ring, pos FROM hcd_ring WHERE "
+	    "node = $1 AND segment = $2", 2, params, err, errsz)) == NULL)
 		return -1;
-	}
 	for (i = 0; i < sh->sh_nrings; i++)
-		a->a_read[i] = ring_commit(shm_ring(sh, i));
+		w->w_read[i] = ring_commit(shm_ring(sh, i));
 	for (i = 0; i < PQntuples(r); i++) {
 		ring = (int)hc_strtonum(PQgetvalue(r, i, 0), 0,
 		    sh->sh_nrings - 1, &e);
@@ -225,29 +270,55 @@ writer_sync_cursors(struct alerter *a)
 			continue;	/* the batch counter, ring -1 */
 		pos = (uint64_t)hc_strtonum(PQgetvalue(r, i, 1), 0, INT64_MAX,
 		    &e);
-		if (e == NULL && pos > a->a_read[ring]) {
+		if (e == NULL && pos > w->w_read[ring]) {
 			log_info("ring %d: %llu bytes were committed before "
 			    "a restart; skipping them", ring,
-			    (unsigned long long)(pos - a->a_read[ring]));
-			a->a_read[ring] = pos;
+			    (unsigned long long)(pos - w->w_read[ring]));
+			w->w_read[ring] = pos;
 			ring_set_commit(shm_ring(sh, ring), pos);
 		}
 	}
 	PQclear(r);
 	/* This session's batches count from 1. */
-	r = PQexecParams(a->a_db, "INSERT INTO hcd_ring (node, ring, segment,"
+	r = PQexecParams(c, "INSERT INTO hcd_ring (node, ring, segment,"
 	    " pos) VALUES ($1, -1, $2, 0) ON CONFLICT (node, ring) DO UPDATE"
 	    " SET segment = excluded.segment, pos = 0", 2, NULL, params, NULL,
 	    NULL, 0);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		log_warnx("%s: %s", __func__, PQerrorMessage(a->a_db));
+		db_seterr(c, r, err, errsz);
 		PQclear(r);
 		return -1;
 	}
 	PQclear(r);
-	a->a_seq = 0;
-	memcpy(a->a_sent, a->a_read, sizeof(a->a_sent));
-	a->a_ready = 1;
+	w->w_seq = 0;
+	memcpy(w->w_sent, w->w_read, sizeof(w->w_sent));
+	return 0;
+}
+
+/*
+ * The setup of every new session (dbconn): a COMMIT may have been in
+ * flight on the old one, so forget what was in flight and cached, and
+ * re-read the committed positions before writing again.  A failure
+ * drops the session and the back-off applies.
+ */
+static int
+writer_setup(PGconn *c, void *arg, char *err, size_t errsz)
+{
+	struct writer	*w = arg;
+	char		 why[384];
+
+	writer_reset(w);
+	w->w_pg = NULL;
+	if (writer_prepare(c, why, sizeof(why)) == -1) {
+		snprintf(err, errsz, "preparing the writer's statements: %s",
+		    why);
+		return -1;
+	}
+	if (writer_sync_cursors(w, c, why, sizeof(why)) == -1) {
+		snprintf(err, errsz, "reading the committed positions: %s",
+		    why);
+		return -1;
+	}
 	return 0;
 }
 
@@ -370,14 +441,16 @@ wcheck_from_row(const PGresult *r, int k)
 /*
  * Read the checks of ids[] that the cache lacks.  A check that is not
  * in the database (deleted since its pings were taken) is remembered
- * as gone: its pings go with it.  Outside pipeline mode only.
+ * as gone: its pings go with it.  Outside pipeline mode only.  0, or -1
+ * (logged).
  */
 static int
-cache_load(struct alerter *a, const int64_t *ids, size_t n)
+cache_load(struct writer *w, const int64_t *ids, size_t n)
 {
 	struct buf	 arr;
 	PGresult	*r;
 	const char	*p[1];
+	char		 err[512];
 	size_t		 i;
 	int		 k;
 
@@ -386,27 +459,34 @@ cache_load(struct alerter *a, const int64_t *ids, size_t n)
 	 * only grow.  Past twice the index's capacity start afresh (no
 	 * batch is in flight here, so nothing relies on the copies).
 	 */
-	if (a->a_cache.wc_n + n > 2 * (uint64_t)a->a_env->pe_conf->max_checks)
-		cache_clear(&a->a_cache);
+	if (w->w_cache.wc_n + n > 2 * (uint64_t)w->w_env->pe_conf->max_checks)
+		cache_clear(&w->w_cache);
+	/* A new session would re-read the cursors under the batch's feet. */
+	if (!dbconn_ok(w->w_db)) {
+		log_warnx("reading checks: the session is gone");
+		return -1;
+	}
 	buf_init(&arr);
 	p[0] = db_arr_ids(&arr, ids, n);
-	r = PQexecPrepared(a->a_db, "hcd_load", 1, p, NULL, NULL, 0);
+	r = dbconn_exec_prepared(w->w_db, "hcd_load", 1, p, 0, err,
+	    sizeof(err));
 	buf_clear(&arr);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		log_warnx("%s: %s", __func__, PQerrorMessage(a->a_db));
-		PQclear(r);
+	if (r == NULL) {
+		log_warnx("reading checks: %s", err);
+		if (dbconn_lost(w->w_db))
+			w->w_pg = NULL;		/* dbconn dropped it */
 		return -1;
 	}
 	for (k = 0; k < PQntuples(r); k++)
-		cache_put(&a->a_cache, wcheck_from_row(r, k));
+		cache_put(&w->w_cache, wcheck_from_row(r, k));
 	PQclear(r);
 	for (i = 0; i < n; i++)
-		if (cache_get(&a->a_cache, ids[i]) == NULL) {
+		if (cache_get(&w->w_cache, ids[i]) == NULL) {
 			struct wcheck *g = xcalloc(1, sizeof(*g));
 
 			g->wc_id = ids[i];
 			g->wc_gone = 1;
-			cache_put(&a->a_cache, g);
+			cache_put(&w->w_cache, g);
 		}
 	return 0;
 }
@@ -550,10 +630,10 @@ add_check_row(struct pgarr *col, const struct wcheck *c, int64_t rev)
  * PING_BODY_LIMIT in a large RING_SIZE would reach.
  */
 static size_t
-collect(struct alerter *a, const uint64_t *from, struct item *items,
+collect(struct writer *w, const uint64_t *from, struct item *items,
     uint64_t *end)
 {
-	struct shm	*sh = a->a_env->pe_shm;
+	struct shm	*sh = w->w_env->pe_shm;
 	size_t		 nit = 0, len, bytes = 0;
 	const void	*rec;
 	int		 r;
@@ -580,23 +660,22 @@ collect(struct alerter *a, const uint64_t *from, struct item *items,
 
 /*
  * Close the connection after trouble: the next one re-reads what is
- * committed (writer_sync_cursors).  Not at once: a statement that fails
- * for its data would fail again.
+ * committed (writer_setup).  Not at once: the alerter's loop tries again
+ * at its next tick, since a statement that fails for its data would
+ * fail again.
  */
 static void
-writer_drop_conn(struct alerter *a)
+writer_drop_conn(struct writer *w)
 {
-	writer_reset(a);
-	PQfinish(a->a_db);
-	a->a_db = NULL;
-	a->a_ready = 0;
-	a->a_db_retry = hc_mono_ms() + 250;
+	writer_reset(w);
+	dbconn_reset(w->w_db);
+	w->w_pg = NULL;
 }
 
 static struct batch *
-fifo_at(struct alerter *a, int k)
+fifo_at(struct writer *w, int k)
 {
-	return &a->a_fifo[(a->a_fifo_head + k) % HC_WRITER_DEPTH];
+	return &w->w_fifo[(w->w_fifo_head + k) % HC_WRITER_DEPTH];
 }
 
 static void
@@ -612,21 +691,21 @@ batch_prune_add(struct batch *b, int64_t id)
 
 /* Records published and not sent yet. */
 static int
-records_waiting(struct alerter *a)
+records_waiting(struct writer *w)
 {
-	struct shm	*sh = a->a_env->pe_shm;
+	struct shm	*sh = w->w_env->pe_shm;
 	int		 i;
 
 	for (i = 0; i < sh->sh_nrings; i++)
-		if (ring_head(shm_ring(sh, i)) != a->a_sent[i])
+		if (ring_head(shm_ring(sh, i)) != w->w_sent[i])
 			return 1;
 	return 0;
 }
 
 int
-writer_pending(struct alerter *a)
+writer_pending(struct writer *w)
 {
-	return a->a_fifo_n > 0 || records_waiting(a);
+	return w->w_fifo_n > 0 || records_waiting(w);
 }
 
 /*
@@ -634,16 +713,16 @@ writer_pending(struct alerter *a)
  * *ids; returns how many.
  */
 static size_t
-batch_missing(struct alerter *a, const struct batch *b, int64_t **ids)
+batch_missing(struct writer *w, const struct batch *b, int64_t **ids)
 {
 	struct wcheck	*c;
 	size_t		 i, n = 0;
 	int64_t		 last = 0, *st;
 
 	/* What the deadline pass changed is read again before use. */
-	if ((st = alerter_stale_take(a, &n)) != NULL) {
+	if ((st = deadline_stale_take(w->w_dl, &n)) != NULL) {
 		for (i = 0; i < n; i++)
-			if ((c = cache_get(&a->a_cache, st[i])) != NULL)
+			if ((c = cache_get(&w->w_cache, st[i])) != NULL)
 				c->wc_stale = 1;
 		free(st);
 		n = 0;
@@ -656,7 +735,7 @@ batch_missing(struct alerter *a, const struct batch *b, int64_t **ids)
 		if (id == last)
 			continue;
 		last = id;
-		if ((c = cache_get(&a->a_cache, id)) != NULL && !c->wc_stale)
+		if ((c = cache_get(&w->w_cache, id)) != NULL && !c->wc_stale)
 			continue;
 		if (*ids == NULL)
 			*ids = xreallocarray(NULL, b->b_nit, sizeof(**ids));
@@ -684,10 +763,10 @@ wait_sum(const struct batch *b, int64_t now)
  * database error.
  */
 static int
-batch_send(struct alerter *a)
+batch_send(struct writer *w)
 {
-	struct shm	*sh = a->a_env->pe_shm;
-	struct batch	*b = fifo_at(a, a->a_fifo_n);
+	struct shm	*sh = w->w_env->pe_shm;
+	struct batch	*b = fifo_at(w, w->w_fifo_n);
 	struct pgarr	 col[NCOLS];
 	const char	*params[3 + NCOLS];
 	int		 lens[3 + NCOLS], fmts[3 + NCOLS];
@@ -700,20 +779,20 @@ batch_send(struct alerter *a)
 	if (b->b_items == NULL)
 		b->b_items = xreallocarray(NULL, HC_BATCH_MAX,
 		    sizeof(*b->b_items));
-	b->b_nit = collect(a, a->a_sent, b->b_items, b->b_end);
+	b->b_nit = collect(w, w->w_sent, b->b_items, b->b_end);
 	qsort(b->b_items, b->b_nit, sizeof(*b->b_items), item_cmp);
-	if ((nmiss = batch_missing(a, b, &missing)) > 0) {
-		if (a->a_fifo_n > 0) {
+	if ((nmiss = batch_missing(w, b, &missing)) > 0) {
+		if (w->w_fifo_n > 0) {
 			free(missing);
 			return 0;
 		}
-		r = cache_load(a, missing, nmiss);
+		r = cache_load(w, missing, nmiss);
 		free(missing);
 		if (r == -1)
 			return -1;
 	}
 
-	b->b_seq = a->a_seq + 1;
+	b->b_seq = w->w_seq + 1;
 	b->b_stored = 0;
 	b->b_nprune = 0;
 	for (r = 0; r < NCOLS; r++)
@@ -725,7 +804,7 @@ batch_send(struct alerter *a)
 		for (j = i; j < b->b_nit &&
 		    b->b_items[j].it_rec->pr_check == id; j++)
 			;
-		c = cache_get(&a->a_cache, id);
+		c = cache_get(&w->w_cache, id);
 		if (c == NULL || c->wc_gone)
 			continue;	/* deleted since: its pings go too */
 		rev = c->wc_rev;
@@ -758,13 +837,13 @@ batch_send(struct alerter *a)
 		c->wc_rev = rev + 1;
 	}
 	for (r = 0; r < sh->sh_nrings; r++)
-		if (b->b_end[r] != a->a_sent[r]) {
+		if (b->b_end[r] != w->w_sent[r]) {
 			pgarr_i32(&col[R_RING], r);
 			pgarr_i64(&col[R_POS], (int64_t)b->b_end[r]);
 		}
 	snprintf(seg, sizeof(seg), "%lld", (long long)sh->sh_segment);
 	snprintf(seq, sizeof(seq), "%lld", (long long)b->b_seq);
-	params[0] = a->a_env->pe_conf->node_name;
+	params[0] = w->w_env->pe_conf->node_name;
 	params[1] = seg;
 	params[2] = seq;
 	for (r = 0; r < 3; r++)
@@ -774,47 +853,90 @@ batch_send(struct alerter *a)
 		fmts[3 + r] = 1;		/* binary */
 	}
 
-	ok = (a->a_pipeline || PQenterPipelineMode(a->a_db) == 1) &&
-	    PQsendQueryPrepared(a->a_db, "hcd_write", 3 + NCOLS, params, lens,
-	    fmts, 0) == 1 && PQpipelineSync(a->a_db) == 1;
-	a->a_pipeline = PQpipelineStatus(a->a_db) != PQ_PIPELINE_OFF;
+	ok = (w->w_pipeline || PQenterPipelineMode(w->w_pg) == 1) &&
+	    PQsendQueryPrepared(w->w_pg, "hcd_write", 3 + NCOLS, params, lens,
+	    fmts, 0) == 1 && PQpipelineSync(w->w_pg) == 1;
+	w->w_pipeline = PQpipelineStatus(w->w_pg) != PQ_PIPELINE_OFF;
 	for (r = 0; r < NCOLS; r++)
 		pgarr_clear(&col[r]);
 	if (!ok) {
-		log_warnx("%s: %s", __func__, PQerrorMessage(a->a_db));
-		writer_drop_conn(a);	/* the cache ran ahead */
+		char err[512];
+
+		db_seterr(w->w_pg, NULL, err, sizeof(err));
+		log_warnx("sending a batch: %s", err);
+		writer_drop_conn(w);	/* the cache ran ahead */
 		return -1;
 	}
-	a->a_seq = b->b_seq;
-	memcpy(a->a_sent, b->b_end, sizeof(a->a_sent));
-	a->a_fifo_n++;
+	w->w_seq = b->b_seq;
+	memcpy(w->w_sent, b->b_end, sizeof(w->w_sent));
+	w->w_fifo_n++;
 	b->b_sent = hc_now_us();
-	a->a_prof.compute += b->b_sent - t0;
+	w->w_prof.compute += b->b_sent - t0;
 	if (log_getverbose())
-		a->a_prof.ringwait += wait_sum(b, b->b_sent);
+		w->w_prof.ringwait += wait_sum(b, b->b_sent);
 	return 1;
+}
+
+/*
+ * Wait until a result can be read without blocking, up to *deadline
+ * (monotonic ms; set here on the first wait, if 0).  0, or -1 when the
+ * database did not answer in time.  Where the result is there already,
+ * this costs what PQgetResult's own wait would: nothing more.
+ */
+static int
+result_wait(struct writer *w, int64_t *deadline)
+{
+	struct pollfd	pfd;
+	int64_t		left;
+
+	while (PQisBusy(w->w_pg)) {
+		if (*deadline == 0)
+			*deadline = hc_mono_ms() + dbconn_timeout_ms(w->w_db);
+		if ((left = *deadline - hc_mono_ms()) <= 0)
+			return -1;
+		pfd.fd = PQsocket(w->w_pg);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left) == -1 && errno != EINTR)
+			return 0;	/* PQgetResult says what is wrong */
+		if (pfd.revents != 0 && PQconsumeInput(w->w_pg) != 1)
+			return 0;	/* the error comes with the result */
+	}
+	return 0;
 }
 
 /*
  * Read the result of the oldest batch in flight: 1 if it was stored,
  * 0 if it failed with HC409 (stale), -1 on any other error (the text
- * in err).
+ * in err).  A database that does not answer by *deadline costs the
+ * session: w_pg is NULL after that.
  */
 static int
-batch_result(struct alerter *a, char *err, size_t errsz)
+batch_result(struct writer *w, int64_t *deadline, char *err, size_t errsz)
 {
 	PGresult	*r;
 	int		 ret = 1, got = 0;
 
 	*err = '\0';
+	if (w->w_pg == NULL) {
+		snprintf(err, errsz, "no session");
+		return -1;
+	}
 	for (;;) {
-		if ((r = PQgetResult(a->a_db)) == NULL) {
+		if (result_wait(w, deadline) == -1) {
+			snprintf(err, errsz, "no answer from the database "
+			    "within %d ms", dbconn_timeout_ms(w->w_db));
+			/* What it did is unknown: writer_setup will tell. */
+			dbconn_reset(w->w_db);
+			w->w_pg = NULL;
+			return -1;
+		}
+		if ((r = PQgetResult(w->w_pg)) == NULL) {
 			/* Once, at the end of the statement's results. */
-			if (got == 1 && PQstatus(a->a_db) == CONNECTION_OK) {
+			if (got == 1 && PQstatus(w->w_pg) == CONNECTION_OK) {
 				got = 2;
 				continue;
 			}
-			db_seterr(a->a_db, NULL, err, errsz);
+			db_seterr(w->w_pg, NULL, err, errsz);
 			return -1;
 		}
 		got = 1;
@@ -831,9 +953,9 @@ batch_result(struct alerter *a, char *err, size_t errsz)
 
 				ret = st != NULL && strcmp(st, "HC409") == 0 ?
 				    0 : -1;
-				db_seterr(a->a_db, r, err, errsz);
+				db_seterr(w->w_pg, r, err, errsz);
 			}
-			if (PQstatus(a->a_db) != CONNECTION_OK) {
+			if (PQstatus(w->w_pg) != CONNECTION_OK) {
 				PQclear(r);
 				return -1;
 			}
@@ -845,38 +967,37 @@ batch_result(struct alerter *a, char *err, size_t errsz)
 
 /* The oldest batch is stored: publish it and wake its producers. */
 static void
-batch_done(struct alerter *a, struct batch *b)
+batch_done(struct writer *w, struct batch *b)
 {
-	struct shm	*sh = a->a_env->pe_shm;
+	struct shm	*sh = w->w_env->pe_shm;
 	int64_t		 now = hc_now_us();
-	size_t		 i;
 	int		 r;
 
-	a->a_prof.wait += now - b->b_sent;
+	w->w_prof.wait += now - b->b_sent;
 	if (log_getverbose())
-		a->a_prof.total += wait_sum(b, now);
-	a->a_prof.batches++;
-	a->a_prof.records += (int64_t)b->b_nit;
-	if (log_getverbose() && now - a->a_prof.since > 5 * CT_SEC) {
+		w->w_prof.total += wait_sum(b, now);
+	w->w_prof.batches++;
+	w->w_prof.records += (int64_t)b->b_nit;
+	if (log_getverbose() && now - w->w_prof.since > 5 * CT_SEC) {
 		log_debug("per ping: receipt to sent %lld, to stored %lld; "
 		    "batches %lld, %lld pings/batch; µs per batch: "
 		    "compute %lld, sent to stored %lld",
-		    (long long)(a->a_prof.ringwait / a->a_prof.records),
-		    (long long)(a->a_prof.total / a->a_prof.records),
-		    (long long)a->a_prof.batches,
-		    (long long)(a->a_prof.records / a->a_prof.batches),
-		    (long long)(a->a_prof.compute / a->a_prof.batches),
-		    (long long)(a->a_prof.wait / a->a_prof.batches));
-		memset(&a->a_prof, 0, sizeof(a->a_prof));
-		a->a_prof.since = now;
+		    (long long)(w->w_prof.ringwait / w->w_prof.records),
+		    (long long)(w->w_prof.total / w->w_prof.records),
+		    (long long)w->w_prof.batches,
+		    (long long)(w->w_prof.records / w->w_prof.batches),
+		    (long long)(w->w_prof.compute / w->w_prof.batches),
+		    (long long)(w->w_prof.wait / w->w_prof.batches));
+		memset(&w->w_prof, 0, sizeof(w->w_prof));
+		w->w_prof.since = now;
 	}
 	for (r = 0; r < sh->sh_nrings; r++) {
-		if (b->b_end[r] == a->a_read[r])
+		if (b->b_end[r] == w->w_read[r])
 			continue;
-		a->a_read[r] = b->b_end[r];
+		w->w_read[r] = b->b_end[r];
 		ring_set_commit(shm_ring(sh, r), b->b_end[r]);
-		if (a->a_env->pe_ack_wfd[r] != -1)
-			(void)write(a->a_env->pe_ack_wfd[r], "", 1);
+		if (w->w_env->pe_ack_wfd[r] != -1)
+			(void)write(w->w_env->pe_ack_wfd[r], "", 1);
 	}
 	atomic_fetch_add(&sh->sh_pings, (uint64_t)b->b_stored);
 	atomic_fetch_add(&sh->sh_commits, 1);
@@ -884,17 +1005,17 @@ batch_done(struct alerter *a, struct batch *b)
 	if ((uint64_t)b->b_nit > atomic_load(&sh->sh_batch_max))
 		atomic_store(&sh->sh_batch_max, (uint64_t)b->b_nit);
 	atomic_store(&sh->sh_last_commit, now);
-	for (i = 0; i < b->b_nprune; i++)
-		alerter_prune_add(a, b->b_prune[i]);
+	if (b->b_nprune > 0)
+		deadline_prune_add(w->w_dl, b->b_prune, b->b_nprune);
 }
 
 static void
-fifo_pop(struct alerter *a)
+fifo_pop(struct writer *w)
 {
-	a->a_fifo_head = (a->a_fifo_head + 1) % HC_WRITER_DEPTH;
-	if (--a->a_fifo_n == 0 && a->a_pipeline) {
-		(void)PQexitPipelineMode(a->a_db);
-		a->a_pipeline = PQpipelineStatus(a->a_db) != PQ_PIPELINE_OFF;
+	w->w_fifo_head = (w->w_fifo_head + 1) % HC_WRITER_DEPTH;
+	if (--w->w_fifo_n == 0 && w->w_pipeline && w->w_pg != NULL) {
+		(void)PQexitPipelineMode(w->w_pg);
+		w->w_pipeline = PQpipelineStatus(w->w_pg) != PQ_PIPELINE_OFF;
 	}
 }
 
@@ -903,43 +1024,46 @@ fifo_pop(struct alerter *a)
  * batch counter behind), so read their results, forget the cached
  * checks, and start again from what is committed.  If anything went
  * other than so, the positions in the database are the truth: drop the
- * connection, and the next one re-reads them (writer_sync_cursors).
+ * connection, and the next one re-reads them (writer_setup).
  */
 static int
-batch_failed(struct alerter *a, int stale, const char *why)
+batch_failed(struct writer *w, int stale, const char *why)
 {
-	struct shm	*sh = a->a_env->pe_shm;
+	struct shm	*sh = w->w_env->pe_shm;
 	char		 err[512];
-	int64_t		 seq = fifo_at(a, 0)->b_seq;
+	int64_t		 seq = fifo_at(w, 0)->b_seq;
 	int		 r, clean = stale;
 
 	if (!stale) {
 		log_warnx("batch of %zu pings not stored: %s",
-		    fifo_at(a, 0)->b_nit, why);
+		    fifo_at(w, 0)->b_nit, why);
 		atomic_fetch_add(&sh->sh_db_errors, 1);
 	} else {
 		log_debug("batch %lld not stored: %s; reading its checks "
-		    "again", (long long)fifo_at(a, 0)->b_seq, why);
+		    "again", (long long)fifo_at(w, 0)->b_seq, why);
 		atomic_fetch_add(&sh->sh_redone, 1);
 	}
-	fifo_pop(a);
-	while (a->a_fifo_n > 0) {
-		if ((r = batch_result(a, err, sizeof(err))) != 0)
+	fifo_pop(w);
+	while (w->w_fifo_n > 0) {
+		int64_t deadline = 0;
+
+		if ((r = batch_result(w, &deadline, err, sizeof(err))) != 0)
 			clean = 0;
-		if (r == -1 && PQstatus(a->a_db) != CONNECTION_OK)
+		if (r == -1 && (w->w_pg == NULL ||
+		    PQstatus(w->w_pg) != CONNECTION_OK))
 			break;
 		if (r == 1)
 			log_warnx("batch %lld was stored after a failed one",
-			    (long long)fifo_at(a, 0)->b_seq);
-		fifo_pop(a);
+			    (long long)fifo_at(w, 0)->b_seq);
+		fifo_pop(w);
 	}
-	cache_clear(&a->a_cache);
-	if (!clean || a->a_fifo_n > 0 || a->a_pipeline) {
-		writer_drop_conn(a);
+	cache_clear(&w->w_cache);
+	if (!clean || w->w_fifo_n > 0 || w->w_pipeline) {
+		writer_drop_conn(w);
 		return -1;
 	}
-	a->a_seq = seq - 1;	/* the next is numbered as the failed one */
-	memcpy(a->a_sent, a->a_read, sizeof(a->a_sent));
+	w->w_seq = seq - 1;	/* the next is numbered as the failed one */
+	memcpy(w->w_sent, w->w_read, sizeof(w->w_sent));
 	return 0;
 }
 
@@ -948,26 +1072,37 @@ batch_failed(struct alerter *a, int stale, const char *why)
  * than block on its result (the server then idles for a round trip
  * once it is done), wait for the result or new records, whichever
  * comes first, looking at the rings every HC_FEED_POLL_US.  1 if
- * records came first, 0 if the result did.
+ * records came first, 0 if the result did, or if the server has been
+ * quiet for the client-side deadline (then *deadline is set to now, and
+ * batch_result gives up at once).  The quiet time is counted in polls,
+ * not read from the clock: each quiet poll lasts HC_FEED_POLL_US at
+ * least.
  */
 static int
-feed_wait(struct alerter *a)
+feed_wait(struct writer *w, int64_t *deadline)
 {
-
 	struct pollfd	 pfd;
 	struct timespec	 ts = { 0, HC_FEED_POLL_US * 1000 };
+	int64_t		 quiet = 0, quiet_max;
+	int		 n;
 
-	pfd.fd = PQsocket(a->a_db);
+	quiet_max = (int64_t)dbconn_timeout_ms(w->w_db) * 1000 /
+	    HC_FEED_POLL_US;
+	pfd.fd = PQsocket(w->w_pg);
 	pfd.events = POLLIN;
 	for (;;) {
-		if (!PQisBusy(a->a_db))
+		if (!PQisBusy(w->w_pg))
 			return 0;
-		if (records_waiting(a))
+		if (records_waiting(w))
 			return 1;
 		pfd.revents = 0;
-		if (ppoll(&pfd, 1, &ts, NULL) > 0 &&
-		    PQconsumeInput(a->a_db) != 1)
+		if ((n = ppoll(&pfd, 1, &ts, NULL)) > 0 &&
+		    PQconsumeInput(w->w_pg) != 1)
 			return 0;	/* the error comes with the result */
+		if (n == 0 && ++quiet >= quiet_max) {
+			*deadline = hc_mono_ms();
+			return 0;
+		}
 	}
 }
 
@@ -977,56 +1112,112 @@ feed_wait(struct alerter *a)
  * (with room for another, for new records too: feed_wait).
  */
 int
-writer_pump(struct alerter *a)
+writer_pump(struct writer *w)
 {
 	struct batch	*b;
 	char		 err[512];
+	int64_t		 deadline = 0;	/* set by the first wait */
 	int		 r, more;
 
-	more = a->a_fifo_n < HC_WRITER_DEPTH && records_waiting(a);
+	more = w->w_fifo_n < HC_WRITER_DEPTH && records_waiting(w);
 	if (more) {
-		if ((r = batch_send(a)) != 0)
+		if ((r = batch_send(w)) != 0)
 			return r;
 		/* Deferred: it needs checks read once the others are in. */
-	} else if (a->a_fifo_n > 0 && a->a_fifo_n < HC_WRITER_DEPTH &&
-	    feed_wait(a))
+	} else if (w->w_fifo_n > 0 && w->w_fifo_n < HC_WRITER_DEPTH &&
+	    feed_wait(w, &deadline))
 		return 1;
-	if (a->a_fifo_n == 0)
+	if (w->w_fifo_n == 0)
 		return more;
-	b = fifo_at(a, 0);
-	switch (batch_result(a, err, sizeof(err))) {
+	b = fifo_at(w, 0);
+	switch (batch_result(w, &deadline, err, sizeof(err))) {
 	case 1:
-		batch_done(a, b);
-		fifo_pop(a);
+		batch_done(w, b);
+		fifo_pop(w);
 		return 1;
 	case 0:
-		return batch_failed(a, 1, err) == -1 ? -1 : 1;
+		return batch_failed(w, 1, err) == -1 ? -1 : 1;
 	default:
-		(void)batch_failed(a, 0, err);
+		(void)batch_failed(w, 0, err);
 		return -1;
 	}
 }
 
-void
-writer_reset(struct alerter *a)
+/* Forget the batches in flight and the cached checks. */
+static void
+writer_reset(struct writer *w)
 {
-	a->a_fifo_n = 0;
-	a->a_fifo_head = 0;
-	a->a_pipeline = 0;
-	cache_clear(&a->a_cache);
+	w->w_fifo_n = 0;
+	w->w_fifo_head = 0;
+	w->w_pipeline = 0;
+	cache_clear(&w->w_cache);
+}
+
+struct writer *
+writer_new(struct proc_env *pe, struct deadline *dl)
+{
+	struct writer *w = xcalloc(1, sizeof(*w));
+
+	w->w_env = pe;
+	w->w_dl = dl;
+	/* Named after the segment: see writer_end_predecessors. */
+	snprintf(w->w_appname, sizeof(w->w_appname), "hcd-writer-%lld",
+	    (long long)pe->pe_shm->sh_segment);
+	w->w_db = dbconn_new(pe->pe_conf, w->w_appname, writer_setup, w);
+	return w;
+}
+
+int
+writer_ready(struct writer *w)
+{
+	char err[512];
+
+	if (w->w_pg != NULL && PQstatus(w->w_pg) == CONNECTION_OK)
+		return 0;
+	if (dbconn_retry_ms(w->w_db) > 0)
+		return -1;		/* backing off: said when it failed */
+	if ((w->w_pg = dbconn_get(w->w_db, err, sizeof(err))) == NULL) {
+		log_warnx("database: %s (retry in %lld ms)", err,
+		    (long long)dbconn_retry_ms(w->w_db));
+		return -1;
+	}
+	return 0;
 }
 
 void
-writer_free(struct alerter *a)
+writer_stop(struct writer *w)
+{
+	struct shm	*sh = w->w_env->pe_shm;
+	int		 i;
+
+	for (i = 0; i < sh->sh_nrings; i++)
+		w->w_stop_head[i] = ring_head(shm_ring(sh, i));
+}
+
+int
+writer_drained(struct writer *w)
 {
 	int i;
 
-	writer_reset(a);
-	free(a->a_cache.wc_slot);
-	memset(&a->a_cache, 0, sizeof(a->a_cache));
+	for (i = 0; i < w->w_env->pe_shm->sh_nrings; i++)
+		if (w->w_read[i] < w->w_stop_head[i])
+			return 0;
+	return 1;
+}
+
+void
+writer_free(struct writer *w)
+{
+	int i;
+
+	if (w == NULL)
+		return;
+	writer_reset(w);
+	free(w->w_cache.wc_slot);
 	for (i = 0; i < HC_WRITER_DEPTH; i++) {
-		free(a->a_fifo[i].b_items);
-		free(a->a_fifo[i].b_prune);
-		memset(&a->a_fifo[i], 0, sizeof(a->a_fifo[i]));
+		free(w->w_fifo[i].b_items);
+		free(w->w_fifo[i].b_prune);
 	}
+	dbconn_free(w->w_db);
+	free(w);
 }

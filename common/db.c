@@ -71,23 +71,12 @@ db_seterr(PGconn *conn, const PGresult *res, char *err, size_t errsz)
 PGconn *
 db_connect(const char *conninfo, char *err, size_t errsz)
 {
-	return db_connect_as(conninfo, NULL, err, errsz);
-}
-
-PGconn *
-db_connect_as(const char *conninfo, const char *appname, char *err,
-    size_t errsz)
-{
 	PGconn		*conn;
-	const char	*keys[3] = { "dbname", NULL, NULL };
-	const char	*vals[3] = { NULL, NULL, NULL };
+	const char	*keys[2] = { "dbname", NULL };
+	const char	*vals[2] = { NULL, NULL };
 
 	/* dbname is expanded: conninfo may be "k=v ..." or a URI. */
 	vals[0] = conninfo != NULL ? conninfo : "";
-	if (appname != NULL) {
-		keys[1] = "application_name";
-		vals[1] = appname;
-	}
 	conn = PQconnectdbParams(keys, vals, 1);
 	if (conn == NULL) {
 		snprintf(err, errsz, "out of memory");

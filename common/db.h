@@ -21,9 +21,6 @@
  * NULL and writes libpq's reason (one line) into err.
  */
 PGconn	*db_connect(const char *conninfo, char *err, size_t errsz);
-/* The same, naming the session (application_name wins over conninfo's). */
-PGconn	*db_connect_as(const char *conninfo, const char *appname, char *err,
-	    size_t errsz);
 
 /*
  * Create hcd_migration if missing, then apply, in order and each in its

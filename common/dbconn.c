@@ -115,6 +115,17 @@ dbconn_ok(const struct dbconn *d)
 	return d->d_conn != NULL && PQstatus(d->d_conn) == CONNECTION_OK;
 }
 
+int64_t
+dbconn_retry_ms(const struct dbconn *d)
+{
+	int64_t left;
+
+	if (dbconn_ok(d) || d->d_backoff == 0)
+		return 0;
+	left = d->d_retry - hc_mono_ms();
+	return left > 0 ? left : 0;
+}
+
 int
 dbconn_timeout_ms(const struct dbconn *d)
 {
@@ -218,8 +229,9 @@ dbconn_wait(PGconn *c, short events, int64_t deadline)
 	}
 }
 
-PGresult *
-dbconn_exec(struct dbconn *d, const char *sql, int nparams,
+/* dbconn_exec() and dbconn_exec_prepared(): q is the SQL or the name. */
+static PGresult *
+dbconn_run(struct dbconn *d, int prepared, const char *q, int nparams,
     const char *const *params, int binary, char *err, size_t errsz)
 {
 	PGconn		*c;
@@ -234,8 +246,13 @@ dbconn_exec(struct dbconn *d, const char *sql, int nparams,
 		return NULL;
 	}
 	deadline = hc_mono_ms() + d->d_timeout_ms;
-	if (!PQsendQueryParams(c, sql, nparams, NULL, params, NULL, NULL,
-	    binary))
+	if (prepared)
+		f = PQsendQueryPrepared(c, q, nparams, params, NULL, NULL,
+		    binary);
+	else
+		f = PQsendQueryParams(c, q, nparams, NULL, params, NULL, NULL,
+		    binary);
+	if (!f)
 		goto lost;
 	/* Blocking sockets: PQflush would not return 1, but be general. */
 	while ((f = PQflush(c)) == 1)
@@ -288,6 +305,20 @@ lost:
 	dbconn_reset(d);
 	dbconn_failed(d);
 	return NULL;
+}
+
+PGresult *
+dbconn_exec(struct dbconn *d, const char *sql, int nparams,
+    const char *const *params, int binary, char *err, size_t errsz)
+{
+	return dbconn_run(d, 0, sql, nparams, params, binary, err, errsz);
+}
+
+PGresult *
+dbconn_exec_prepared(struct dbconn *d, const char *name, int nparams,
+    const char *const *params, int binary, char *err, size_t errsz)
+{
+	return dbconn_run(d, 1, name, nparams, params, binary, err, errsz);
 }
 
 int

@@ -53,6 +53,12 @@ void		 dbconn_free(struct dbconn *);
 PGconn		*dbconn_get(struct dbconn *, char *err, size_t errsz);
 /* The same, ignoring the back-off (hcctl, start-up). */
 PGconn		*dbconn_get_now(struct dbconn *, char *err, size_t errsz);
+/*
+ * While backing off after a failure: the ms until dbconn_get() tries
+ * again; 0 when it would try now (or a session is open).  Lets a caller
+ * log a failed attempt once instead of every refusal in between.
+ */
+int64_t		 dbconn_retry_ms(const struct dbconn *);
 /* 1 if a session is open (no connection attempt). */
 int		 dbconn_ok(const struct dbconn *);
 /* Drop the session (after an error that leaves it unusable). */
@@ -69,6 +75,10 @@ void		 dbconn_reset(struct dbconn *);
 PGresult	*dbconn_exec(struct dbconn *, const char *sql, int nparams,
 		    const char *const *params, int binary, char *err,
 		    size_t errsz);
+/* The same for a statement prepared by the setup hook. */
+PGresult	*dbconn_exec_prepared(struct dbconn *, const char *name,
+		    int nparams, const char *const *params, int binary,
+		    char *err, size_t errsz);
 /* A statement whose result only matters as success: 0 or -1. */
 int		 dbconn_cmd(struct dbconn *, const char *sql, int nparams,
 		    const char *const *params, char *err, size_t errsz);

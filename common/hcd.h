@@ -53,6 +53,7 @@
 #define HC_FEED_POLL_US		50	/* look at the rings this often meanwhile */
 #define HC_MAX_PRODUCERS	64	/* workers + smtpd */
 #define HC_DEADLINE_POLL_MS	500	/* deadline pass at least this often */
+#define HC_LISTEN_CHECK_MS	30000	/* index listener: query an idle session */
 #define HC_DB_THREAD_NICE	10	/* workers' database threads (Linux) */
 #define HC_HTTP_MAX_HEADER	32768	/* request line + headers, as uWSGI */
 #define HC_HTTP_MAX_BODY	(1024 * 1024)	/* any body but a ping's */

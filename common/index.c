@@ -2,8 +2,11 @@
  * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
  *
  * The shared check index (see index.h for the concurrency rules).
- * Written by the master at start-up and by workers that create, change
- * or delete checks; read by every worker and smtpd on each ping.
+ * Written by the master at start-up and reload, by workers that create,
+ * change or delete checks, and by the alerter's listener thread with
+ * what other nodes change; read by every worker and smtpd on each ping.
+ * Writers in several threads of one process are as safe as writers in
+ * several processes: the same mutex serialises them.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -17,6 +20,8 @@
 #define CHECKS(x)	((struct idx_check *)((char *)(x) + (x)->x_off_checks))
 #define SLUGS(x)	((struct idx_slug *)((char *)(x) + (x)->x_off_slugs))
 #define PROJECTS(x)	((struct idx_project *)((char *)(x) + (x)->x_off_projects))
+/* Generation a is older than b (they wrap). */
+#define GEN_BEFORE(a, b)	((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
 
 static size_t
 round8(size_t n)
@@ -481,10 +486,15 @@ index_refresh_end(struct index *x, uint32_t gen)
 	/*
 	 * Deleting shifts later members of a cluster back into the hole,
 	 * so a slot is looked at again after a deletion.
+	 *
+	 * Only entries put before this refresh began go: refreshes may
+	 * overlap (the master's at reload, the alerter's listener after it
+	 * reconnects, in another process), and an entry put since, by
+	 * either or by a worker, carries a later generation.
 	 */
 	n = x->x_nchecks;
 	for (i = 0; i < n; ) {
-		if (c[i].ic_id != 0 && c[i].ic_gen != gen) {
+		if (c[i].ic_id != 0 && GEN_BEFORE(c[i].ic_gen, gen)) {
 			check_del_locked(x, c[i].ic_code);
 			removed++;
 			continue;
@@ -493,7 +503,7 @@ index_refresh_end(struct index *x, uint32_t gen)
 	}
 	n = x->x_nprojects;
 	for (i = 0; i < n; ) {
-		if (p[i].ip_id != 0 && p[i].ip_gen != gen) {
+		if (p[i].ip_id != 0 && GEN_BEFORE(p[i].ip_gen, gen)) {
 			SHIFT_DELETE(struct idx_project, p, n, i, home_project,
 			    ip_id);
 			x->x_used_projects--;

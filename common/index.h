@@ -88,7 +88,9 @@ void	 index_clear(struct index *);
  * A refresh from the database without emptying the index first (readers
  * must never miss a check that exists): index_refresh_begin starts a new
  * generation, the caller puts every row, index_refresh_end removes what
- * was not put since.  Returns the number of entries removed.
+ * was last put before that generation began.  Refreshes may overlap
+ * (several processes or threads): one never removes what another put.
+ * Returns the number of entries removed.
  */
 uint32_t index_refresh_begin(struct index *);
 uint64_t index_refresh_end(struct index *, uint32_t gen);

@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +51,20 @@ struct tz {
 };
 
 static struct tz	 tz_utc_zone = { .tz_name = "UTC", .tz_has_rule = 1 };
+
+/*
+ * The zone cache, shared by every thread (the alerter's writer and
+ * deadline threads, the worker's database threads).  Zones are only
+ * appended, never changed or freed, so lookups take no lock: a new
+ * zone is stored in its slot first and published by a release store of
+ * tz_ncache; a reader loads tz_ncache with acquire order and looks only
+ * at the slots below it.  Appending is serialised by tz_lock.  A zone
+ * that two threads load at once is cached once; the copy that lost is
+ * freed and its thread gets the cached one.
+ */
 static struct tz	*tz_cache[TZ_CACHE_MAX];
-static size_t		 tz_ncache;
+static _Atomic size_t	 tz_ncache;
+static pthread_mutex_t	 tz_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Names Healthchecks rewrites to their current spelling. */
 static const struct {
@@ -440,25 +454,35 @@ tz_name_ok(const char *name)
 	return 1;
 }
 
-const struct tz *
-tz_get(const char *name)
+/* The cached zone called `name' among slots [from, to), or NULL. */
+static struct tz *
+tz_find(const char *name, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++)
+		if (strcmp(tz_cache[i]->tz_name, name) == 0)
+			return tz_cache[i];
+	return NULL;
+}
+
+static void
+tz_free(struct tz *z)
+{
+	free(z->tz_trans);
+	free(z->tz_tidx);
+	free(z->tz_toff);
+	free(z);
+}
+
+/* A zone read from its file, not cached yet; NULL if it cannot be. */
+static struct tz *
+tz_load(const char *name)
 {
 	struct tz *z;
 	struct buf b;
 	char path[sizeof(TZ_DIR) + TZ_NAME_MAX + 1];
-	size_t i;
 	int rc;
-
-	if (name == NULL || !tz_name_ok(name))
-		return NULL;
-	for (i = 0; i < sizeof(tz_renames) / sizeof(tz_renames[0]); i++)
-		if (strcmp(name, tz_renames[i].old) == 0)
-			name = tz_renames[i].new;
-	if (strcmp(name, "UTC") == 0)
-		return &tz_utc_zone;
-	for (i = 0; i < tz_ncache; i++)
-		if (strcmp(tz_cache[i]->tz_name, name) == 0)
-			return tz_cache[i];
 
 	if ((size_t)snprintf(path, sizeof(path), "%s%s", TZ_DIR, name) >=
 	    sizeof(path))
@@ -473,14 +497,45 @@ tz_get(const char *name)
 	rc = tz_parse_tzif(z, b.b_data, b.b_len);
 	buf_clear(&b);
 	if (rc == -1) {
-		free(z->tz_trans);
-		free(z->tz_tidx);
-		free(z->tz_toff);
-		free(z);
+		tz_free(z);
 		return NULL;
 	}
-	if (tz_ncache < TZ_CACHE_MAX)
-		tz_cache[tz_ncache++] = z;
+	return z;
+}
+
+const struct tz *
+tz_get(const char *name)
+{
+	struct tz *z, *c;
+	size_t i, n, m;
+
+	if (name == NULL || !tz_name_ok(name))
+		return NULL;
+	for (i = 0; i < sizeof(tz_renames) / sizeof(tz_renames[0]); i++)
+		if (strcmp(name, tz_renames[i].old) == 0)
+			name = tz_renames[i].new;
+	if (strcmp(name, "UTC") == 0)
+		return &tz_utc_zone;
+	n = atomic_load_explicit(&tz_ncache, memory_order_acquire);
+	if ((c = tz_find(name, 0, n)) != NULL)
+		return c;
+
+	/* Read the file outside the lock: lookups of other zones go on. */
+	if ((z = tz_load(name)) == NULL)
+		return NULL;
+	pthread_mutex_lock(&tz_lock);
+	m = atomic_load_explicit(&tz_ncache, memory_order_relaxed);
+	if ((c = tz_find(name, n, m)) != NULL) {
+		/* Another thread cached it meanwhile. */
+		pthread_mutex_unlock(&tz_lock);
+		tz_free(z);
+		return c;
+	}
+	if (m < TZ_CACHE_MAX) {
+		tz_cache[m] = z;
+		atomic_store_explicit(&tz_ncache, m + 1, memory_order_release);
+	}
+	pthread_mutex_unlock(&tz_lock);
 	return z;
 }
 

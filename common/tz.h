@@ -9,6 +9,9 @@
  * wherever a check's next expected ping is computed, and by API
  * validation of a check's "tz" field.
  *
+ * Everything here is thread-safe: a zone, once returned, is never
+ * changed or freed, and the functions below only read it.
+ *
  * Time values are int64_t seconds.  A "UTC" value counts seconds since
  * 1970-01-01 00:00:00 UTC.  A "local" value is the wall clock reading
  * encoded the same way, as if the wall clock were UTC: local = utc +
@@ -32,9 +35,10 @@ struct tz;
  * "backward" file keeps as links work as the files exist; a few names
  * Healthchecks renames (Europe/Kiev -> Europe/Kyiv) are mapped, and
  * tz_name() then gives the canonical name.
- * Not thread-safe (the cache is a plain static table of at most
- * TZ_CACHE_MAX zones; lookups beyond that still work but are not cached
- * and leak one zone each).
+ * Thread-safe: any number of threads may call it at once (cached
+ * zones are found without a lock; loading a new one locks only to add
+ * it).  The cache holds at most TZ_CACHE_MAX zones; lookups beyond that
+ * still work but are not cached and leak one zone each.
  */
 const struct tz	*tz_get(const char *name);
 

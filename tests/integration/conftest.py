@@ -125,15 +125,22 @@ def raw_exchange(port, data, nresp=1, head=False, timeout=None):
 
 
 class Hcd:
-    """One hcd instance with its own database, config and account."""
+    """One hcd instance with its own database, config and account; or,
+    with share=<Hcd>, another node on that instance's database (its own
+    config, HTTP port, control socket and NODE_NAME, the same account,
+    and the database left to its owner to drop)."""
 
-    def __init__(self, pgbase, extra=None, workers=2):
+    def __init__(self, pgbase, extra=None, workers=2, share=None):
         self.pgbase = pgbase
         self.dir = Path(tempfile.mkdtemp(prefix="hcdit_", dir="/tmp"))
         os.chmod(self.dir, 0o755)
-        self.db = "hcd_t_" + secrets.token_hex(6)
         self.admin = with_dbname(pgbase, "postgres")
-        run_sql(self.admin, "CREATE DATABASE %s" % self.db)
+        self.owns_db = share is None
+        if share is None:
+            self.db = "hcd_t_" + secrets.token_hex(6)
+            run_sql(self.admin, "CREATE DATABASE %s" % self.db)
+        else:
+            self.db = share.db
         self.conninfo = with_dbname(pgbase, self.db)
         self.port = free_port()
         self.conf = self.dir / "hcd.conf"
@@ -198,6 +205,12 @@ class Hcd:
         self.ping_key = self.sql(
             "SELECT ping_key FROM accounts_project WHERE code = '%s'"
             % self.project)[0][0]
+        return self
+
+    def adopt_account(self, other):
+        """The account of the instance whose database this one shares."""
+        for k in ("project", "key", "rokey", "ping_key"):
+            setattr(self, k, getattr(other, k))
         return self
 
     def start(self, env=None, wait=True, args=()):
@@ -285,8 +298,9 @@ class Hcd:
             if self.logf:
                 self.logf.close()
             try:
-                run_sql(self.admin,
-                        "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db)
+                if self.owns_db:
+                    run_sql(self.admin, "DROP DATABASE IF EXISTS %s "
+                            "WITH (FORCE)" % self.db)
             except Exception:
                 pass
             if self in _live:
@@ -418,13 +432,22 @@ def pgbase():
 @pytest.fixture(scope="module")
 def make_hcd(pgbase):
     """Factory: make_hcd(extra={...}, start=True) -> Hcd (torn down with
-    the module; a running instance must stop with exit status 0)."""
+    the module; a running instance must stop with exit status 0).
+    share=<Hcd> makes another node on that one's database and account
+    (NODE_NAME defaults to a name of its own)."""
     made = []
 
-    def make(extra=None, start=True, workers=2, account=True, env=None):
-        h = Hcd(pgbase, extra=extra, workers=workers)
+    def make(extra=None, start=True, workers=2, account=True, env=None,
+             share=None):
+        if share is not None:
+            extra = dict(extra or {})
+            extra.setdefault("NODE_NAME", "node-" + secrets.token_hex(4))
+        h = Hcd(pgbase, extra=extra, workers=workers, share=share)
         made.append(h)
-        if account:
+        if share is not None:
+            if account:
+                h.adopt_account(share)
+        elif account:
             h.setup_account()
         if start:
             h.start(env=env)
@@ -432,6 +455,8 @@ def make_hcd(pgbase):
 
     yield make
     errors = []
+    # Every node stops before any database goes: nodes sharing one are
+    # made after its owner and destroyed before it.
     for h in made:
         try:
             if h.running():
@@ -443,8 +468,10 @@ def make_hcd(pgbase):
             if rep and not h.reports_checked:
                 errors.append("sanitizer reports:\n%s\n%s" % (
                     "\n".join(rep[:20]), h.log()[-8000:]))
-        finally:
-            h.destroy()
+        except Exception as ex:
+            errors.append("stopping %s: %r" % (h.dir, ex))
+    for h in reversed(made):
+        h.destroy()
     assert not errors, "\n".join(errors)
 
 

@@ -5,9 +5,11 @@
  * and smtpd read on every ping: put/find/del on the three tables, slug
  * ambiguity, slug moves, capacity, backward-shift deletion against a
  * reference model (randomised with fixed seeds, clusters of colliding
- * keys that wrap around the end of the table), index_clear, and a
- * reader process that must never miss a present check while the test
- * inserts and deletes others in the same clusters.
+ * keys that wrap around the end of the table), index_clear, a reader
+ * process that must never miss a present check while the test inserts
+ * and deletes others in the same clusters, refreshes that overlap,
+ * writers in two threads of one process (the alerter's listener beside
+ * the rest), and the NOTIFY payloads of schema/003 (index_apply_notify).
  */
 
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +29,9 @@
 
 #include "hcd.h"
 #include "index.h"
+#include "index_db.h"
 #include "shm.h"
+#include "uuid.h"
 
 static uint64_t
 rnd(uint64_t *s)
@@ -699,6 +704,221 @@ test_dead_writer_does_not_block_readers(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/*
+ * Two refreshes at once (the master's at reload, the alerter's listener
+ * after a reconnect): the one that ends first must not remove what the
+ * other, or anybody, put after it began.
+ */
+static void
+test_overlapping_refreshes(void **state)
+{
+	struct index	*x = index_new(64);
+	uint8_t		 a[16], b[16], c[16], d[16];
+	uint32_t	 g1, g2;
+
+	mkcode(a, 1, 101);
+	mkcode(b, 2, 102);
+	mkcode(c, 3, 103);
+	mkcode(d, 4, 104);
+	assert_int_equal(index_put_check(x, a, 1, 9, "a"), 0);
+	assert_int_equal(index_put_check(x, b, 2, 9, "b"), 0);
+	assert_int_equal(index_put_check(x, c, 3, 9, "c"), 0);
+	assert_int_equal(index_put_project(x, "key-old", 9), 0);
+	assert_int_equal(index_put_project(x, "key-gone", 8), 0);
+
+	g1 = index_refresh_begin(x);		/* R1 reads a, b */
+	assert_int_equal(index_put_check(x, a, 1, 9, "a"), 0);
+	g2 = index_refresh_begin(x);		/* R2 reads a, b */
+	assert_int_equal(index_put_check(x, b, 2, 9, "b"), 0);	/* R1 */
+	assert_int_equal(index_put_project(x, "key-old", 9), 0);
+	assert_int_equal(index_put_check(x, a, 1, 9, "a"), 0);	/* R2 */
+	assert_int_equal(index_put_check(x, b, 2, 9, "b"), 0);
+	assert_int_equal(index_put_project(x, "key-old", 9), 0);
+	/* R1 ends: c and key-gone were in neither; a and b stay. */
+	assert_int_equal(index_refresh_end(x, g1), 2);
+	assert_int_equal(index_find_code(x, a, NULL), 1);
+	assert_int_equal(index_find_code(x, b, NULL), 2);
+	assert_int_equal(index_find_code(x, c, NULL), 0);
+	assert_int_equal(index_find_project(x, "key-old"), 9);
+	assert_int_equal(index_find_project(x, "key-gone"), 0);
+	/* A worker creates d; R2 ends and keeps it. */
+	assert_int_equal(index_put_check(x, d, 4, 9, "d"), 0);
+	assert_int_equal(index_refresh_end(x, g2), 0);
+	assert_int_equal(index_find_code(x, a, NULL), 1);
+	assert_int_equal(index_find_code(x, b, NULL), 2);
+	assert_int_equal(index_find_code(x, d, NULL), 4);
+	assert_int_equal(index_find_slug(x, 9, "d"), 4);
+	assert_int_equal(index_find_project(x, "key-old"), 9);
+	/* An ordinary refresh still removes what it did not see. */
+	g1 = index_refresh_begin(x);
+	assert_int_equal(index_put_check(x, a, 1, 9, "a"), 0);
+	assert_int_equal(index_refresh_end(x, g1), 3);	/* b, d, key-old */
+	assert_int_equal(index_find_code(x, a, NULL), 1);
+	assert_int_equal(index_find_code(x, b, NULL), 0);
+	assert_int_equal(index_find_slug(x, 9, "d"), 0);
+	assert_int_equal(index_find_project(x, "key-old"), 0);
+	index_free(x);
+}
+
+struct writer_arg {
+	struct index	*x;
+	int		 t;
+};
+
+#define WT_N	2000
+
+/* Puts WT_N checks of its own, deletes every other one, re-puts some. */
+static void *
+writer_thread(void *arg)
+{
+	struct writer_arg	*w = arg;
+	uint8_t			 c[16];
+	char			 slug[32];
+	int			 i;
+
+	for (i = 0; i < WT_N; i++) {
+		/* Both threads share home slots: tails collide. */
+		mkcode(c, (uint64_t)w->t << 32 | (uint64_t)i, (uint64_t)i % 97);
+		snprintf(slug, sizeof(slug), "s%d-%d", w->t, i);
+		if (index_put_check(w->x, c, w->t * 100000 + i + 1, w->t + 1,
+		    slug) == -1)
+			return (void *)1;
+		if (i % 2 == 1) {
+			mkcode(c, (uint64_t)w->t << 32 | (uint64_t)(i - 1),
+			    (uint64_t)(i - 1) % 97);
+			if (index_del_check(w->x, c) == -1)
+				return (void *)1;
+		}
+	}
+	return NULL;
+}
+
+/* The alerter's listener writes beside another thread of the process. */
+static void
+test_two_writer_threads(void **state)
+{
+	struct index		*x = index_new(4 * WT_N);
+	struct writer_arg	 wa[2];
+	pthread_t		 th[2];
+	void			*rv;
+	uint8_t			 c[16];
+	char			 slug[32];
+	int			 t, i;
+
+	for (t = 0; t < 2; t++) {
+		wa[t].x = x;
+		wa[t].t = t;
+		assert_int_equal(pthread_create(&th[t], NULL, writer_thread,
+		    &wa[t]), 0);
+	}
+	for (t = 0; t < 2; t++) {
+		assert_int_equal(pthread_join(th[t], &rv), 0);
+		assert_null(rv);
+	}
+	assert_int_equal(x->x_used_checks, WT_N);
+	assert_int_equal(x->x_seq % 2, 0);
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < WT_N; i++) {
+			mkcode(c, (uint64_t)t << 32 | (uint64_t)i,
+			    (uint64_t)i % 97);
+			snprintf(slug, sizeof(slug), "s%d-%d", t, i);
+			if (i % 2 == 0) {
+				assert_int_equal(index_find_code(x, c, NULL), 0);
+				assert_int_equal(index_find_slug(x, t + 1, slug),
+				    0);
+			} else {
+				assert_int_equal(index_find_code(x, c, NULL),
+				    t * 100000 + i + 1);
+				assert_int_equal(index_find_slug(x, t + 1, slug),
+				    t * 100000 + i + 1);
+			}
+		}
+	index_free(x);
+}
+
+static void
+test_apply_notify(void **state)
+{
+	static const char *bad[] = {
+		"", "c", "c ", "x 1", "c 1 2 3", "c 1 2 3 not-a-uuid slug",
+		"c 1 0 3 6f2b8c1e-4a57-4b1f-9a0e-0c1d2e3f4a5b s",
+		"c1 2 3 6f2b8c1e-4a57-4b1f-9a0e-0c1d2e3f4a5b s",
+		"d 1", "d 1 6f2b8c1e-4a57-4b1f-9a0e-0c1d2e3f4a5b extra",
+		"d x 6f2b8c1e-4a57-4b1f-9a0e-0c1d2e3f4a5b",
+		"p 1 5", "p 1 5 ", "p 1 -5 key", "q 1", "q 1 ", "r 1 x", "r",
+	};
+	struct index	*x = index_new(64);
+	const char	*u = "6f2b8c1e-4a57-4b1f-9a0e-0c1d2e3f4a5b";
+	const char	*v = "0e4a2b6c-8d1f-4e3a-b5c7-d9e1f3a5b7c9";
+	uint8_t		 cu[16], cv[16];
+	char		 err[128], pl[256];
+	int64_t		 proj;
+	size_t		 i;
+
+	assert_int_equal(uuid_parse_text(u, cu), 0);
+	assert_int_equal(uuid_parse_text(v, cv), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (index_apply_notify(x, bad[i], err, sizeof(err)) != -1)
+			fail_msg("accepted \"%s\"", bad[i]);
+	assert_non_null(strstr(err, "malformed"));
+	assert_int_equal(x->x_used_checks, 0);
+	assert_int_equal(x->x_used_projects, 0);
+
+	/* A project's key, then a check without a slug, then with one. */
+	assert_int_equal(index_apply_notify(x, "p 1 5 abc_DEF-123", err,
+	    sizeof(err)), 0);
+	assert_int_equal(index_find_project(x, "abc_DEF-123"), 5);
+	snprintf(pl, sizeof(pl), "c 2 17 5 %s ", u);
+	assert_int_equal(index_apply_notify(x, pl, err, sizeof(err)), 0);
+	assert_int_equal(index_find_code(x, cu, &proj), 17);
+	assert_int_equal(proj, 5);
+	snprintf(pl, sizeof(pl), "c 3 17 5 %s", u);	/* no space: no slug */
+	assert_int_equal(index_apply_notify(x, pl, err, sizeof(err)), 0);
+	snprintf(pl, sizeof(pl), "c 4 17 5 %s nightly backup", u);
+	assert_int_equal(index_apply_notify(x, pl, err, sizeof(err)), 0);
+	assert_int_equal(index_find_slug(x, 5, "nightly backup"), 17);
+	assert_int_equal(x->x_used_checks, 1);
+	/* The slug changes, then the check moves to another project. */
+	snprintf(pl, sizeof(pl), "c 5 17 5 %s nightly", u);
+	assert_int_equal(index_apply_notify(x, pl, err, sizeof(err)), 0);
+	assert_int_equal(index_find_slug(x, 5, "nightly backup"), 0);
+	assert_int_equal(index_find_slug(x, 5, "nightly"), 17);
+	snprintf(pl, sizeof(pl), "c 6 17 6 %s nightly", u);
+	assert_int_equal(index_apply_notify(x, pl, err, sizeof(err)), 0);
+	assert_int_equal(index_find_slug(x, 5, "nightly"), 0);
+	assert_int_equal(index_find_slug(x, 6, "nightly"), 17);
+	/* Its ping uuid changes: "d" of the old one, then "c". */
+	snprintf(pl, sizeof(pl), "d 7 %s", u);
+	assert_int_equal(index_apply_notify(x, pl, err, sizeof(err)), 0);
+	snprintf(pl, sizeof(pl), "c 8 17 6 %s nightly", v);
+	assert_int_equal(index_apply_notify(x, pl, err, sizeof(err)), 0);
+	assert_int_equal(index_find_code(x, cu, NULL), 0);
+	assert_int_equal(index_find_code(x, cv, NULL), 17);
+	assert_int_equal(index_find_slug(x, 6, "nightly"), 17);
+	/* Deleting what is not there is no error. */
+	snprintf(pl, sizeof(pl), "d 9 %s", u);
+	assert_int_equal(index_apply_notify(x, pl, err, sizeof(err)), 0);
+	snprintf(pl, sizeof(pl), "d 10 %s", v);
+	assert_int_equal(index_apply_notify(x, pl, err, sizeof(err)), 0);
+	assert_int_equal(index_find_code(x, cv, NULL), 0);
+	assert_int_equal(index_find_slug(x, 6, "nightly"), 0);
+	assert_int_equal(x->x_used_checks, 0);
+	/* A key with a space in it is the rest of the payload. */
+	assert_int_equal(index_apply_notify(x, "p 11 6 two words", err,
+	    sizeof(err)), 0);
+	assert_int_equal(index_find_project(x, "two words"), 6);
+	assert_int_equal(index_apply_notify(x, "q 12 two words", err,
+	    sizeof(err)), 0);
+	assert_int_equal(index_apply_notify(x, "q 13 abc_DEF-123", err,
+	    sizeof(err)), 0);
+	assert_int_equal(index_apply_notify(x, "q 14 never-there", err,
+	    sizeof(err)), 0);
+	assert_int_equal(x->x_used_projects, 0);
+	/* A truncated table: the caller reloads. */
+	assert_int_equal(index_apply_notify(x, "r 15", err, sizeof(err)), 1);
+	index_free(x);
+}
+
 int
 main(void)
 {
@@ -712,6 +932,9 @@ main(void)
 		cmocka_unit_test(test_random_projects),
 		cmocka_unit_test(test_concurrent_reader),
 		cmocka_unit_test(test_dead_writer_does_not_block_readers),
+		cmocka_unit_test(test_overlapping_refreshes),
+		cmocka_unit_test(test_two_writer_threads),
+		cmocka_unit_test(test_apply_notify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

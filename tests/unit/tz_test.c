@@ -3,8 +3,11 @@
  *
  * Unit tests for common/tz.c: zone lookup and name safety, UTC offsets
  * on both sides of DST transitions (checked against zdump -v, including
- * instants past 2037 that come from the POSIX footer rule), and local
- * to UTC conversion in gaps and overlaps.
+ * instants past 2037 that come from the POSIX footer rule), local to
+ * UTC conversion in gaps and overlaps, and threads that load zones at
+ * once (the same ones and different ones) while others look up cached
+ * ones; under ThreadSanitizer (make tsan) that last test is the one
+ * that would report a race on the cache.
  */
 
 #include <stdarg.h>
@@ -13,6 +16,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <string.h>
 
 #include "tz.h"
@@ -240,6 +244,134 @@ test_civil(void **state)
 	assert_int_equal(tz_days_in_month(2000, 2), 29);
 }
 
+/*
+ * Zones that no other test here loads, so that the threads below are
+ * the first to read them; with their offset at 1700000000 (2023-11-14,
+ * from `TZ=<zone> date -d @1700000000 +%z`).
+ */
+static const struct {
+	const char	*name;
+	int64_t		 off;
+} tzs[] = {
+	/* Loaded by every thread at once, one name per round. */
+	{ "Europe/Paris", 3600 }, { "Europe/London", 0 },
+	{ "Europe/Berlin", 3600 }, { "Europe/Madrid", 3600 },
+	{ "Europe/Helsinki", 7200 }, { "Europe/Lisbon", 0 },
+	{ "Europe/Athens", 7200 }, { "Europe/Istanbul", 10800 },
+	{ "Europe/Moscow", 10800 }, { "America/Chicago", -21600 },
+	{ "America/Denver", -25200 }, { "America/Los_Angeles", -28800 },
+	{ "America/Phoenix", -25200 }, { "America/Anchorage", -32400 },
+	{ "America/Halifax", -14400 }, { "America/St_Johns", -12600 },
+	{ "America/Sao_Paulo", -10800 }, { "America/Mexico_City", -21600 },
+	{ "America/Bogota", -18000 }, { "America/Lima", -18000 },
+	/* Loaded by one thread each, all threads at once. */
+	{ "Asia/Kathmandu", 20700 }, { "Asia/Shanghai", 28800 },
+	{ "Asia/Singapore", 28800 }, { "Asia/Dubai", 14400 },
+	{ "Asia/Tehran", 12600 }, { "Asia/Karachi", 18000 },
+	{ "Asia/Dhaka", 21600 }, { "Asia/Seoul", 32400 },
+	{ "Asia/Jakarta", 25200 }, { "Africa/Cairo", 7200 },
+	{ "Africa/Lagos", 3600 }, { "Africa/Johannesburg", 7200 },
+	{ "Africa/Nairobi", 10800 }, { "Pacific/Auckland", 46800 },
+	{ "Pacific/Chatham", 49500 }, { "Pacific/Honolulu", -36000 },
+	{ "Pacific/Kiritimati", 50400 }, { "Pacific/Marquesas", -34200 },
+	{ "Atlantic/Azores", -3600 }, { "Atlantic/Reykjavik", 0 },
+};
+#define NTZ		(sizeof(tzs) / sizeof(tzs[0]))
+#define NSHARED		20		/* tzs[0..NSHARED) */
+#define NTHREADS	4
+#define NOWN		((NTZ - NSHARED) / NTHREADS)	/* each thread's own */
+
+struct tz_worker {
+	int			 t_id;
+	pthread_barrier_t	*t_bar;
+	const struct tz		*t_zone[NTZ];	/* what tz_get() answered */
+	int64_t			 t_off[NTZ];
+	int			 t_moved[NTZ];	/* later answers differed */
+};
+
+static void
+tz_worker_get(struct tz_worker *w, size_t k)
+{
+	const struct tz *z = tz_get(tzs[k].name);
+
+	w->t_zone[k] = z;
+	w->t_off[k] = z != NULL ? tz_offset(z, 1700000000) : INT64_MIN;
+}
+
+static void *
+tz_worker_run(void *arg)
+{
+	struct tz_worker	*w = arg;
+	size_t			 k, j;
+	int			 pass;
+
+	/* The same new zone in every thread, released together. */
+	for (k = 0; k < NSHARED; k++) {
+		pthread_barrier_wait(w->t_bar);
+		tz_worker_get(w, k);
+	}
+	/*
+	 * Each thread its own new zones, interleaved with lookups of the
+	 * cached ones while the other threads append to the cache.
+	 */
+	pthread_barrier_wait(w->t_bar);
+	for (j = 0; j < NOWN; j++) {
+		tz_worker_get(w, NSHARED + (size_t)w->t_id * NOWN + j);
+		for (pass = 0; pass < 50; pass++)
+			for (k = 0; k < NSHARED; k++)
+				if (tz_get(tzs[k].name) != w->t_zone[k])
+					w->t_moved[k]++;
+	}
+	return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+	pthread_t		 th[NTHREADS];
+	pthread_barrier_t	 bar;
+	static struct tz_worker	 w[NTHREADS];
+	const struct tz		*z;
+	size_t			 k;
+	int			 t;
+
+	assert_int_equal(NTZ - NSHARED, NOWN * NTHREADS);
+	assert_int_equal(pthread_barrier_init(&bar, NULL, NTHREADS), 0);
+	for (t = 0; t < NTHREADS; t++) {
+		w[t].t_id = t;
+		w[t].t_bar = &bar;
+		assert_int_equal(pthread_create(&th[t], NULL, tz_worker_run,
+		    &w[t]), 0);
+	}
+	for (t = 0; t < NTHREADS; t++)
+		assert_int_equal(pthread_join(th[t], NULL), 0);
+	pthread_barrier_destroy(&bar);
+
+	for (k = 0; k < NTZ; k++) {
+		if ((z = tz_get(tzs[k].name)) == NULL)
+			fail_msg("%s: not found", tzs[k].name);
+		assert_string_equal(tz_name(z), tzs[k].name);
+		for (t = 0; t < NTHREADS; t++) {
+			if (k >= NSHARED &&
+			    (k - NSHARED) / NOWN != (size_t)t)
+				continue;	/* another thread's own zone */
+			/* One copy of each zone is cached, whoever won. */
+			if (w[t].t_zone[k] != z)
+				fail_msg("thread %d, %s: zone %p, cached %p",
+				    t, tzs[k].name, (const void *)w[t].t_zone[k],
+				    (const void *)z);
+			if (w[t].t_moved[k] != 0)
+				fail_msg("thread %d, %s: %d later lookups gave "
+				    "another zone", t, tzs[k].name,
+				    w[t].t_moved[k]);
+			if (w[t].t_off[k] != tzs[k].off)
+				fail_msg("thread %d, %s: offset %lld, want %lld",
+				    t, tzs[k].name, (long long)w[t].t_off[k],
+				    (long long)tzs[k].off);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -249,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_offsets),
 		cmocka_unit_test(test_local_to_utc),
 		cmocka_unit_test(test_civil),
+		cmocka_unit_test(test_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
