@@ -39,6 +39,7 @@
 
 #include "alerter.h"
 #include "check.h"
+#include "checkdef.h"
 #include "conf.h"
 #include "db.h"
 #include "dbconn.h"
@@ -71,12 +72,17 @@ struct deadline {
 static int
 deadline_prepare(PGconn *db, void *arg, char *err, size_t errsz)
 {
-	if (db_prepare(db, "hcd_due",
-	    "SELECT c.id, " DB_STATE_COLS " FROM api_check c "
+	char	*due;
+	int	 rv;
+
+	due = xasprintf("SELECT c.id, %s FROM api_check c "
 	    "WHERE c.alert_after <= 'epoch'::timestamptz + "
 	    "$1::bigint * interval '1 microsecond' AND c.status <> 'down' "
 	    "ORDER BY c.alert_after LIMIT 1000 FOR UPDATE SKIP LOCKED",
-	    err, errsz) == -1 ||
+	    check_state_cols());
+	rv = db_prepare(db, "hcd_due", due, err, errsz);
+	free(due);
+	if (rv == -1 ||
 	    db_prepare(db, "hcd_down",
 	    "UPDATE api_check SET status = 'down', alert_after = NULL "
 	    "WHERE id = ANY($1::integer[])", err, errsz) == -1 ||
@@ -219,7 +225,7 @@ deadline_pass(struct deadline *dl, int64_t now, int *more, int64_t *lag,
 
 		id = hc_strtonum(PQgetvalue(r, i, 0), 1, INT64_MAX, &e);
 		ids[i] = id;
-		db_check_state(r, i, 1, &s);
+		check_state_decode(r, i, 1, &s);
 		gda = check_going_down_after(&s);
 		if (check_get_status(&s, now, 0) == CS_DOWN) {
 			db_arr_add(&down, "%lld", (long long)id);

@@ -53,6 +53,7 @@
 
 #include "alerter.h"
 #include "check.h"
+#include "checkdef.h"
 #include "conf.h"
 #include "db.h"
 #include "dbconn.h"
@@ -161,17 +162,24 @@ item_cmp(const void *a, const void *b)
 static int
 writer_prepare(PGconn *c, char *err, size_t errsz)
 {
-	if (db_exec(c, "SET enable_seqscan = off; SET enable_bitmapscan = off",
-	    err, errsz) == -1 ||
-	    db_prepare(c, "hcd_load",
-	    "SELECT c.id, " DB_STATE_COLS ","
+	char	*load;
+	int	 rv;
+
+	/* The check model's state columns, then the writer's own. */
+	load = xasprintf("SELECT c.id, %s,"
 	    " (extract(epoch FROM c.last_duration) * 1000000)::bigint,"
 	    " c.last_start_rid, c.n_pings, c.manual_resume, c.methods,"
 	    " c.filter_http_body, c.filter_default_fail, c.start_kw,"
 	    " c.success_kw, c.failure_kw, c.has_confirmation_link,"
 	    " (extract(epoch FROM c.alert_after) * 1000000)::bigint, c.hcd_rev "
 	    "FROM api_check c WHERE c.id = ANY($1::integer[])",
-	    err, errsz) == -1 ||
+	    check_state_cols());
+	rv = db_exec(c, "SET enable_seqscan = off; SET enable_bitmapscan = off",
+	    err, errsz);
+	if (rv == 0)
+		rv = db_prepare(c, "hcd_load", load, err, errsz);
+	free(load);
+	if (rv == -1 ||
 	    db_prepare(c, "hcd_write",
 	    "WITH u AS ("
 	    "UPDATE api_check c SET status = u.status, last_ping = u.lp,"
@@ -408,30 +416,31 @@ wcheck_from_row(const PGresult *r, int k)
 	struct wcheck		*c = xcalloc(1, sizeof(*c));
 	struct check_state	*s = &c->wc_st;
 	const char		*e;
+	int			 b = 1 + check_state_ncols();	/* past them */
 
 	c->wc_id = hc_strtonum(PQgetvalue(r, k, 0), 1, INT64_MAX, &e);
-	db_check_state(r, k, 1, s);
+	check_state_decode(r, k, 1, s);
 	/* The cache outlives the result: its own copies. */
 	c->wc_schedule = xstrdup(s->cs_schedule);
 	c->wc_tz = xstrdup(s->cs_tz);
 	s->cs_schedule = c->wc_schedule;
 	s->cs_tz = c->wc_tz;
-	s->cs_last_duration = db_getint(r, k, 9, CT_NONE);
-	if (!PQgetisnull(r, k, 10)) {
+	s->cs_last_duration = db_getint(r, k, b, CT_NONE);
+	if (!PQgetisnull(r, k, b + 1)) {
 		s->cs_has_rid = 1;
-		uuid_parse_text(PQgetvalue(r, k, 10), s->cs_last_start_rid);
+		uuid_parse_text(PQgetvalue(r, k, b + 1), s->cs_last_start_rid);
 	}
-	s->cs_n_pings = db_getint(r, k, 11, CT_NONE);
-	s->cs_manual_resume = *PQgetvalue(r, k, 12) == 't';
-	c->wc_methods_post = strcmp(PQgetvalue(r, k, 13), "POST") == 0;
-	c->wc_filter_body = *PQgetvalue(r, k, 14) == 't';
-	c->wc_default_fail = *PQgetvalue(r, k, 15) == 't';
-	c->wc_kw[0] = xstrdup(PQgetvalue(r, k, 16));
-	c->wc_kw[1] = xstrdup(PQgetvalue(r, k, 17));
-	c->wc_kw[2] = xstrdup(PQgetvalue(r, k, 18));
-	s->cs_has_confirmation_link = *PQgetvalue(r, k, 19) == 't';
-	s->cs_alert_after = db_getint(r, k, 20, CT_NONE);
-	c->wc_rev = db_getint(r, k, 21, 0);
+	s->cs_n_pings = db_getint(r, k, b + 2, CT_NONE);
+	s->cs_manual_resume = *PQgetvalue(r, k, b + 3) == 't';
+	c->wc_methods_post = strcmp(PQgetvalue(r, k, b + 4), "POST") == 0;
+	c->wc_filter_body = *PQgetvalue(r, k, b + 5) == 't';
+	c->wc_default_fail = *PQgetvalue(r, k, b + 6) == 't';
+	c->wc_kw[0] = xstrdup(PQgetvalue(r, k, b + 7));
+	c->wc_kw[1] = xstrdup(PQgetvalue(r, k, b + 8));
+	c->wc_kw[2] = xstrdup(PQgetvalue(r, k, b + 9));
+	s->cs_has_confirmation_link = *PQgetvalue(r, k, b + 10) == 't';
+	s->cs_alert_after = db_getint(r, k, b + 11, CT_NONE);
+	c->wc_rev = db_getint(r, k, b + 12, 0);
 	c->wc_aa_db = s->cs_alert_after;
 	c->wc_n_db = s->cs_n_pings;
 	c->wc_status_db = s->cs_status;

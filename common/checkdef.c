@@ -46,15 +46,15 @@ const struct check_field check_fields[] = {
 	{ "desc", CF_STR, "c.\"desc\"", O(cr_desc), 0, 0, NULL,
 	    IN | CF_RENDER, CF_VALL, 2, CO_NONE },
 	{ "grace", CF_SECS, "c.grace", O(cr_grace), 60, 31536000, NULL,
-	    IN | CF_RENDER, CF_VALL, 8, CO_NONE },
+	    IN | CF_RENDER | CF_STATE, CF_VALL, 8, CO_NONE },
 	{ "n_pings", CF_INT, "c.n_pings", O(cr_n_pings), 0, 0, NULL,
 	    CF_RENDER, CF_VALL, 0, CO_NONE },
 	{ "status", CF_STATUS, "c.status", O(cr_status), 0, 0, NULL,
-	    CF_RENDER, CF_VALL, 0, CO_STATUS },
+	    CF_RENDER | CF_STATE, CF_VALL, 0, CO_STATUS },
 	{ "started", CF_TIME, "c.last_start", O(cr_last_start), 0, 0, NULL,
-	    CF_RENDER, CF_VALL, 0, CO_STARTED },
+	    CF_RENDER | CF_STATE, CF_VALL, 0, CO_STARTED },
 	{ "last_ping", CF_TIME, "c.last_ping", O(cr_last_ping), 0, 0, NULL,
-	    CF_RENDER | CF_NULLABLE, CF_VALL, 0, CO_NONE },
+	    CF_RENDER | CF_NULLABLE | CF_STATE, CF_VALL, 0, CO_NONE },
 	{ "next_ping", CF_OUT, NULL, NO, 0, 0, NULL,
 	    CF_RENDER, CF_VALL, 0, CO_NEXT_PING },
 	{ "manual_resume", CF_BOOL, "c.manual_resume", O(cr_manual_resume),
@@ -106,21 +106,23 @@ const struct check_field check_fields[] = {
 	{ "unique_key", CF_OUT, NULL, NO, 0, 0, NULL,
 	    CF_RENDER | CF_RO_ONLY, CF_VALL, 0, CO_UNIQUE_KEY },
 	{ "timeout", CF_SECS, "c.timeout", O(cr_timeout), 60, 31536000, NULL,
-	    CF_INPUT | CF_STORE | CF_RENDER | CF_SIMPLE_ONLY, CF_VALL, 19,
+	    CF_INPUT | CF_STORE | CF_RENDER | CF_SIMPLE_ONLY | CF_STATE,
+	    CF_VALL, 19,
 	    CO_NONE },
 	{ "schedule", CF_SCHEDULE, "c.schedule", O(cr_schedule), 0, 100, NULL,
-	    CF_INPUT | CF_STORE | CF_RENDER | CF_SCHED_ONLY, CF_VALL, 12,
+	    CF_INPUT | CF_STORE | CF_RENDER | CF_SCHED_ONLY | CF_STATE,
+	    CF_VALL, 12,
 	    CO_NONE },
 	{ "tz", CF_TZ, "c.tz", O(cr_tz), 0, 0, NULL,
-	    IN | CF_RENDER | CF_SCHED_ONLY, CF_VALL, 20, CO_NONE },
+	    IN | CF_RENDER | CF_SCHED_ONLY | CF_STATE, CF_VALL, 20, CO_NONE },
 	{ "unique", CF_UNIQUE, NULL, NO, 0, 0, unique_enum, CF_INPUT, CF_VALL,
 	    21, CO_NONE },
 	/* Stored, not shown as such. */
 	{ "id", CF_ID, "c.id", O(cr_id), 0, 0, NULL, 0, CF_VALL, 0, CO_NONE },
 	{ "project_id", CF_ID, "c.project_id", O(cr_project), 0, 0, NULL, 0,
 	    CF_VALL, 0, CO_NONE },
-	{ "kind", CF_KIND, "c.kind", O(cr_kind), 0, 0, NULL, CF_STORE,
-	    CF_VALL, 0, CO_NONE },
+	{ "kind", CF_KIND, "c.kind", O(cr_kind), 0, 0, NULL,
+	    CF_STORE | CF_STATE, CF_VALL, 0, CO_NONE },
 };
 const size_t check_nfields = sizeof(check_fields) / sizeof(check_fields[0]);
 
@@ -469,6 +471,8 @@ check_apply(struct check_row *r, struct check_input *in, int version)
 static pthread_once_t	 sql_once = PTHREAD_ONCE_INIT;
 static char		*sql_select;
 static char		*sql_select_list;
+static char		*sql_state;
+static int		 sql_nstate;
 static char		*sql_update;
 static int		 sql_nupdate;
 
@@ -476,13 +480,14 @@ static void
 sql_build(void)
 {
 	const struct check_field	*f;
-	struct buf			 b, l, u;
+	struct buf			 b, l, u, st;
 	size_t				 i;
 	int				 n = 1;
 
 	buf_init(&b);
 	buf_init(&l);
 	buf_init(&u);
+	buf_init(&st);
 	buf_addstr(&u, "UPDATE api_check c SET ");
 	for (i = 0; i < check_nfields; i++) {
 		f = &check_fields[i];
@@ -502,6 +507,16 @@ sql_build(void)
 			buf_addstr(&l, (f->f_flags & CF_COSTLY) ? "NULL::text" :
 			    f->f_column);
 		}
+		if (f->f_flags & CF_STATE) {
+			if (st.b_len)
+				buf_addstr(&st, ", ");
+			if (f->f_type == CF_SECS || f->f_type == CF_TIME)
+				buf_printf(&st, "(extract(epoch FROM %s) * "
+				    "1000000)::bigint", f->f_column);
+			else
+				buf_addstr(&st, f->f_column);
+			sql_nstate++;
+		}
 		if (!(f->f_flags & CF_STORE))
 			continue;
 		n++;
@@ -520,6 +535,7 @@ sql_build(void)
 	    "interval '1 microsecond' WHERE c.id = $1", n);
 	sql_select = (char *)b.b_data;
 	sql_select_list = (char *)l.b_data;
+	sql_state = (char *)st.b_data;
 	sql_update = (char *)u.b_data;
 	sql_nupdate = n;
 }
@@ -529,6 +545,20 @@ check_select_cols(void)
 {
 	pthread_once(&sql_once, sql_build);
 	return sql_select;
+}
+
+const char *
+check_state_cols(void)
+{
+	pthread_once(&sql_once, sql_build);
+	return sql_state;
+}
+
+int
+check_state_ncols(void)
+{
+	pthread_once(&sql_once, sql_build);
+	return sql_nstate;
 }
 
 const char *
@@ -552,48 +582,66 @@ check_update_nparams(void)
 	return sql_nupdate;
 }
 
+/* One column into its place in a row. */
+static void
+field_decode(const struct check_field *f, const PGresult *res, int row,
+    int col, struct check_row *r)
+{
+	char		*p = FIELD_PTR(r, f);
+	const char	*s = PQgetvalue(res, row, col);
+	int		 v;
+
+	switch (f->f_type) {
+	case CF_ID:
+	case CF_INT:
+	case CF_SECS:
+	case CF_TIME:
+		*(int64_t *)p = db_getint(res, row, col, CT_NONE);
+		break;
+	case CF_BOOL:
+		*(int *)p = *s == 't';
+		break;
+	case CF_KIND:
+		v = check_kind_parse(s);
+		*(int *)p = v < 0 ? CK_SIMPLE : v;
+		break;
+	case CF_STATUS:
+		v = check_status_parse(s);
+		*(int *)p = v < 0 || v > CS_PAUSED ? CS_NEW : v;
+		break;
+	default:
+		*(const char **)p = s;
+		break;
+	}
+}
+
 void
 check_row_decode(const PGresult *res, int row, struct check_row *r)
 {
-	const struct check_field	*f;
-	size_t				 i;
-	int				 col = 0, v;
-	const char			*s;
-	char				*p;
+	size_t	i;
+	int	col = 0;
 
 	memset(r, 0, sizeof(*r));
-	for (i = 0; i < check_nfields; i++) {
-		f = &check_fields[i];
-		if (f->f_column == NULL)
-			continue;
-		p = FIELD_PTR(r, f);
-		s = PQgetvalue(res, row, col);
-		switch (f->f_type) {
-		case CF_ID:
-		case CF_INT:
-			*(int64_t *)p = db_getint(res, row, col, CT_NONE);
-			break;
-		case CF_SECS:
-		case CF_TIME:
-			*(int64_t *)p = db_getint(res, row, col, CT_NONE);
-			break;
-		case CF_BOOL:
-			*(int *)p = *s == 't';
-			break;
-		case CF_KIND:
-			v = check_kind_parse(s);
-			*(int *)p = v < 0 ? CK_SIMPLE : v;
-			break;
-		case CF_STATUS:
-			v = check_status_parse(s);
-			*(int *)p = v < 0 || v > CS_PAUSED ? CS_NEW : v;
-			break;
-		default:
-			*(const char **)p = s;
-			break;
-		}
-		col++;
-	}
+	for (i = 0; i < check_nfields; i++)
+		if (check_fields[i].f_column != NULL)
+			field_decode(&check_fields[i], res, row, col++, r);
+}
+
+void
+check_state_decode(const PGresult *res, int row, int col,
+    struct check_state *s)
+{
+	struct check_row	r;
+	size_t			i;
+
+	memset(&r, 0, sizeof(r));
+	r.cr_last_duration = CT_NONE;
+	for (i = 0; i < check_nfields; i++)
+		if (check_fields[i].f_flags & CF_STATE)
+			field_decode(&check_fields[i], res, row, col++, &r);
+	check_row_state(&r, s);
+	s->cs_n_pings = 0;
+	s->cs_manual_resume = 0;
 }
 
 void

@@ -102,6 +102,7 @@ enum cf_out {
 #define CF_PLAIN	0x0200	/* input copied as is by check_apply() */
 #define CF_NULLABLE	0x0400	/* column may be NULL: render null */
 #define CF_COSTLY	0x0800	/* a subquery a row: NULL in lists */
+#define CF_STATE	0x1000	/* what the state machine reads */
 
 #define CF_V1		0x1
 #define CF_V2		0x2
@@ -176,6 +177,16 @@ const char	*check_select_cols(void);
 const char	*check_select_cols_list(void);
 /* Decode row `row` of a result whose first columns are those. */
 void		 check_row_decode(const PGresult *, int row, struct check_row *);
+/*
+ * The CF_STATE columns only (schedule and state: the deadline pass, the
+ * writer's loader, badges, metrics), and their decoding from column
+ * `col` on into a check_state (the rest zero, last_duration and
+ * alert_after unknown; strings point into the result).
+ */
+const char	*check_state_cols(void);
+int		 check_state_ncols(void);
+void		 check_state_decode(const PGresult *, int row, int col,
+		    struct check_state *);
 /*
  * "UPDATE api_check SET name = $2, ... WHERE id = $1" over the CF_STORE
  * fields plus alert_after, and its parameters for a row (text, into

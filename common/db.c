@@ -2,10 +2,10 @@
  * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
  *
  * Blocking libpq helpers for every process on a connection it already
- * holds (from db_connect or dbconn.h): run a command, a query or a
- * prepare with the error as one line (db_seterr), read integers and a
- * check's state columns (DB_STATE_COLS), build array literals, report
- * the schema version and apply the migrations compiled in from schema/
+ * holds (opened through dbconn.h): run a command, a query or a
+ * prepare with the error as one line (db_seterr), read integers, build
+ * array literals, report the schema version and apply the migrations
+ * compiled in from schema/
  * (hcctl migrate, hcd -m).  The master, the workers, the alerter's
  * threads and hcctl use them; there is no shared state, so any thread
  * may call them on its own connection.
@@ -27,23 +27,11 @@
 #include "log.h"
 #include "migrate.h"
 
-static void	db_notice(void *, const char *);
 static void	db_rollback(PGconn *);
 static int	db_begin_locked(PGconn *, char *, size_t);
 static int	db_is_applied(PGconn *, int, int *, char *, size_t);
 static int	db_apply(PGconn *, const struct hc_migration *, int *,
 		    char *, size_t);
-
-static void
-db_notice(void *arg, const char *msg)
-{
-	size_t	len = strlen(msg);
-
-	/* "relation ... already exists, skipping" and the like */
-	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\r'))
-		len--;
-	log_debug("postgres: %.*s", (int)len, msg);
-}
 
 void
 db_seterr(PGconn *conn, const PGresult *res, char *err, size_t errsz)
@@ -66,29 +54,6 @@ db_seterr(PGconn *conn, const PGresult *res, char *err, size_t errsz)
 		len = errsz - 1;
 	memcpy(err, msg, len);
 	err[len] = '\0';
-}
-
-PGconn *
-db_connect(const char *conninfo, char *err, size_t errsz)
-{
-	PGconn		*conn;
-	const char	*keys[2] = { "dbname", NULL };
-	const char	*vals[2] = { NULL, NULL };
-
-	/* dbname is expanded: conninfo may be "k=v ..." or a URI. */
-	vals[0] = conninfo != NULL ? conninfo : "";
-	conn = PQconnectdbParams(keys, vals, 1);
-	if (conn == NULL) {
-		snprintf(err, errsz, "out of memory");
-		return NULL;
-	}
-	if (PQstatus(conn) != CONNECTION_OK) {
-		db_seterr(conn, NULL, err, errsz);
-		PQfinish(conn);
-		return NULL;
-	}
-	PQsetNoticeProcessor(conn, db_notice, NULL);
-	return conn;
 }
 
 int
@@ -348,22 +313,3 @@ db_arr_ids(struct buf *b, const int64_t *ids, size_t n)
 	return db_arr_end(b);
 }
 
-void
-db_check_state(const PGresult *r, int row, int col, struct check_state *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->cs_kind = check_kind_parse(PQgetvalue(r, row, col));
-	if (s->cs_kind < 0)
-		s->cs_kind = CK_SIMPLE;
-	s->cs_timeout = db_getint(r, row, col + 1, CT_NONE);
-	s->cs_grace = db_getint(r, row, col + 2, CT_NONE);
-	s->cs_schedule = PQgetvalue(r, row, col + 3);
-	s->cs_tz = PQgetvalue(r, row, col + 4);
-	s->cs_status = check_status_parse(PQgetvalue(r, row, col + 5));
-	if (s->cs_status < 0 || s->cs_status > CS_PAUSED)
-		s->cs_status = CS_NEW;
-	s->cs_last_ping = db_getint(r, row, col + 6, CT_NONE);
-	s->cs_last_start = db_getint(r, row, col + 7, CT_NONE);
-	s->cs_last_duration = CT_NONE;
-	s->cs_alert_after = CT_NONE;
-}

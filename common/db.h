@@ -17,12 +17,6 @@
 #define HC_DB_MIGRATE_LOCK	0x6863646d69677200LL
 
 /*
- * Blocking connect.  NOTICE messages are discarded.  On failure returns
- * NULL and writes libpq's reason (one line) into err.
- */
-PGconn	*db_connect(const char *conninfo, char *err, size_t errsz);
-
-/*
  * Create hcd_migration if missing, then apply, in order and each in its
  * own transaction, every hc_migrations[] entry not yet recorded there.
  * pg_advisory_xact_lock(HC_DB_MIGRATE_LOCK) serialises concurrent
@@ -63,25 +57,6 @@ const char *db_arr_end(struct buf *);
 /* The literal of ids[0..n), closed, in b (initialised by the caller). */
 const char *db_arr_ids(struct buf *, const int64_t *ids, size_t n);
 
-/*
- * The columns of api_check (as "c") that hold a check's schedule and
- * state, in the order db_check_state() reads them.
- */
-#define DB_STATE_COLS							\
-	"c.kind, (extract(epoch FROM c.timeout) * 1000000)::bigint, "	\
-	"(extract(epoch FROM c.grace) * 1000000)::bigint, c.schedule, "	\
-	"c.tz, c.status, "						\
-	"(extract(epoch FROM c.last_ping) * 1000000)::bigint, "		\
-	"(extract(epoch FROM c.last_start) * 1000000)::bigint"
-#define DB_STATE_NCOLS	8
-struct check_state;
-/*
- * The DB_STATE_COLS of a row, from column `col` on, into *s (the rest of
- * *s zero, last_duration and alert_after unknown); the schedule and
- * time zone point into the result.
- */
-void	 db_check_state(const PGresult *, int row, int col,
-	    struct check_state *);
 
 /* Copy the connection's or result's error, first line only, into err. */
 void	 db_seterr(PGconn *, const PGresult *, char *err, size_t errsz);

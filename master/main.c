@@ -28,6 +28,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "dbconn.h"
 #include "hcd.h"
 #include "index.h"
 #include "index_db.h"
@@ -90,18 +91,20 @@ listen_tcp(const char *spec, char *err, size_t errsz)
 static void
 db_startup(struct master *m, int migrate)
 {
-	PGconn	*db;
-	char	 err[512], *ci;
-	int	 version, applied, n;
-	int	 want = hc_migrations[hc_nmigrations - 1].m_version;
+	struct dbconn	*d;
+	PGconn		*db;
+	char		 err[512];
+	int		 version, applied, n;
+	int		 want = hc_migrations[hc_nmigrations - 1].m_version;
 
-	ci = conf_conninfo(&m->m_conf);
-	db = db_connect(ci, err, sizeof(err));
-	free(ci);
-	if (db == NULL)
+	d = dbconn_new(&m->m_conf, "hcd-master", NULL, NULL);
+	if ((db = dbconn_get_now(d, err, sizeof(err))) == NULL)
 		fatalx("database: %s", err);
 	if (migrate) {
-		if (db_migrate(db, &applied, err, sizeof(err)) == -1)
+		/* A migration may rewrite a big table: no statement timeout. */
+		if (db_exec(db, "SET statement_timeout = 0", err,
+		    sizeof(err)) == -1 ||
+		    db_migrate(db, &applied, err, sizeof(err)) == -1)
 			fatalx("migrate: %s", err);
 		if (applied)
 			log_info("applied %d schema migration(s)", applied);
@@ -114,7 +117,7 @@ db_startup(struct master *m, int migrate)
 	if ((n = index_load(shm_index(m->m_shm), db, err, sizeof(err))) == -1)
 		fatalx("loading the check index: %s", err);
 	log_info("check index loaded: %d checks", n);
-	PQfinish(db);
+	dbconn_free(d);
 }
 
 int

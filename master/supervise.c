@@ -33,6 +33,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "dbconn.h"
 #include "hcd.h"
 #include "index_db.h"
 #include "index.h"
@@ -463,22 +464,20 @@ reload_keep(struct conf *old, struct conf *nw)
 static void
 index_reload(struct master *m)
 {
-	PGconn	*db;
-	char	 err[512], *ci;
-	int	 n;
+	struct dbconn	*d;
+	PGconn		*db;
+	char		 err[512];
+	int		 n;
 
-	ci = conf_conninfo(&m->m_conf);
-	db = db_connect(ci, err, sizeof(err));
-	free(ci);
-	if (db == NULL) {
+	d = dbconn_new(&m->m_conf, "hcd-master", NULL, NULL);
+	if ((db = dbconn_get_now(d, err, sizeof(err))) == NULL)
 		log_warnx("reload: check index not refreshed: %s", err);
-		return;
-	}
-	if ((n = index_load(shm_index(m->m_shm), db, err, sizeof(err))) == -1)
+	else if ((n = index_load(shm_index(m->m_shm), db, err,
+	    sizeof(err))) == -1)
 		log_warnx("reload: check index not refreshed: %s", err);
 	else
 		log_info("reload: check index refreshed, %d checks", n);
-	PQfinish(db);
+	dbconn_free(d);
 }
 
 void

@@ -315,6 +315,7 @@ project_badge(struct req *q, struct resp *r, const char *p, size_t len)
 	const struct conf	*cf = q->q_w->w_conf;
 	const char		*s1, *s2, *dot, *end = p + len;
 	char			*key = NULL, *sig = NULL, *tag = NULL, *fmt = NULL;
+	char			*sql;
 	char			 ours[BADGE_SIG_LEN + 1];
 	const char		*params[2], *status = "up";
 	struct dbctx		 x;
@@ -370,10 +371,12 @@ project_badge(struct req *q, struct resp *r, const char *p, size_t len)
 	api_ctx(q, &x);
 	params[0] = key;
 	params[1] = tag;
-	res = cdb_exec(&x, "SELECT " DB_STATE_COLS ", c.tags "
+	sql = xasprintf("SELECT %s, c.tags "
 	    "FROM api_check c JOIN accounts_project p ON p.id = c.project_id "
 	    "WHERE p.badge_key = $1 AND ($2 = '*' OR strpos(c.tags, $2) > 0) "
-	    "ORDER BY c.id", 2, params, &e);
+	    "ORDER BY c.id", check_state_cols());
+	res = cdb_exec(&x, sql, 2, params, &e);
+	free(sql);
 	if (res == NULL) {
 		resp_text(r, 503, "database unavailable");
 		goto out;
@@ -382,10 +385,10 @@ project_badge(struct req *q, struct resp *r, const char *p, size_t len)
 		struct check_state s;
 
 		if (strcmp(tag, "*") != 0 && !check_has_tag(PQgetvalue(res, i,
-		    DB_STATE_NCOLS), tag))
+		    check_state_ncols()), tag))
 			continue;
 		total++;
-		db_check_state(res, i, 0, &s);
+		check_state_decode(res, i, 0, &s);
 		st = check_get_status(&s, now, 0);
 		if (st == CS_DOWN) {
 			down++;
@@ -421,7 +424,7 @@ static int
 check_badge(struct req *q, struct resp *r, const char *p, size_t len)
 {
 	const char		*sl, *dot, *end = p + len;
-	char			 key[37], *fmt = NULL, code[37];
+	char			 key[37], *fmt = NULL, code[37], *sql;
 	const char		*params[1] = { key }, *status = "up";
 	const char		*label;
 	struct dbctx		 x;
@@ -457,8 +460,10 @@ check_badge(struct req *q, struct resp *r, const char *p, size_t len)
 	if (!fmt_ok(fmt))
 		goto notfound;
 	api_ctx(q, &x);
-	res = cdb_exec(&x, "SELECT " DB_STATE_COLS ", c.name, c.code "
-	    "FROM api_check c WHERE c.badge_key = $1", 1, params, &e);
+	sql = xasprintf("SELECT %s, c.name, c.code FROM api_check c "
+	    "WHERE c.badge_key = $1", check_state_cols());
+	res = cdb_exec(&x, sql, 1, params, &e);
+	free(sql);
 	if (res == NULL) {
 		resp_text(r, 503, "database unavailable");
 		goto out;
@@ -467,14 +472,14 @@ check_badge(struct req *q, struct resp *r, const char *p, size_t len)
 		PQclear(res);
 		goto notfound;
 	}
-	db_check_state(res, 0, 0, &s);
+	check_state_decode(res, 0, 0, &s);
 	st = check_get_status(&s, hc_now_us(), 0);
 	if (st == CS_DOWN)
 		status = "down";
 	else if (st == CS_GRACE && states == 3)
 		status = "late";
-	hc_strlcpy(code, PQgetvalue(res, 0, DB_STATE_NCOLS + 1), sizeof(code));
-	label = PQgetvalue(res, 0, DB_STATE_NCOLS);
+	hc_strlcpy(code, PQgetvalue(res, 0, check_state_ncols() + 1), sizeof(code));
+	label = PQgetvalue(res, 0, check_state_ncols());
 	badge_answer(r, fmt, *label ? label : code, status, 1,
 	    st == CS_GRACE, st == CS_DOWN);
 	PQclear(res);

@@ -109,29 +109,32 @@ metrics_body(struct buf *b, PGresult *res)
 	struct buf	 lb;
 	struct tagset	 ta;
 	struct check_state s;
-	int		 n = PQntuples(res), i, ndown = 0, *st;
+	int		 n = PQntuples(res), i, ndown = 0, *st, *started;
+	int		 nc = check_state_ncols();
 	char		**labels, uk[41];
 	size_t		 k, *order;
 	int64_t		 now = hc_now_us();
 
 	labels = xcalloc((size_t)n + 1, sizeof(*labels));
 	st = xcalloc((size_t)n + 1, sizeof(*st));
+	started = xcalloc((size_t)n + 1, sizeof(*started));
 	buf_init(&lb);
 	tagset_init(&ta);
 	for (i = 0; i < n; i++) {
-		db_check_state(res, i, 0, &s);
+		check_state_decode(res, i, 0, &s);
 		st[i] = check_get_status(&s, now, 0);
-		check_unique_key(PQgetvalue(res, i, DB_STATE_NCOLS + 2), uk);
+		started[i] = s.cs_last_start != CT_NONE;
+		check_unique_key(PQgetvalue(res, i, nc + 2), uk);
 		buf_reset(&lb);
 		buf_addstr(&lb, "{name=\"");
-		esc(&lb, PQgetvalue(res, i, DB_STATE_NCOLS));
+		esc(&lb, PQgetvalue(res, i, nc));
 		buf_addstr(&lb, "\", tags=\"");
-		esc(&lb, PQgetvalue(res, i, DB_STATE_NCOLS + 1));
+		esc(&lb, PQgetvalue(res, i, nc + 1));
 		buf_printf(&lb, "\", unique_key=\"%s\"}", uk);
 		labels[i] = xstrdup((char *)lb.b_data);
 		if (st[i] == CS_DOWN)
 			ndown++;
-		tagset_add_tags(&ta, PQgetvalue(res, i, DB_STATE_NCOLS + 1),
+		tagset_add_tags(&ta, PQgetvalue(res, i, nc + 1),
 		    st[i] == CS_DOWN);
 	}
 	buf_clear(&lb);
@@ -146,7 +149,7 @@ metrics_body(struct buf *b, PGresult *res)
 	    "Whether the check is currently started (1 for yes, 0 for no).");
 	for (i = 0; i < n; i++)
 		buf_printf(b, "hc_check_started%s %d\n", labels[i],
-		    PQgetisnull(res, i, 7) ? 0 : 1);
+		    started[i]);
 	buf_addstr(b, "\n");
 	gauge_head(b, "hc_check_grace", "Whether the check is currently in "
 	    "the grace period (1 for yes, 0 for no).");
@@ -179,6 +182,7 @@ metrics_body(struct buf *b, PGresult *res)
 		free(labels[i]);
 	free(labels);
 	free(st);
+	free(started);
 	tagset_free(&ta);
 	free(order);
 }
@@ -190,7 +194,7 @@ metrics_handle(struct req *q, struct resp *r)
 	const struct http_hdr	*h;
 	const char		*k = NULL;
 	size_t			 kl = 0;
-	char			 key[APIKEY_LEN * 3 + 1], pid[24];
+	char			 key[APIKEY_LEN * 3 + 1], pid[24], *sql;
 	const char		*params[1] = { pid };
 	struct dbctx		 x;
 	struct dberr		 e;
@@ -239,9 +243,10 @@ metrics_handle(struct req *q, struct resp *r)
 		return 0;
 	}
 	snprintf(pid, sizeof(pid), "%lld", (long long)project);
-	res = cdb_exec(&x, "SELECT " DB_STATE_COLS ", c.name, c.tags, "
-	    "c.code FROM api_check c WHERE c.project_id = $1 ORDER BY c.id",
-	    1, params, &e);
+	sql = xasprintf("SELECT %s, c.name, c.tags, c.code FROM api_check c "
+	    "WHERE c.project_id = $1 ORDER BY c.id", check_state_cols());
+	res = cdb_exec(&x, sql, 1, params, &e);
+	free(sql);
 	if (res == NULL) {
 		resp_text(r, 503, "database unavailable");
 		return 0;

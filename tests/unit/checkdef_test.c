@@ -203,6 +203,14 @@ test_sql(void **state)
 		assert_non_null(vals[i]);
 	check_update_params(&r, CT_NONE, vals, scratch);
 	assert_null(vals[n - 1]);
+
+	/* The state machine's columns, each once, and nothing costly. */
+	assert_int_equal(check_state_ncols(), 8);
+	assert_non_null(strstr(check_state_cols(), "c.kind"));
+	assert_non_null(strstr(check_state_cols(), "c.schedule, c.tz"));
+	assert_null(strstr(check_state_cols(), "channel"));
+	assert_null(strstr(check_select_cols_list(), "channel"));
+	assert_non_null(strstr(check_select_cols(), "api_channel_checks"));
 }
 
 static char *
