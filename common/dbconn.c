@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -229,22 +230,36 @@ dbconn_wait(PGconn *c, short events, int64_t deadline)
 	}
 }
 
-/* dbconn_exec() and dbconn_exec_prepared(): q is the SQL or the name. */
+/*
+ * One try of dbconn_run.  *again is set when the session turned out to
+ * be gone (the server restarted, say) and the statement may be sent
+ * once more on a new one: the session was open and idle, and the
+ * statement is a SELECT or a BEGIN, which change nothing themselves.
+ */
 static PGresult *
-dbconn_run(struct dbconn *d, int prepared, const char *q, int nparams,
-    const char *const *params, int binary, char *err, size_t errsz)
+dbconn_try(struct dbconn *d, int prepared, const char *q, int nparams,
+    const char *const *params, int binary, char *err, size_t errsz,
+    int *again)
 {
 	PGconn		*c;
 	PGresult	*r, *res = NULL;
 	int64_t		 deadline;
-	int		 f;
+	int		 f, was_open = dbconn_ok(d), idle;
 
+	*again = 0;
 	d->d_sqlstate[0] = '\0';
 	d->d_lost = 0;
 	if ((c = dbconn_get(d, err, errsz)) == NULL) {
 		d->d_lost = 1;
 		return NULL;
 	}
+	/*
+	 * Only a statement that changes nothing by itself is sent again: a
+	 * write whose answer was lost may have committed.
+	 */
+	idle = was_open && PQtransactionStatus(c) == PQTRANS_IDLE &&
+	    !prepared && (strncasecmp(q, "SELECT", 6) == 0 ||
+	    strncasecmp(q, "BEGIN", 5) == 0);
 	deadline = hc_mono_ms() + d->d_timeout_ms;
 	if (prepared)
 		f = PQsendQueryPrepared(c, q, nparams, params, NULL, NULL,
@@ -287,7 +302,8 @@ dbconn_run(struct dbconn *d, int prepared, const char *q, int nparams,
 	if (PQstatus(c) != CONNECTION_OK) {
 		d->d_lost = 1;
 		dbconn_reset(d);
-		dbconn_failed(d);
+		if (!(*again = idle))
+			dbconn_failed(d);
 	}
 	return NULL;
 timeout:
@@ -303,8 +319,27 @@ lost:
 	PQclear(res);
 	d->d_lost = 1;
 	dbconn_reset(d);
-	dbconn_failed(d);
+	if (!(*again = idle))
+		dbconn_failed(d);
 	return NULL;
+}
+
+/* dbconn_exec() and dbconn_exec_prepared(): q is the SQL or the name. */
+static PGresult *
+dbconn_run(struct dbconn *d, int prepared, const char *q, int nparams,
+    const char *const *params, int binary, char *err, size_t errsz)
+{
+	PGresult	*r;
+	int		 again;
+
+	r = dbconn_try(d, prepared, q, nparams, params, binary, err, errsz,
+	    &again);
+	if (r == NULL && again) {
+		log_debug("database: %s; once more on a new session", err);
+		r = dbconn_try(d, prepared, q, nparams, params, binary, err,
+		    errsz, &again);
+	}
+	return r;
 }
 
 PGresult *

@@ -18,7 +18,10 @@
  *    a server or network that stops answering costs the caller the
  *    statement timeout plus one second, never the kernel's TCP timeout.
  *    A query that runs out of time drops the session (its state is
- *    unknown); the next dbconn_get() connects afresh.
+ *    unknown); the next dbconn_get() connects afresh.  A session found
+ *    dead when a SELECT or a BEGIN is sent on it idle (the server
+ *    restarted meanwhile) is replaced at once and the statement sent
+ *    once more, since neither changes anything by itself.
  *
  * One object is used by one thread at a time; distinct objects may be
  * used on distinct threads (libpq is thread-safe per connection).

@@ -200,6 +200,7 @@ job_new(struct worker *w, struct conn *c, const uint8_t *raw, size_t len,
 {
 	struct job	*j;
 	const char	*errstr;
+	int		 i;
 
 	j = xcalloc(1, sizeof(*j));
 	j->j_raw = xmalloc(len + 1);
@@ -220,8 +221,14 @@ job_new(struct worker *w, struct conn *c, const uint8_t *raw, size_t len,
 	j->j_req.q_http = &j->j_http;
 	j->j_req.q_conn = NULL;		/* never touched off the loop */
 	j->j_req.q_job = j;
-	/* The path keeps its offset past the SITE_ROOT prefix. */
+	/*
+	 * The path and the route's captures point into the copy now, at the
+	 * same offsets (the captures are always within the path).
+	 */
 	j->j_req.q_path = j->j_http.path + (orig->q_path - orig->q_http->path);
+	for (i = 0; i < orig->q_nargs && i < RT_MAXARGS; i++)
+		j->j_req.q_arg[i] = j->j_http.path +
+		    (orig->q_arg[i] - orig->q_http->path);
 	resp_init(&j->j_resp, 500);
 	return j;
 }

@@ -194,3 +194,21 @@ def test_locked_table_statement_timeout(make_hcd):
         p.stdin.close()
         p.wait(10)
     assert h.api("GET", "checks/", key=h.key).status == 200
+
+
+def test_dead_idle_session_is_replaced_at_once(make_hcd):
+    # The server ends every session (a restart, a failover): the next
+    # API request finds its thread's session dead when it sends its
+    # first SELECT, and sends it once more on a new session instead of
+    # answering 503.
+    h = make_hcd(workers=1, extra={"DB_THREADS": 1})
+    for _ in range(3):
+        assert h.api("GET", "checks/", key=h.key).status == 200
+    run_sql(h.admin, "SELECT pg_terminate_backend(pid) FROM "
+            "pg_stat_activity WHERE datname = '%s' AND "
+            "application_name LIKE 'hcd-worker-%%'" % h.db)
+    time.sleep(0.2)
+    r = h.api("GET", "checks/", key=h.key)
+    assert r.status == 200, r
+    r = h.api("POST", "checks/", key=h.key, body={"name": "after"})
+    assert r.status == 201, r
