@@ -61,6 +61,7 @@
 #include "log.h"
 #include "pgarr.h"
 #include "ping.h"
+#include "pingrec.h"
 #include "proc.h"
 #include "ring.h"
 #include "shm.h"
@@ -555,7 +556,6 @@ static void
 add_ping_row(struct pgarr *col, const struct wcheck *c,
     const struct ping_rec *pr, int action)
 {
-	const char	*p = (const char *)(pr + 1);
 	size_t		 mlen;
 
 	pgarr_i32(&col[P_N], (int32_t)c->wc_st.cs_n_pings);
@@ -567,13 +567,11 @@ add_ping_row(struct pgarr *col, const struct wcheck *c,
 		pgarr_null(&col[P_KIND]);
 	pgarr_str(&col[P_SCHEME], pr->pr_scheme == PS_HTTPS ? "https" :
 	    pr->pr_scheme == PS_EMAIL ? "email" : "http");
-	pgarr_inet(&col[P_ADDR], p + pr->pr_method_len, pr->pr_addr_len);
+	pgarr_inet(&col[P_ADDR], pingrec_addr(pr), pr->pr_addr_len);
 	mlen = pr->pr_method_len > 10 ? 10 : pr->pr_method_len;
-	pgarr_bytes(&col[P_METHOD], p, mlen);
-	pgarr_bytes(&col[P_UA], p + pr->pr_method_len + pr->pr_addr_len,
-	    pr->pr_ua_len);
-	pgarr_bytes(&col[P_BODY], p + pr->pr_method_len + pr->pr_addr_len +
-	    pr->pr_ua_len, pr->pr_body_len);
+	pgarr_bytes(&col[P_METHOD], pingrec_method(pr), mlen);
+	pgarr_bytes(&col[P_UA], pingrec_ua(pr), pr->pr_ua_len);
+	pgarr_bytes(&col[P_BODY], pingrec_body(pr), pr->pr_body_len);
 	if (pr->pr_exit >= 0)
 		pgarr_i16(&col[P_EXIT], pr->pr_exit);
 	else
@@ -653,7 +651,7 @@ collect(struct writer *w, const uint64_t *from, struct item *items,
 
 		while (nit < HC_BATCH_MAX && bytes < HC_BATCH_BYTES &&
 		    (rec = ring_next(rg, &pos, head, &len)) != NULL) {
-			if (len < sizeof(struct ping_rec))
+			if (pingrec_valid(rec, len) == -1)
 				continue;	/* cannot happen: skip */
 			items[nit].it_rec = rec;
 			items[nit].it_seq = (uint32_t)nit;
@@ -823,8 +821,7 @@ batch_send(struct writer *w)
 			struct check_flip	 f;
 			int			 action;
 
-			body = (const uint8_t *)(pr + 1) + pr->pr_method_len +
-			    pr->pr_addr_len + pr->pr_ua_len;
+			body = pingrec_body(pr);
 			action = final_action(c, pr, body);
 			action = check_apply_ping(&c->wc_st, action,
 			    pr->pr_has_rid, pr->pr_rid, pr->pr_time, &f);

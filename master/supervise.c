@@ -39,7 +39,7 @@
 #include "index.h"
 #include "log.h"
 #include "master.h"
-#include "ping.h"
+#include "pingrec.h"
 #include "proc.h"
 #include "ring.h"
 #include "shm.h"
@@ -416,7 +416,7 @@ ring_fits(const struct conf *cf, int nrings, char *err, size_t errsz)
 	uint64_t	body, rec, per;
 
 	body = conf_ping_body_kept(cf);
-	rec = sizeof(struct ping_rec) + 32 + 64 + 4 * HC_UA_MAX + body + 64;
+	rec = pingrec_max(body, 0, 0);
 	per = ((uint64_t)cf->ring_size / (uint64_t)nrings) & ~(uint64_t)63;
 	if (per >= rec)
 		return 0;
