@@ -665,6 +665,45 @@ def test_status_counters(inst):
     assert c["messages"] > 0 and c["pings"] > 0 and c["rejected"] > 0
 
 
+def fd_targets(pid):
+    out = {}
+    d = "/proc/%d/fd" % pid
+    for n in os.listdir(d):
+        try:
+            t = os.readlink(os.path.join(d, n))
+        except OSError:
+            continue
+        if int(n) > 2 and t.startswith(("socket:", "pipe:")):
+            out[int(n)] = t
+    return out
+
+
+def test_smtpd_descriptors_and_reload(inst, check):
+    """The smtpd's row of the role table: of the master's sockets and
+    pipes it keeps the SMTP listener, the wake pipe and its own ack
+    pipe; no worker has the SMTP listener.  SIGHUP replaces it (the
+    certificate is read again) and mail goes on."""
+    before = inst.child_pids()
+    os.kill(inst.proc.pid, signal.SIGHUP)
+    assert wait_for(lambda: len(inst.child_pids()) == 4 and
+                    not (inst.child_pids() & before))
+    master = set(fd_targets(inst.proc.pid).values())
+    kept = {}
+    for c in inst.status()["children"]:
+        kept[c["role"]] = kept.get(c["role"], set()) | (
+            set(fd_targets(c["pid"]).values()) & master)
+    smtpd = kept["smtpd"]
+    socks = {t for t in smtpd if t.startswith("socket:")}
+    pipes = {t for t in smtpd if t.startswith("pipe:")}
+    assert len(socks) == 1 and len(pipes) == 2, kept
+    assert not (socks & kept["worker"]), kept       # theirs is HTTP's
+    assert not (socks & kept["alerter"]), kept
+    assert len(pipes & kept["alerter"]) == 2, kept  # its ack, the wake
+    assert sendmail(inst, [addr(check)], message("after reload")) == {}
+    assert len(inst.pings(check)) == 1
+    assert all(c["restarts"] == 0 for c in inst.status()["children"])
+
+
 def test_durable_250_waits_for_the_database(inst, check):
     """ACK_MODE=durable: the final 250 only once the ping is stored."""
     c = Raw(inst.smtp_port)
