@@ -689,7 +689,8 @@ session_process(struct session *s)
 			break;
 		p = evbuffer_search_eol(in, NULL, &eol, EVBUFFER_EOL_LF);
 		if (p.pos == -1) {
-			if (avail > (size_t)cf->smtp_max_line)
+			/* The line so far, a CR maybe, and no LF yet. */
+			if (avail > (size_t)cf->smtp_max_line + 1)
 				too_long(s, in, avail, 1);
 			break;
 		}

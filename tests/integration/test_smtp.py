@@ -34,7 +34,7 @@ import uuid
 
 import pytest
 
-from conftest import SLOW, free_port, run_sql
+from conftest import BIN, SLOW, free_port, run_sql
 
 DOMAIN = "hc.example"
 CURL = "/usr/bin/curl"
@@ -891,6 +891,24 @@ def test_connection_limits(lim):
         assert c.reply()[0] == 220
     finally:
         c.close()
+
+
+def test_unreadable_tls_key_stops_hcd(make_hcd, tmp_path):
+    """A configuration error: the smtpd exits before its privilege drop
+    and the master stops the daemon (status 1), saying why."""
+    h = make_hcd(extra={
+        "SMTP_LISTEN": "127.0.0.1:%d" % free_port(),
+        "SMTP_TLS_CERT": str(tmp_path / "missing.crt"),
+        "SMTP_TLS_KEY": str(tmp_path / "missing.key")}, start=False)
+    h.start(wait=False)
+    assert h.proc.wait(timeout=30 * SLOW) == 1
+    assert "SMTP_TLS_CERT %s" % (tmp_path / "missing.crt") in h.log()
+    # half of the pair is refused by hcd -n already
+    h.write_conf(dict(h.extra, SMTP_TLS_KEY=""))
+    p = subprocess.run([str(BIN / "hcd"), "-n", "-f", str(h.conf)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1
+    assert "SMTP_TLS_CERT and SMTP_TLS_KEY" in p.stderr, p.stderr
 
 
 # --- a full ring ----------------------------------------------------------
