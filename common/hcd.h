@@ -52,7 +52,7 @@
 #define HC_SMTP_MAX_LINE	8192		/* bytes of a command or text line */
 #define HC_SMTP_TIMEOUT		300		/* s waiting for a command */
 #define HC_SMTP_DATA_TIMEOUT	600		/* s for a whole DATA phase */
-#define HC_SMTP_MAX_CONNECTIONS	500		/* in all */
+#define HC_SMTP_MAX_CONNECTIONS	100		/* in all; each may hold a message */
 #define HC_SMTP_MAX_CONNECTIONS_PER_CLIENT 20	/* from one address */
 
 /* Tunables that are not configuration keys. */

@@ -139,17 +139,27 @@ closing_check(struct session *s)
 	evtimer_add(s->s_ev_data, &tv);
 }
 
-/* A protocol error: its reply, and past HC_SMTP_MAX_ERRORS the end. */
+/*
+ * A protocol error: its reply, and past HC_SMTP_MAX_ERRORS the end.
+ * Counted as "other errors" unless a limit's own counter has it.
+ */
 static void
-error_reply(struct session *s, const char *line)
+session_error(struct session *s, const char *line, int other)
 {
-	STAT(s, ss_errors);
+	if (other)
+		STAT(s, ss_errors);
 	reply(s, 0, line);
 	if (++s->s_errors >= HC_SMTP_MAX_ERRORS) {
 		log_debug("%s: %s: too many errors", __func__, s->s_peer);
 		reply(s, 0, "421 4.7.0 Too many errors, closing connection");
 		close_after(s);
 	}
+}
+
+static void
+error_reply(struct session *s, const char *line)
+{
+	session_error(s, line, 1);
 }
 
 static void
@@ -663,7 +673,7 @@ too_long(struct session *s, struct evbuffer *in, size_t n, int partial)
 		s->s_too_long = 1;
 	else if (!s->s_skip_line) {
 		STAT(s, ss_line_too_long);
-		error_reply(s, "500 5.5.2 Line too long");
+		session_error(s, "500 5.5.2 Line too long", 0);
 	}
 	evbuffer_drain(in, n);
 	s->s_skip_line = partial;

@@ -19,6 +19,9 @@
  * Limits: SMTP_MAX_CONNECTIONS sessions in all and
  * SMTP_MAX_CONNECTIONS_PER_CLIENT from one address; a connection over
  * either is told 421 and closed at once.  The rest are per session.
+ * A session holds at most one message (SMTP_MAX_SIZE) in memory, so
+ * SMTP_MAX_CONNECTIONS times SMTP_MAX_SIZE bounds what clients can
+ * make the smtpd hold.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -59,8 +62,10 @@ tls_ctx(const struct conf *cf)
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		fatalx("%s: SSL_CTX_new failed", __func__);
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
-	    SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+#ifdef SSL_OP_NO_RENEGOTIATION
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+#endif
 	if (SSL_CTX_use_certificate_chain_file(ctx, cf->smtp_tls_cert) != 1) {
 		ERR_error_string_n(ERR_get_error(), e, sizeof(e));
 		fatalx("SMTP_TLS_CERT %s: %s", cf->smtp_tls_cert, e);
