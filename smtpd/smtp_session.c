@@ -535,6 +535,8 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *c)
 	}
 	if (s->s_nrcpt >= (size_t)cf->smtp_max_recipients) {
 		STAT(s, ss_too_many_rcpt);
+		log_debug("%s: %s: over SMTP_MAX_RECIPIENTS: %s", __func__,
+		    s->s_peer, sp.sp_addr);
 		reply(s, 0, "452 4.5.3 Too many recipients");
 		return;
 	}
