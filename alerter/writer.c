@@ -61,6 +61,7 @@
 #include "log.h"
 #include "pgarr.h"
 #include "ping.h"
+#include "pingrec.h"
 #include "proc.h"
 #include "ring.h"
 #include "shm.h"
@@ -84,6 +85,8 @@ struct wcheck {
 	int			 wc_methods_post;
 	int			 wc_filter_body;
 	int			 wc_default_fail;
+	int			 wc_filter_subject;	/* email */
+	int			 wc_filter_email;	/* email: filter_body */
 	char			*wc_kw[3];	/* start, success, failure */
 	char			*wc_schedule;
 	char			*wc_tz;
@@ -171,7 +174,8 @@ writer_prepare(PGconn *c, char *err, size_t errsz)
 	    " c.last_start_rid, c.n_pings, c.manual_resume, c.methods,"
 	    " c.filter_http_body, c.filter_default_fail, c.start_kw,"
 	    " c.success_kw, c.failure_kw, c.has_confirmation_link,"
-	    " (extract(epoch FROM c.alert_after) * 1000000)::bigint, c.hcd_rev "
+	    " (extract(epoch FROM c.alert_after) * 1000000)::bigint, c.hcd_rev,"
+	    " c.filter_subject, c.filter_body "
 	    "FROM api_check c WHERE c.id = ANY($1::integer[])",
 	    check_state_cols());
 	rv = db_exec(c, "SET enable_seqscan = off; SET enable_bitmapscan = off",
@@ -441,6 +445,8 @@ wcheck_from_row(const PGresult *r, int k)
 	s->cs_has_confirmation_link = *PQgetvalue(r, k, b + 10) == 't';
 	s->cs_alert_after = db_getint(r, k, b + 11, CT_NONE);
 	c->wc_rev = db_getint(r, k, b + 12, 0);
+	c->wc_filter_subject = *PQgetvalue(r, k, b + 13) == 't';
+	c->wc_filter_email = *PQgetvalue(r, k, b + 14) == 't';
 	c->wc_aa_db = s->cs_alert_after;
 	c->wc_n_db = s->cs_n_pings;
 	c->wc_status_db = s->cs_status;
@@ -505,6 +511,34 @@ static const char *kind_col[] = {
 	[PA_LOG] = "log", [PA_IGN] = "ign"
 };
 
+/*
+ * An email's action (spec 2): with the subject or body filter on, the
+ * keywords decide on the text Healthchecks joins, "\n".join of the
+ * Subject and the body's text, both extracted by the smtpd into the
+ * record; `methods` and filter_http_body do not apply.
+ */
+static int
+email_action(const struct wcheck *c, const struct ping_rec *pr)
+{
+	struct buf	 t;
+	int		 action;
+
+	if (!c->wc_filter_subject && !c->wc_filter_email)
+		return pr->pr_action;
+	buf_init(&t);
+	if (c->wc_filter_subject)
+		buf_add(&t, pingrec_subject(pr), pr->pr_subject_len);
+	if (c->wc_filter_email && pr->pr_text_len > 0) {
+		if (c->wc_filter_subject)
+			buf_addc(&t, '\n');
+		buf_add(&t, pingrec_text(pr), pr->pr_text_len);
+	}
+	action = check_classify((const char *)t.b_data, t.b_len, c->wc_kw[0],
+	    c->wc_kw[1], c->wc_kw[2], c->wc_default_fail);
+	buf_clear(&t);
+	return action;
+}
+
 /* The action after the check's filters (spec 1.4 steps 7-8). */
 static int
 final_action(const struct wcheck *c, const struct ping_rec *pr,
@@ -513,7 +547,7 @@ final_action(const struct wcheck *c, const struct ping_rec *pr,
 	int action = pr->pr_action;
 
 	if (pr->pr_scheme == PS_EMAIL)
-		return action;		/* smtpd classified it already */
+		return email_action(c, pr);
 	if (c->wc_methods_post && !(pr->pr_flags & PR_POST))
 		return PA_IGN;
 	if (c->wc_filter_body)
@@ -555,7 +589,6 @@ static void
 add_ping_row(struct pgarr *col, const struct wcheck *c,
     const struct ping_rec *pr, int action)
 {
-	const char	*p = (const char *)(pr + 1);
 	size_t		 mlen;
 
 	pgarr_i32(&col[P_N], (int32_t)c->wc_st.cs_n_pings);
@@ -567,13 +600,11 @@ add_ping_row(struct pgarr *col, const struct wcheck *c,
 		pgarr_null(&col[P_KIND]);
 	pgarr_str(&col[P_SCHEME], pr->pr_scheme == PS_HTTPS ? "https" :
 	    pr->pr_scheme == PS_EMAIL ? "email" : "http");
-	pgarr_inet(&col[P_ADDR], p + pr->pr_method_len, pr->pr_addr_len);
+	pgarr_inet(&col[P_ADDR], pingrec_addr(pr), pr->pr_addr_len);
 	mlen = pr->pr_method_len > 10 ? 10 : pr->pr_method_len;
-	pgarr_bytes(&col[P_METHOD], p, mlen);
-	pgarr_bytes(&col[P_UA], p + pr->pr_method_len + pr->pr_addr_len,
-	    pr->pr_ua_len);
-	pgarr_bytes(&col[P_BODY], p + pr->pr_method_len + pr->pr_addr_len +
-	    pr->pr_ua_len, pr->pr_body_len);
+	pgarr_bytes(&col[P_METHOD], pingrec_method(pr), mlen);
+	pgarr_bytes(&col[P_UA], pingrec_ua(pr), pr->pr_ua_len);
+	pgarr_bytes(&col[P_BODY], pingrec_body(pr), pr->pr_body_len);
 	if (pr->pr_exit >= 0)
 		pgarr_i16(&col[P_EXIT], pr->pr_exit);
 	else
@@ -653,7 +684,7 @@ collect(struct writer *w, const uint64_t *from, struct item *items,
 
 		while (nit < HC_BATCH_MAX && bytes < HC_BATCH_BYTES &&
 		    (rec = ring_next(rg, &pos, head, &len)) != NULL) {
-			if (len < sizeof(struct ping_rec))
+			if (pingrec_valid(rec, len) == -1)
 				continue;	/* cannot happen: skip */
 			items[nit].it_rec = rec;
 			items[nit].it_seq = (uint32_t)nit;
@@ -823,8 +854,7 @@ batch_send(struct writer *w)
 			struct check_flip	 f;
 			int			 action;
 
-			body = (const uint8_t *)(pr + 1) + pr->pr_method_len +
-			    pr->pr_addr_len + pr->pr_ua_len;
+			body = pingrec_body(pr);
 			action = final_action(c, pr, body);
 			action = check_apply_ping(&c->wc_st, action,
 			    pr->pr_has_rid, pr->pr_rid, pr->pr_time, &f);

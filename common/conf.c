@@ -110,7 +110,22 @@ static const struct ckey conf_keys[] = {
 	STR("SITE_NAME", site_name, HC_SITE_NAME),
 	STR("SITE_ROOT", site_root, HC_SITE_ROOT),
 	LATER("SLACK_ENABLED"),
+	INT("SMTP_DATA_TIMEOUT", smtp_data_timeout, XS(HC_SMTP_DATA_TIMEOUT),
+	    1, 86400, 0),
 	STR("SMTP_LISTEN", smtp_listen, NULL),
+	INT("SMTP_MAX_CONNECTIONS", smtp_max_connections,
+	    XS(HC_SMTP_MAX_CONNECTIONS), 1, 100000, 0),
+	INT("SMTP_MAX_CONNECTIONS_PER_CLIENT", smtp_max_connections_per_client,
+	    XS(HC_SMTP_MAX_CONNECTIONS_PER_CLIENT), 1, 100000, 0),
+	INT("SMTP_MAX_LINE", smtp_max_line, XS(HC_SMTP_MAX_LINE), 1000,
+	    1048576, 0),
+	INT("SMTP_MAX_RECIPIENTS", smtp_max_recipients,
+	    XS(HC_SMTP_MAX_RECIPIENTS), 1, 10000, 0),
+	INT("SMTP_MAX_SIZE", smtp_max_size, XS(HC_SMTP_MAX_SIZE), 1024,
+	    HC_SMTP_MAX_SIZE_MAX, 0),
+	INT("SMTP_TIMEOUT", smtp_timeout, XS(HC_SMTP_TIMEOUT), 1, 86400, 0),
+	STR("SMTP_TLS_CERT", smtp_tls_cert, NULL),
+	STR("SMTP_TLS_KEY", smtp_tls_key, NULL),
 	LATER("SPIKE_ENABLED"),
 	LATER("SUPPORT_EMAIL"),
 	STR("USER", user, HC_USER),
@@ -377,6 +392,11 @@ conf_load(const char *path, int optional, struct conf *cf, char *err,
 	if (*cf->smtp_listen != '\0' && strchr(cf->smtp_listen, ':') == NULL) {
 		snprintf(err, errsz, "SMTP_LISTEN: %s: expected host:port",
 		    cf->smtp_listen);
+		return -1;
+	}
+	if ((*cf->smtp_tls_cert == '\0') != (*cf->smtp_tls_key == '\0')) {
+		snprintf(err, errsz, "SMTP_TLS_CERT and SMTP_TLS_KEY: set both "
+		    "for STARTTLS, or neither");
 		return -1;
 	}
 	if (*cf->node_name == '\0') {

@@ -54,6 +54,15 @@ struct conf {
 	char	*database_url;		/* DATABASE_URL: libpq conninfo, wins over DB_* */
 	char	*http_listen;		/* HTTP_LISTEN host:port */
 	char	*smtp_listen;		/* SMTP_LISTEN host:port, "" = off */
+	char	*smtp_tls_cert;		/* SMTP_TLS_CERT: PEM chain, "" = no STARTTLS */
+	char	*smtp_tls_key;		/* SMTP_TLS_KEY: PEM key, read as root */
+	int64_t	 smtp_max_size;		/* SMTP_MAX_SIZE bytes of a message */
+	int64_t	 smtp_max_recipients;	/* SMTP_MAX_RECIPIENTS per message */
+	int64_t	 smtp_max_line;		/* SMTP_MAX_LINE bytes */
+	int64_t	 smtp_timeout;		/* SMTP_TIMEOUT s for a command */
+	int64_t	 smtp_data_timeout;	/* SMTP_DATA_TIMEOUT s for DATA */
+	int64_t	 smtp_max_connections;	/* SMTP_MAX_CONNECTIONS in all */
+	int64_t	 smtp_max_connections_per_client;
 	int64_t	 workers;		/* WORKERS, 0 = number of cores */
 	char	*user;			/* USER children run as when root */
 	enum ack_mode ack_mode;		/* ACK_MODE durable|fast */

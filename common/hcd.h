@@ -45,6 +45,15 @@
 #define HC_DB_THREADS		2	/* database threads per worker */
 #define HC_CHECK_LIMIT		10000	/* new profiles, USE_PAYMENTS=False */
 #define HC_PING_LOG_LIMIT	100
+/* SMTP intake (smtpd/); SMTP_LISTEN is empty by default: no smtpd. */
+#define HC_SMTP_MAX_SIZE	1048576		/* SIZE: bytes of a message */
+#define HC_SMTP_MAX_SIZE_MAX	(64 * 1024 * 1024)	/* its upper bound */
+#define HC_SMTP_MAX_RECIPIENTS	100		/* per message (RFC 5321) */
+#define HC_SMTP_MAX_LINE	8192		/* bytes of a command or text line */
+#define HC_SMTP_TIMEOUT		300		/* s waiting for a command */
+#define HC_SMTP_DATA_TIMEOUT	600		/* s for a whole DATA phase */
+#define HC_SMTP_MAX_CONNECTIONS	100		/* in all; each may hold a message */
+#define HC_SMTP_MAX_CONNECTIONS_PER_CLIENT 20	/* from one address */
 
 /* Tunables that are not configuration keys. */
 #define HC_BATCH_MAX		8192	/* ring records per transaction */
@@ -68,6 +77,9 @@
 #define HC_RESPAWN_MAX		5	/* crashes of one role ... */
 #define HC_RESPAWN_WINDOW	60	/* ... within this many seconds */
 #define HC_RETRY_AFTER		"1"
+#define HC_SMTP_SUBJECT_MAX	4096	/* bytes of decoded Subject a record keeps */
+#define HC_SMTP_TEXT_MAX	(256 * 1024)	/* bytes of body text a record keeps */
+#define HC_SMTP_MAX_ERRORS	10	/* protocol errors, then 421 and close */
 
 /* Exit status of a child that must not be respawned (config, privileges). */
 #define HC_EXIT_FATAL		2

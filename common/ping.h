@@ -3,7 +3,9 @@
  *
  * A ping as it travels through the ring: written by a worker or smtpd,
  * read by the alerter's batch writer.  Fixed header, then the variable
- * strings in the order of their lengths below.
+ * strings in the order of their lengths below.  Producers build it with
+ * pingrec_encode and the writer reads it with pingrec_valid and the
+ * pingrec_* accessors (common/pingrec.h): nothing else lays it out.
  */
 #ifndef HC_PING_H
 #define HC_PING_H
@@ -37,7 +39,9 @@ struct ping_rec {
 	uint16_t	pr_ua_len;
 	uint32_t	pr_body_len;
 	uint8_t		pr_rid[16];
-	/* method, remote address, user agent, body follow */
+	uint32_t	pr_subject_len;	/* email: Subject, decoded to UTF-8 */
+	uint32_t	pr_text_len;	/* email: text of its body parts */
+	/* method, remote address, user agent, body, subject, text follow */
 };
 
 #define PR_POST		0x01	/* method was POST (for methods=POST) */

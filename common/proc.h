@@ -12,6 +12,7 @@
 
 #include "hcd.h"
 
+struct buf;
 struct conf;
 struct shm;
 
@@ -48,13 +49,15 @@ void	 proc_wake_alerter(const struct proc_env *);
 int	 proc_set_nonblock(int fd);
 
 /*
- * Children's entry points (worker/worker.c, alerter/alerter.c), named by
- * the master's role table.  They are declared here, beside the proc_env
- * they take, so that their own files need no master header.
+ * Children's entry points (worker/worker.c, alerter/alerter.c,
+ * smtpd/smtpd.c), named by the master's role table.  They are declared
+ * here, beside the proc_env they take, so that their own files need no
+ * master header.
  */
 void	 worker_main(struct proc_env *) __attribute__((noreturn));
 void	 alerter_main(struct proc_env *) __attribute__((noreturn));
-/* Not written yet: smtpd/smtpd.c; the role table's smtpd row waits for it. */
 void	 smtpd_main(struct proc_env *) __attribute__((noreturn));
+/* The smtpd's counters (shm's sh_smtp) for hcctl status (smtpd/smtpd.c). */
+void	 smtpd_status(struct shm *, struct buf *);
 
 #endif

@@ -43,10 +43,16 @@ ring_used(const struct ring *r)
 	    atomic_load_explicit(&r->r_commit, memory_order_acquire);
 }
 
-void *
-ring_reserve(struct ring *r, size_t len, uint64_t *next)
+/*
+ * Room for a payload of len bytes from position head on.  A record that
+ * does not fit before the end is preceded by a pad record up to the
+ * end; with publish_pad the pad is published on its own at once.
+ */
+static void *
+reserve(struct ring *r, uint64_t head, size_t len, uint64_t *next,
+    int publish_pad)
 {
-	uint64_t	 head, commit, off, need, pad;
+	uint64_t	 commit, off, need, pad;
 	struct ring_rec	*rec;
 
 	need = ALIGN(HDR + (uint64_t)len);
@@ -54,7 +60,6 @@ ring_reserve(struct ring *r, size_t len, uint64_t *next)
 		atomic_fetch_add_explicit(&r->r_refused, 1, memory_order_relaxed);
 		return NULL;
 	}
-	head = atomic_load_explicit(&r->r_head, memory_order_relaxed);
 	commit = atomic_load_explicit(&r->r_commit, memory_order_acquire);
 	off = head % r->r_cap;
 	if (off + need > r->r_cap) {
@@ -75,7 +80,9 @@ ring_reserve(struct ring *r, size_t len, uint64_t *next)
 		rec->rr_len = (uint32_t)pad;
 		rec->rr_type = RING_REC_PAD;
 		head += pad;
-		atomic_store_explicit(&r->r_head, head, memory_order_release);
+		if (publish_pad)
+			atomic_store_explicit(&r->r_head, head,
+			    memory_order_release);
 		off = 0;
 	}
 	if (head + need - commit > r->r_cap) {
@@ -87,6 +94,19 @@ ring_reserve(struct ring *r, size_t len, uint64_t *next)
 	rec->rr_type = RING_REC_PING;
 	*next = head + need;
 	return (uint8_t *)rec + HDR;
+}
+
+void *
+ring_reserve(struct ring *r, size_t len, uint64_t *next)
+{
+	return reserve(r, atomic_load_explicit(&r->r_head,
+	    memory_order_relaxed), len, next, 1);
+}
+
+void *
+ring_reserve_more(struct ring *r, uint64_t from, size_t len, uint64_t *next)
+{
+	return reserve(r, from, len, next, 0);
 }
 
 void

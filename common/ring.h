@@ -68,6 +68,15 @@ void	 ring_init(struct ring *, uint64_t cap);
  * nothing is lost).  Nothing is visible until ring_publish(*next).
  */
 void	*ring_reserve(struct ring *, size_t len, uint64_t *next);
+/*
+ * Producer: reserve one more record after one reserved and not yet
+ * published, whose *next was `from`.  ring_publish of the last *next
+ * then publishes them all at once, so that a reader sees all or none
+ * (the smtpd's records of one message to several checks).  NULL when
+ * the ring is full; the earlier reservations stay unpublished.
+ */
+void	*ring_reserve_more(struct ring *, uint64_t from, size_t len,
+	    uint64_t *next);
 void	 ring_publish(struct ring *, uint64_t next);
 /* Producer: bytes in use (published and not yet committed). */
 uint64_t ring_used(const struct ring *);

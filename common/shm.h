@@ -20,6 +20,32 @@
 struct ring;
 struct index;
 
+/*
+ * The smtpd's counters (smtpd/; hcctl status prints them): written by
+ * the smtpd only, relaxed atomics, totals since the master started.
+ */
+struct smtp_stats {
+	_Atomic uint64_t ss_connections;	/* accepted */
+	_Atomic uint64_t ss_open;		/* sessions now */
+	_Atomic uint64_t ss_refused_all;	/* over SMTP_MAX_CONNECTIONS */
+	_Atomic uint64_t ss_refused_client;	/* over ..._PER_CLIENT */
+	_Atomic uint64_t ss_messages;		/* answered 250 after DATA */
+	_Atomic uint64_t ss_pings;		/* records published */
+	_Atomic uint64_t ss_rcpt_rejected;	/* 550: domain or mailbox */
+	_Atomic uint64_t ss_unknown;		/* no such check (250) */
+	_Atomic uint64_t ss_ambiguous;		/* slug of several checks */
+	_Atomic uint64_t ss_too_many_rcpt;	/* 452: SMTP_MAX_RECIPIENTS */
+	_Atomic uint64_t ss_too_big;		/* 552: SMTP_MAX_SIZE */
+	_Atomic uint64_t ss_line_too_long;	/* 500: SMTP_MAX_LINE */
+	_Atomic uint64_t ss_timeouts;		/* 421: SMTP_TIMEOUT */
+	_Atomic uint64_t ss_data_timeouts;	/* 421: SMTP_DATA_TIMEOUT */
+	_Atomic uint64_t ss_ring_full;		/* 451: nothing stored */
+	_Atomic uint64_t ss_aborted;		/* closed in the middle of DATA */
+	_Atomic uint64_t ss_errors;		/* other protocol errors */
+	_Atomic uint64_t ss_tls;		/* STARTTLS handshakes done */
+	_Atomic uint64_t ss_tls_failed;
+};
+
 struct shm {
 	uint64_t	 sh_magic;
 	uint64_t	 sh_segment;	/* random, new at every master start */
@@ -44,6 +70,7 @@ struct shm {
 	_Atomic uint64_t sh_redone;		/* batches redone: a check changed */
 	/* Written by the master once a second: for pings/s. */
 	_Atomic uint64_t sh_rate;		/* pings per second, last second */
+	struct smtp_stats sh_smtp;
 };
 
 struct shm	*shm_create(uint64_t ring_size, int nrings, uint64_t max_checks);

@@ -39,7 +39,7 @@
 #include "index.h"
 #include "log.h"
 #include "master.h"
-#include "ping.h"
+#include "pingrec.h"
 #include "proc.h"
 #include "ring.h"
 #include "shm.h"
@@ -60,9 +60,8 @@ static struct event	*ev_sig[6], *ev_tick, *ev_kill;
  * alerter, which drains the rings last.  A row whose entry point is
  * NULL is not built yet and starts nothing.
  *
- * The smtpd: once smtpd/smtpd.c defines smtpd_main (declared in
- * proc.h), name it in its row; it then starts when SMTP_LISTEN is set,
- * with the socket main.c opens for it, a ring and an ack pipe.
+ * The smtpd (smtpd/) starts when SMTP_LISTEN is set, with the socket
+ * main.c opens for it, a ring and an ack pipe.
  */
 #define KEEP_HTTP	0x01	/* the HTTP listening socket */
 #define KEEP_SMTP	0x02	/* the SMTP listening socket */
@@ -87,7 +86,7 @@ static const struct role {
 	    KEEP_WAKE_R | KEEP_ACK_W },
 	{ PROC_WORKER, "worker", count_workers, worker_main, 1,
 	    KEEP_HTTP | KEEP_WAKE_W | KEEP_ACK_R },
-	{ PROC_SMTPD, "smtpd", count_smtpd, NULL /* smtpd_main */, 1,
+	{ PROC_SMTPD, "smtpd", count_smtpd, smtpd_main, 1,
 	    KEEP_SMTP | KEEP_WAKE_W | KEEP_ACK_R },
 };
 #define NROLES	(sizeof(roles) / sizeof(roles[0]))
@@ -407,8 +406,9 @@ sup_stop(struct master *m, const char *why, int status)
 /*
  * Each producer's ring must hold the largest ping record: a body of
  * PING_BODY_LIMIT bytes, or with None all that a ping URL reads
- * (conf_ping_body_max, 2.5 MB at least).  The ring's capacity is
- * computed as shm_create computes it.
+ * (conf_ping_body_max, 2.5 MB at least), and with SMTP_LISTEN the
+ * smtpd's largest email.  The ring's capacity is computed as
+ * shm_create computes it.
  */
 int
 ring_fits(const struct conf *cf, int nrings, char *err, size_t errsz)
@@ -416,15 +416,27 @@ ring_fits(const struct conf *cf, int nrings, char *err, size_t errsz)
 	uint64_t	body, rec, per;
 
 	body = conf_ping_body_kept(cf);
-	rec = sizeof(struct ping_rec) + 32 + 64 + 4 * HC_UA_MAX + body + 64;
+	rec = pingrec_max(body, 0, 0);
 	per = ((uint64_t)cf->ring_size / (uint64_t)nrings) & ~(uint64_t)63;
-	if (per >= rec)
-		return 0;
-	snprintf(err, errsz, "RING_SIZE %lld gives each of the %d rings "
-	    "%llu bytes, less than one ping of PING_BODY_LIMIT (%llu bytes): "
-	    "raise RING_SIZE", (long long)cf->ring_size, nrings,
-	    (unsigned long long)per, (unsigned long long)rec);
-	return -1;
+	if (per < rec) {
+		snprintf(err, errsz, "RING_SIZE %lld gives each of the %d "
+		    "rings %llu bytes, less than one ping of PING_BODY_LIMIT "
+		    "(%llu bytes): raise RING_SIZE", (long long)cf->ring_size,
+		    nrings, (unsigned long long)per, (unsigned long long)rec);
+		return -1;
+	}
+	/* The smtpd's: a whole message, its Subject and its text. */
+	rec = pingrec_max((uint64_t)cf->smtp_max_size, HC_SMTP_SUBJECT_MAX,
+	    HC_SMTP_TEXT_MAX);
+	if (*cf->smtp_listen != '\0' && per < rec) {
+		snprintf(err, errsz, "RING_SIZE %lld gives each of the %d "
+		    "rings %llu bytes, less than one email ping of SMTP_MAX_SIZE "
+		    "(%llu bytes): raise RING_SIZE or lower SMTP_MAX_SIZE",
+		    (long long)cf->ring_size, nrings, (unsigned long long)per,
+		    (unsigned long long)rec);
+		return -1;
+	}
+	return 0;
 }
 
 /* Keys that only take effect at a full restart. */
@@ -607,6 +619,8 @@ sup_status(struct master *m, struct buf *b)
 	    "checks\n", (unsigned long long)x->x_used_checks,
 	    (unsigned long long)x->x_used_projects,
 	    (unsigned long long)x->x_nchecks / 2);
+	if (sup_count(m, PROC_SMTPD) > 0)
+		smtpd_status(sh, b);
 }
 
 void

@@ -30,13 +30,12 @@
 #include "index.h"
 #include "log.h"
 #include "ping.h"
+#include "pingrec.h"
 #include "proc.h"
 #include "ring.h"
 #include "route.h"
 #include "shm.h"
 #include "worker.h"
-
-#define METHOD_MAX	32
 
 /*
  * The client's address: the first item of X-Forwarded-For if present,
@@ -111,15 +110,14 @@ ping_handle(struct req *q, struct resp *r)
 	const struct http_req	*h = q->q_http;
 	struct index		*x = shm_index(w->w_env->pe_shm);
 	struct ping_route	 rt;
-	struct ping_rec		*pr;
+	struct ping_data	 pd;
 	struct buf		 ua;
 	const struct http_hdr	*hd;
 	char			 addr[64], qv[64], dpath[512];
 	uint8_t			 rid[16];
-	uint8_t			*p;
 	int64_t			 id = 0, project = 0;
 	uint64_t		 next;
-	size_t			 body_len, mlen, alen, need;
+	size_t			 body_len;
 	int			 rc, has_rid = 0, created = 0, scheme = PS_HTTP;
 
 	/* Django routes on the percent-decoded path. */
@@ -207,48 +205,35 @@ ping_handle(struct req *q, struct resp *r)
 	if (w->w_conf->ping_body_limit >= 0 &&
 	    body_len > (size_t)w->w_conf->ping_body_limit)
 		body_len = (size_t)w->w_conf->ping_body_limit;
-	mlen = h->method_len > METHOD_MAX ? METHOD_MAX : h->method_len;
-	alen = strlen(addr);
 	buf_init(&ua);
 	if ((hd = http_req_header(h, "User-Agent")) != NULL)
 		utf8_sanitize(&ua, hd->value, hd->value_len, HC_UA_MAX);
 
-	need = sizeof(*pr) + mlen + alen + ua.b_len + body_len;
-	if ((p = ring_reserve(w->w_ring, need, &next)) == NULL) {
-		buf_clear(&ua);
+	memset(&pd, 0, sizeof(pd));
+	pd.pd_check = id;
+	pd.pd_time = hc_now_us();
+	pd.pd_action = rt.action;
+	pd.pd_scheme = scheme;
+	pd.pd_exit = rt.exitstatus;
+	if (h->method_len == 4 && memcmp(h->method, "POST", 4) == 0)
+		pd.pd_flags |= PR_POST;
+	pd.pd_rid = has_rid ? rid : NULL;
+	pd.pd_method = h->method;
+	pd.pd_method_len = h->method_len;	/* cut at PINGREC_METHOD_MAX */
+	pd.pd_addr = addr;
+	pd.pd_addr_len = strlen(addr);
+	pd.pd_ua = (const char *)ua.b_data;
+	pd.pd_ua_len = ua.b_len;
+	pd.pd_body = h->body;
+	pd.pd_body_len = body_len;
+	rc = pingrec_put(w->w_ring, &pd, &next);
+	buf_clear(&ua);
+	if (rc == -1) {
 		resp_text(r, 503, "ping queue full, retry later");
 		buf_printf(&r->r_hdrs, "Retry-After: %s\r\n", HC_RETRY_AFTER);
 		log_debug("%s: ring full", __func__);
 		return 0;
 	}
-	pr = (struct ping_rec *)p;
-	memset(pr, 0, sizeof(*pr));
-	pr->pr_check = id;
-	pr->pr_time = hc_now_us();
-	pr->pr_action = (uint8_t)rt.action;
-	pr->pr_scheme = (uint8_t)scheme;
-	pr->pr_exit = (int16_t)rt.exitstatus;
-	pr->pr_method_len = (uint16_t)mlen;
-	pr->pr_addr_len = (uint16_t)alen;
-	pr->pr_ua_len = (uint16_t)ua.b_len;
-	pr->pr_body_len = (uint32_t)body_len;
-	if (mlen == 4 && memcmp(h->method, "POST", 4) == 0)
-		pr->pr_flags |= PR_POST;
-	if (has_rid) {
-		pr->pr_has_rid = 1;
-		memcpy(pr->pr_rid, rid, 16);
-	}
-	p += sizeof(*pr);
-	memcpy(p, h->method, mlen);
-	p += mlen;
-	memcpy(p, addr, alen);
-	p += alen;
-	if (ua.b_len)
-		memcpy(p, ua.b_data, ua.b_len);
-	p += ua.b_len;
-	if (body_len)
-		memcpy(p, h->body, body_len);
-	buf_clear(&ua);
 	ring_publish(w->w_ring, next);
 	proc_wake_alerter(w->w_env);
 

@@ -313,6 +313,14 @@ static const struct {
 	    ":1: MAX_CHECKS: 99999999999999999999: too large" },
 	{ "ACK_MODE = sync\n", ":1: ACK_MODE: sync: must be durable or fast" },
 	{ "ACK_MODE = Fast\n", ":1: ACK_MODE: Fast: must be durable or fast" },
+	{ "SMTP_MAX_SIZE = 1000\n", ":1: SMTP_MAX_SIZE: 1000: too small" },
+	{ "SMTP_MAX_SIZE = 67108865\n",
+	    ":1: SMTP_MAX_SIZE: 67108865: too large" },
+	{ "SMTP_MAX_LINE = 999\n", ":1: SMTP_MAX_LINE: 999: too small" },
+	{ "SMTP_MAX_RECIPIENTS = 0\n", ":1: SMTP_MAX_RECIPIENTS: 0: too small" },
+	{ "SMTP_TIMEOUT = 0\n", ":1: SMTP_TIMEOUT: 0: too small" },
+	{ "SMTP_MAX_CONNECTIONS_PER_CLIENT = x\n",
+	    ":1: SMTP_MAX_CONNECTIONS_PER_CLIENT: x: invalid" },
 };
 
 /* Errors found after the file is read carry no line. */
@@ -327,6 +335,10 @@ static const struct {
 	    "SITE_ROOT: example.org: must start with http:// or https://" },
 	{ "HTTP_LISTEN = 8000\n", "HTTP_LISTEN: 8000: expected host:port" },
 	{ "SMTP_LISTEN = 25\n", "SMTP_LISTEN: 25: expected host:port" },
+	{ "SMTP_TLS_CERT = /etc/ssl/x.pem\n",
+	    "SMTP_TLS_CERT and SMTP_TLS_KEY: set both for STARTTLS, or neither" },
+	{ "SMTP_TLS_KEY = /etc/ssl/x.key\n",
+	    "SMTP_TLS_CERT and SMTP_TLS_KEY: set both for STARTTLS, or neither" },
 };
 
 static void

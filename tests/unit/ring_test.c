@@ -5,7 +5,9 @@
  * producers (workers, smtpd) and the alerter: reserve/publish/next/commit,
  * wrap-around through pad records over many laps, a full ring and the
  * refusal counter, oversized records, the invisibility of a reservation
- * that was never published, and a multi-process run in a segment from
+ * that was never published, chained reservations published at once
+ * (ring_reserve_more, across a wrap and when full), and a multi-process
+ * run in a segment from
  * shm_create with forked producers and the test as the consumer.
  */
 
@@ -558,6 +560,89 @@ test_multiprocess(void **state)
 	}
 }
 
+/*
+ * ring_reserve_more: records chained after an unpublished one become
+ * visible together at the last one's publication; across the end of
+ * the ring (a pad in the middle, published with them); and a chain that
+ * does not fit publishes nothing.
+ */
+static void
+test_reserve_more(void **state)
+{
+	struct ring	*r = ring_new(256);
+	uint64_t	 n1, n2, n3, pos = 0, head;
+	const char	*p;
+	size_t		 len;
+	char		*w;
+	int		 k;
+
+	assert_non_null(w = ring_reserve(r, 8, &n1));
+	memcpy(w, "first..1", 8);
+	assert_non_null(w = ring_reserve_more(r, n1, 8, &n2));
+	memcpy(w, "second.2", 8);
+	assert_int_equal(n2, 2 * AL(HDRSZ + 8));
+	assert_int_equal(ring_head(r), 0);	/* nothing visible yet */
+	ring_publish(r, n2);
+	head = ring_head(r);
+	assert_non_null(p = ring_next(r, &pos, head, &len));
+	assert_memory_equal(p, "first..1", 8);
+	assert_non_null(p = ring_next(r, &pos, head, &len));
+	assert_memory_equal(p, "second.2", 8);
+	assert_null(ring_next(r, &pos, head, &len));
+	ring_set_commit(r, pos);
+
+	/* Up to 16 bytes before the end (offset 240), then a chain of 3. */
+	while (ring_head(r) % 256 != 240) {
+		assert_non_null(ring_reserve(r, 0, &n1));
+		ring_publish(r, n1);
+	}
+	ring_set_commit(r, ring_head(r));
+	pos = ring_head(r);
+	assert_non_null(w = ring_reserve(r, 8, &n1));	/* fits: 240..256 */
+	memcpy(w, "a.......", 8);
+	assert_non_null(w = ring_reserve_more(r, n1, 8, &n2));	/* wraps */
+	memcpy(w, "b.......", 8);
+	assert_non_null(w = ring_reserve_more(r, n2, 8, &n3));
+	memcpy(w, "c.......", 8);
+	assert_int_equal(n2 % 256, 16);	/* at offset 0, no pad needed */
+	ring_publish(r, n3);
+	head = ring_head(r);
+	for (k = 0; k < 3; k++) {
+		assert_non_null(p = ring_next(r, &pos, head, &len));
+		assert_int_equal(p[0], "abc"[k]);
+	}
+	assert_null(ring_next(r, &pos, head, &len));
+	ring_set_commit(r, pos);
+
+	/* A record that needs a pad in the middle of a chain. */
+	while (ring_head(r) % 256 != 232) {
+		assert_non_null(ring_reserve(r, 0, &n1));
+		ring_publish(r, n1);
+	}
+	ring_set_commit(r, ring_head(r));
+	pos = ring_head(r);
+	assert_non_null(w = ring_reserve(r, 0, &n1));	/* 232..240 */
+	assert_non_null(w = ring_reserve_more(r, n1, 24, &n2));	/* pad */
+	memcpy(w, "after the pad, 24 bytes.", 24);
+	assert_int_equal(ring_head(r), pos);	/* the pad waits too */
+	ring_publish(r, n2);
+	head = ring_head(r);
+	assert_non_null(p = ring_next(r, &pos, head, &len));
+	assert_int_equal(len, 0);
+	assert_non_null(p = ring_next(r, &pos, head, &len));
+	assert_memory_equal(p, "after the pad, 24 bytes.", 24);
+	assert_int_equal(pos, head);
+	ring_set_commit(r, pos);
+
+	/* A chain larger than the free room: refused, nothing published. */
+	head = ring_head(r);
+	assert_non_null(ring_reserve(r, 100, &n1));
+	assert_null(ring_reserve_more(r, n1, 200, &n2));
+	assert_int_equal(ring_head(r), head);
+	assert_int_equal(atomic_load(&r->r_refused), 1);
+	free(r);
+}
+
 int
 main(void)
 {
@@ -570,6 +655,7 @@ main(void)
 		cmocka_unit_test(test_dead_producer),
 		cmocka_unit_test(test_multiprocess),
 		cmocka_unit_test(test_big_record_placed_after_pad),
+		cmocka_unit_test(test_reserve_more),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
