@@ -20,6 +20,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "hcd.h"
 #include "conf.h"
 #include "log.h"
@@ -255,6 +257,64 @@ conf_readfile(const char *path, char **out)
 	return 0;
 }
 
+/*
+ * Does a DATABASE_URL (a libpq conninfo: "key=value ..." or a
+ * postgresql:// URI) carry a password?  One that libpq cannot parse
+ * counts as a secret if it mentions one, to be safe.
+ */
+static int
+conninfo_has_password(const char *ci)
+{
+	PQconninfoOption	*opts, *o;
+	int			 has = 0;
+
+	if (*ci == '\0')
+		return 0;
+	if ((opts = PQconninfoParse(ci, NULL)) == NULL)
+		return strstr(ci, "password") != NULL || strchr(ci, '@') != NULL;
+	for (o = opts; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL &&
+		    *o->val != '\0')
+			has = 1;
+	PQconninfoFree(opts);
+	return has;
+}
+
+/*
+ * The secrecy rule: a file that holds a secret (a key of the table
+ * marked secret, or a DATABASE_URL with a password) must not be
+ * readable or writable by its group or others, as OpenBSD daemons
+ * check theirs.  HCD_ALLOW_INSECURE_CONF=1 in the environment lets it
+ * through (cf->c_insecure is set, for the caller to warn).  The mode
+ * is that of the open file, so a rename cannot slip another one in.
+ */
+static int
+conf_secrecy(FILE *f, const char *path, const char *key, int lineno,
+    struct conf *cf, char *err, size_t errsz)
+{
+	struct stat	 st;
+	const char	*ok;
+
+	if (key == NULL)
+		return 0;
+	if (fstat(fileno(f), &st) == -1) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) == 0)
+		return 0;
+	if ((ok = getenv("HCD_ALLOW_INSECURE_CONF")) != NULL &&
+	    strcmp(ok, "1") == 0) {
+		cf->c_insecure = 1;
+		return 0;
+	}
+	snprintf(err, errsz, "%s: mode %04o lets its group or others read "
+	    "or write it, and it holds a secret (%s, line %d): run chmod 600 "
+	    "%s (or set HCD_ALLOW_INSECURE_CONF=1 to accept it)", path,
+	    (unsigned)(st.st_mode & 07777), key, lineno, path);
+	return -1;
+}
+
 static int
 conf_file(const char *path, struct conf *cf, char *err, size_t errsz)
 {
@@ -262,9 +322,9 @@ conf_file(const char *path, struct conf *cf, char *err, size_t errsz)
 	char		*line = NULL, *p, *key, *val;
 	size_t		 cap = 0;
 	ssize_t		 n;
-	int		 lineno = 0, rv = 0;
+	int		 lineno = 0, rv = 0, secret_line = 0;
 	const struct ckey *k;
-	const char	*e;
+	const char	*e, *secret = NULL;
 
 	if ((f = fopen(path, "r")) == NULL) {
 		snprintf(err, errsz, "%s: %s", path, strerror(errno));
@@ -302,7 +362,15 @@ conf_file(const char *path, struct conf *cf, char *err, size_t errsz)
 			rv = -1;
 			break;
 		}
+		if (secret == NULL && *val != '\0' && (k->k_secret ||
+		    (strcmp(k->k_name, "DATABASE_URL") == 0 &&
+		    conninfo_has_password(val)))) {
+			secret = k->k_name;
+			secret_line = lineno;
+		}
 	}
+	if (rv == 0)
+		rv = conf_secrecy(f, path, secret, secret_line, cf, err, errsz);
 	free(line);
 	fclose(f);
 	return rv;

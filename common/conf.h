@@ -72,12 +72,20 @@ struct conf {
 	char	*node_name;		/* NODE_NAME: this node's name among several */
 
 	char	*c_path;		/* file it came from, NULL if none */
+	int	 c_insecure;		/* it holds a secret others may read, and
+					 * HCD_ALLOW_INSECURE_CONF=1 let it pass */
 };
 
 /*
  * Load defaults, then `path` (may be NULL: defaults and environment only;
  * a missing file is an error unless `optional`), then the environment.
  * On error returns -1 and writes "file:line: KEY: reason" into err.
+ *
+ * A file holding a secret (SECRET_KEY, DB_PASSWORD, EMAIL_HOST_PASSWORD,
+ * METRICS_KEY, or a DATABASE_URL with a password) whose mode gives its
+ * group or others any access is refused, naming the file, its mode and
+ * `chmod 600 FILE`, unless HCD_ALLOW_INSECURE_CONF=1 is in the
+ * environment (then c_insecure is set, for the caller to warn).
  */
 int	 conf_load(const char *path, int optional, struct conf *,
 	    char *err, size_t errsz);

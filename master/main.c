@@ -192,6 +192,9 @@ main(int argc, char *argv[])
 		fprintf(stderr, "configuration OK\n");
 		return 0;
 	}
+	if (m.m_conf.c_insecure)
+		log_warnx("%s holds a secret and others may read it: allowed "
+		    "by HCD_ALLOW_INSECURE_CONF=1; chmod 600 it", m.m_conf_path);
 	if (strcmp(m.m_conf.secret_key, HC_SECRET_KEY) == 0)
 		log_warnx("SECRET_KEY is the default: set it in %s",
 		    m.m_conf_path);

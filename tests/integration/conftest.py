@@ -173,7 +173,12 @@ class Hcd:
         return lines
 
     def write_conf(self, extra=None, raw_tail=""):
+        # It holds SECRET_KEY: hcd refuses it unless only its owner may
+        # read it (the master and hcctl read it as root, or as the user
+        # running the tests; the children never read it).
         lines = self.conf_lines(extra)
+        self.conf.touch(mode=0o600)
+        os.chmod(self.conf, 0o600)
         self.conf.write_text("\n".join(lines) + "\n" + raw_tail)
 
     # --- programs ------------------------------------------------------

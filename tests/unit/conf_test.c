@@ -11,6 +11,8 @@
  * (the group setup and each test's teardown unset them all).
  */
 
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -727,6 +729,82 @@ test_ping_body_max(void **state)
 	}
 }
 
+/*
+ * The secrecy rule: a file holding a secret is refused when its group
+ * or others have any access to it, with file, mode and the fix named;
+ * HCD_ALLOW_INSECURE_CONF=1 lets it through and says so in c_insecure.
+ */
+static void
+test_secrecy(void **state)
+{
+	static const struct {
+		const char	*text;
+		unsigned	 mode;
+		const char	*key;		/* NULL: accepted */
+	} t[] = {
+		{ "SECRET_KEY = abc\n", 0600, NULL },
+		{ "SECRET_KEY = abc\n", 0400, NULL },
+		{ "SECRET_KEY = abc\n", 0644, "SECRET_KEY" },
+		{ "SECRET_KEY = abc\n", 0640, "SECRET_KEY" },
+		{ "SECRET_KEY = abc\n", 0604, "SECRET_KEY" },
+		{ "SECRET_KEY = abc\n", 0620, "SECRET_KEY" },
+		{ "SITE_NAME = x\nDB_PASSWORD = pw\n", 0644, "DB_PASSWORD" },
+		{ "EMAIL_HOST_PASSWORD = pw\n", 0666, "EMAIL_HOST_PASSWORD" },
+		{ "METRICS_KEY = k\n", 0644, "METRICS_KEY" },
+		{ "DATABASE_URL = host=/tmp dbname=x password=pw\n", 0644,
+		    "DATABASE_URL" },
+		{ "DATABASE_URL = postgresql://u:pw@db.example/hc\n", 0644,
+		    "DATABASE_URL" },
+		{ "DATABASE_URL = postgresql://db.example/hc?password=pw\n",
+		    0644, "DATABASE_URL" },
+		/* no secret in it: any mode will do */
+		{ "SITE_NAME = x\n", 0644, NULL },
+		{ "SECRET_KEY =\n", 0644, NULL },
+		{ "DATABASE_URL = host=/tmp dbname=x user=u\n", 0644, NULL },
+		{ "DATABASE_URL = postgresql://u@db.example/hc\n", 0666, NULL },
+	};
+	struct conf	cf;
+	char		err[512], want[128], *path;
+	size_t		i;
+	int		rv;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		path = tmpfile_with(t[i].text);
+		assert_int_equal(chmod(path, t[i].mode), 0);
+		err[0] = '\0';
+		rv = conf_load(path, 0, &cf, err, sizeof(err));
+		if (t[i].key == NULL) {
+			if (rv != 0)
+				fail_msg("%s (%o): refused: %s", t[i].text,
+				    t[i].mode, err);
+			assert_int_equal(cf.c_insecure, 0);
+			conf_free(&cf);
+		} else {
+			if (rv != -1)
+				fail_msg("%s (%o): accepted", t[i].text,
+				    t[i].mode);
+			snprintf(want, sizeof(want), "mode %04o", t[i].mode);
+			assert_non_null(strstr(err, path));
+			assert_non_null(strstr(err, want));
+			assert_non_null(strstr(err, t[i].key));
+			snprintf(want, sizeof(want), "chmod 600 %s", path);
+			assert_non_null(strstr(err, want));
+			/* the override */
+			setenv("HCD_ALLOW_INSECURE_CONF", "1", 1);
+			assert_int_equal(conf_load(path, 0, &cf, err,
+			    sizeof(err)), 0);
+			assert_int_equal(cf.c_insecure, 1);
+			conf_free(&cf);
+			setenv("HCD_ALLOW_INSECURE_CONF", "0", 1);
+			assert_int_equal(conf_load(path, 0, &cf, err,
+			    sizeof(err)), -1);
+			unsetenv("HCD_ALLOW_INSECURE_CONF");
+		}
+		unlink(path);
+		free(path);
+	}
+}
+
 int
 main(void)
 {
@@ -743,6 +821,7 @@ main(void)
 		cmocka_unit_test_teardown(test_conninfo, teardown),
 		cmocka_unit_test_teardown(test_workers, teardown),
 		cmocka_unit_test_teardown(test_ping_body_max, teardown),
+		cmocka_unit_test_teardown(test_secrecy, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
