@@ -26,7 +26,7 @@
 #include "conf.h"
 #include "log.h"
 
-enum ctype { C_STR, C_BOOL, C_INT, C_ACK };
+enum ctype { C_STR, C_BOOL, C_INT, C_ACK, C_SANDBOX };
 
 #define NOSTORE	((size_t)-1)	/* Healthchecks key accepted, not used yet */
 
@@ -105,6 +105,7 @@ static const struct ckey conf_keys[] = {
 	INT("RING_SIZE", ring_size, XS(HC_RING_SIZE), 1024 * 1024,
 	    (int64_t)16 * 1024 * 1024 * 1024, 0),
 	LATER("ROCKETCHAT_ENABLED"),
+	{ "SANDBOX", C_SANDBOX, O(sandbox), HC_SANDBOX, 0, 0, 0, 0 },
 	SECRET("SECRET_KEY", secret_key, HC_SECRET_KEY),
 	LATER("SECURE_PROXY_SSL_HEADER"),
 	LATER("SHELL_ENABLED"),
@@ -218,6 +219,18 @@ conf_set(struct conf *cf, const struct ckey *k, const char *val,
 			cf->ack_mode = ACK_FAST;
 		else {
 			*errstr = "must be durable or fast";
+			return -1;
+		}
+		return 0;
+	case C_SANDBOX:
+		if (strcmp(val, "on") == 0)
+			cf->sandbox = SANDBOX_ON;
+		else if (strcmp(val, "log") == 0)
+			cf->sandbox = SANDBOX_LOG;
+		else if (strcmp(val, "off") == 0)
+			cf->sandbox = SANDBOX_OFF;
+		else {
+			*errstr = "must be on, log or off";
 			return -1;
 		}
 		return 0;
@@ -540,6 +553,10 @@ conf_dump(const struct conf *cf, struct buf *b)
 		case C_ACK:
 			buf_addstr(b, cf->ack_mode == ACK_FAST ? "fast" :
 			    "durable");
+			break;
+		case C_SANDBOX:
+			buf_addstr(b, cf->sandbox == SANDBOX_ON ? "on" :
+			    cf->sandbox == SANDBOX_LOG ? "log" : "off");
 			break;
 		}
 		buf_addc(b, '\n');

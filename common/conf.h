@@ -19,6 +19,7 @@
 struct buf;
 
 enum ack_mode { ACK_DURABLE, ACK_FAST };
+enum sandbox_mode { SANDBOX_ON, SANDBOX_LOG, SANDBOX_OFF };	/* sandbox.h */
 
 struct conf {
 	/* Healthchecks' settings */
@@ -70,6 +71,7 @@ struct conf {
 	int64_t	 max_checks;		/* MAX_CHECKS index capacity */
 	char	*control_socket;	/* CONTROL_SOCKET path */
 	char	*node_name;		/* NODE_NAME: this node's name among several */
+	enum sandbox_mode sandbox;	/* SANDBOX on|log|off */
 
 	char	*c_path;		/* file it came from, NULL if none */
 	int	 c_insecure;		/* it holds a secret others may read, and

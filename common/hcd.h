@@ -36,6 +36,7 @@
 #define HC_MAX_CHECKS		100000
 #define HC_CONTROL_SOCKET	"/var/run/hcd.sock"
 #define HC_ACK_MODE		"durable"
+#define HC_SANDBOX		"on"	/* on | log | off (sandbox.h) */
 #define HC_DB			"postgres"
 #define HC_DB_NAME		"hc"
 #define HC_DB_USER		"postgres"

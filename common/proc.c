@@ -5,20 +5,37 @@
  * need, dropping root, waking the alerter.
  */
 #include <sys/types.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+#endif
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "hcd.h"
 #include "log.h"
 #include "proc.h"
+#include "sandbox.h"
 #include "shm.h"
+
+
+#define GUARD_POLL_MS	100	/* how often the guard looks at the pipe */
+#define GUARD_WAIT_SEC	15	/* the alerter waits this long for producers
+				 * after the master's death (a worker holds a
+				 * response 10 s at most) */
 
 /*
  * closefrom(2): OpenBSD, FreeBSD, NetBSD, DragonFly, glibc 2.34 and
@@ -87,13 +104,14 @@ proc_kept(const int *keep, int nkeep, int fd)
 void
 proc_close_inherited(const struct proc_env *pe)
 {
-	int	keep[5 + HC_MAX_PRODUCERS], nkeep = 0, max = 2, fd, i;
+	int	keep[6 + HC_MAX_PRODUCERS], nkeep = 0, max = 2, fd, i;
 
 	keep[nkeep++] = pe->pe_http_fd;
 	keep[nkeep++] = pe->pe_smtp_fd;
 	keep[nkeep++] = pe->pe_ack_rfd;
 	keep[nkeep++] = pe->pe_wake_wfd;
 	keep[nkeep++] = pe->pe_wake_rfd;
+	keep[nkeep++] = pe->pe_death_fd;
 	for (i = 0; i < HC_MAX_PRODUCERS; i++)
 		keep[nkeep++] = pe->pe_ack_wfd[i];
 	for (i = 0; i < nkeep; i++)
@@ -106,19 +124,237 @@ proc_close_inherited(const struct proc_env *pe)
 	log_reopen();
 }
 
+/* --- the guard (proc.h) -------------------------------------------------- */
+
+static pthread_t	guard_thread;
+
 /*
- * Drop root for good.  Failing to is fatal with HC_EXIT_FATAL (the
- * master will not respawn and stops); after it, a fatal error in the
- * child is an ordinary crash (exit 1), which the master restarts.
+ * Pass a stop on to the role: raise SIGTERM on this thread, the only
+ * one where it is ever unblocked, so that the role's handler runs here
+ * (libevent's handler only writes to its loop's socket).  A role that
+ * has not installed its handler yet (just forked) gets it once it has:
+ * the default action would kill it, which looks like a crash.
+ */
+static void
+guard_forward(void)
+{
+	struct sigaction	sa;
+	struct timespec		ts = { 0, 10 * 1000000 };
+	sigset_t		term;
+	int			i;
+
+	for (i = 0; i < 500; i++) {
+		if (sigaction(SIGTERM, NULL, &sa) == 0 &&
+		    sa.sa_handler != SIG_DFL)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	pthread_sigmask(SIG_UNBLOCK, &term, NULL);
+	pthread_kill(pthread_self(), SIGTERM);	/* delivered before it returns */
+	pthread_sigmask(SIG_BLOCK, &term, NULL);
+}
+
+/* Has the master died?  Its end of the death pipe is closed. */
+static int
+guard_master_gone(const struct proc_env *pe)
+{
+	struct pollfd	pfd;
+
+	if (pe->pe_death_fd == -1)
+		return getppid() != pe->pe_master;
+	pfd.fd = pe->pe_death_fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) == 1;
+}
+
+/*
+ * The alerter, orphaned: are producers still running?  With the master
+ * gone, a producer is the only reader of its ack pipe, whose write end
+ * the alerter holds: once it has exited, the pipe has no reader, and
+ * poll says so (POLLERR on Linux, POLLHUP elsewhere).  A zombie counts
+ * as gone (its sockets are closed), which a pid would not tell.
+ */
+static int
+guard_producers_left(const struct proc_env *pe)
+{
+	struct pollfd	pfd;
+	int		i, n = 0;
+
+	for (i = 0; i < pe->pe_nrings && i < HC_MAX_PRODUCERS; i++) {
+		if ((pfd.fd = pe->pe_ack_wfd[i]) == -1)
+			continue;
+		pfd.events = POLLOUT;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 0) == 1 &&
+		    (pfd.revents & (POLLERR | POLLHUP)) == 0)
+			n++;
+	}
+	return n;
+}
+
+static void
+guard_orphaned(const struct proc_env *pe)
+{
+	struct timespec	ts = { 0, GUARD_POLL_MS * 1000000 };
+	int		i;
+
+	if (pe->pe_role == PROC_ALERTER) {
+		log_warnx("the master is gone: committing until the producers "
+		    "have stopped, then stopping");
+		for (i = 0; i < GUARD_WAIT_SEC * 1000 / GUARD_POLL_MS &&
+		    guard_producers_left(pe) > 0; i++)
+			nanosleep(&ts, NULL);
+	} else
+		log_warnx("the master is gone: stopping");
+	guard_forward();
+}
+
+static void *
+guard_main(void *arg)
+{
+	const struct proc_env	*pe = arg;
+	int			 orphan = 0;
+#if PROC_FILTER_TERM
+	struct timespec		 ts = { 0, GUARD_POLL_MS * 1000000 };
+	sigset_t		 set;
+	siginfo_t		 si;
+	int			 sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, PROC_SIG_STOP);
+	for (;;) {
+		sig = sigtimedwait(&set, &si, &ts);
+		if (!orphan && guard_master_gone(pe)) {
+			orphan = 1;
+			guard_orphaned(pe);
+		} else if (sig == PROC_SIG_STOP || (sig == SIGTERM && orphan))
+			guard_forward();
+		else if (sig == SIGTERM)
+			log_info("ignoring SIGTERM from pid %ld: the master "
+			    "stops its children, in order", (long)si.si_pid);
+	}
+#else
+	struct pollfd		 pfd;
+
+	pfd.fd = pe->pe_death_fd;
+	pfd.events = POLLIN;
+	while (!orphan) {
+		if (poll(&pfd, 1, -1) == 1) {
+			orphan = 1;
+			guard_orphaned(pe);
+		}
+	}
+	for (;;)
+		pause();
+#endif
+	return NULL;
+}
+
+/*
+ * The guard thread itself blocks every signal; SIGTERM is already
+ * blocked in the whole child (the master forks it so, child_run).
+ * Where SIGTERM cannot be filtered, it is unblocked again for the
+ * role's handler to take directly.
+ */
+static void
+guard_start(const struct proc_env *pe)
+{
+	sigset_t	all, old, term;
+	int		rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&guard_thread, NULL, guard_main, (void *)pe);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		errno = rc;
+		fatal("%s: cannot start the guard thread", __func__);
+	}
+	if (!PROC_FILTER_TERM) {
+		sigemptyset(&term);
+		sigaddset(&term, SIGTERM);
+		pthread_sigmask(SIG_UNBLOCK, &term, NULL);
+	}
+}
+
+/* --- dropping privileges ------------------------------------------------- */
+
+#ifdef __linux__
+/*
+ * Root's capabilities: empty the bounding set while we may (it needs
+ * CAP_SETPCAP), so that nothing executed later could regain one.
+ */
+static void
+caps_bound(const char *title)
+{
+	int c;
+
+	if (geteuid() != 0)
+		return;
+	for (c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == -1)
+			fatal("%s: cannot drop capability %d from the bounding "
+			    "set", title, c);
+}
+
+/*
+ * After setresuid a former root holds no capability any more (no
+ * SECBIT_KEEP_CAPS); clearing them all makes it so even when USER is
+ * root itself, and checks it.  The ambient set goes with the permitted.
+ */
+static void
+caps_clear(const char *title)
+{
+	struct __user_cap_header_struct	h;
+	struct __user_cap_data_struct	d[2];
+	int				i;
+
+	memset(&h, 0, sizeof(h));
+	memset(d, 0, sizeof(d));
+	h.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capset, &h, d) == -1)
+		fatal("%s: cannot clear its capabilities", title);
+	if (syscall(SYS_capget, &h, d) == -1)
+		fatal("%s: capget", title);
+	for (i = 0; i < 2; i++)
+		if (d[i].effective || d[i].permitted || d[i].inheritable)
+			fatalx("%s: capabilities left after dropping them",
+			    title);
+}
+#endif
+
+/*
+ * Drop root for good, then confine the process.  Failing to is fatal
+ * with HC_EXIT_FATAL (the master will not respawn and stops); after
+ * it, a fatal error in the child is an ordinary crash (exit 1), which
+ * the master restarts.
  */
 void
 proc_drop(const struct proc_env *pe, const char *title)
 {
 	log_procinit(title);
+#ifdef __linux__
+	if (pe->pe_drop)
+		caps_bound(title);
+#endif
 	if (pe->pe_drop && (setgroups(1, &pe->pe_gid) == -1 ||
 	    setresgid(pe->pe_gid, pe->pe_gid, pe->pe_gid) == -1 ||
 	    setresuid(pe->pe_uid, pe->pe_uid, pe->pe_uid) == -1))
 		fatal("%s: cannot drop privileges", title);
+#ifdef __linux__
+	caps_clear(title);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		fatal("%s: PR_SET_NO_NEW_PRIVS", title);
+#endif
+	guard_start(pe);
+	sandbox_init(pe->pe_conf);
+	if (sandbox_enter(pe->pe_role) == -1)
+		fatalx("%s: cannot enter its sandbox (%s)", title,
+		    sandbox_name());
 	log_setfatalexit(1);
 }
 

@@ -138,9 +138,21 @@ ring_next(const struct ring *r, uint64_t *pos, uint64_t head, size_t *len)
 	return NULL;
 }
 
+/*
+ * The count goes first: a consumer killed between the two lines has
+ * counted a batch whose commit its successor then finds in the database
+ * and passes again (counted twice); the other way round it would be
+ * lost.  Either way a window of two instructions, where it used to be
+ * the whole time from the commit to reading its result.
+ */
 void
 ring_set_commit(struct ring *r, uint64_t pos)
 {
+	uint64_t old = atomic_load_explicit(&r->r_commit, memory_order_relaxed);
+
+	if (pos > old)
+		atomic_fetch_add_explicit(&r->r_committed, ring_count(r, old,
+		    pos), memory_order_relaxed);
 	atomic_store_explicit(&r->r_commit, pos, memory_order_release);
 }
 
@@ -148,4 +160,15 @@ uint64_t
 ring_commit(const struct ring *r)
 {
 	return atomic_load_explicit(&r->r_commit, memory_order_acquire);
+}
+
+uint64_t
+ring_count(const struct ring *r, uint64_t from, uint64_t to)
+{
+	uint64_t	pos = from, n = 0;
+	size_t		len;
+
+	while (ring_next(r, &pos, to, &len) != NULL)
+		n++;
+	return n;
 }

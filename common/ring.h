@@ -16,7 +16,11 @@
  *             consumer that dies between reading and committing loses
  *             nothing: its successor reads again from r_commit.
  *   r_cap     immutable after ring_init.
- * Counters r_refused and r_records are the producer's, for statistics.
+ * Counters r_refused and r_records are the producer's, for statistics;
+ * r_committed the consumer's: ring_set_commit counts the ping records
+ * it passes, so that `hcctl status` counts what is stored even when a
+ * consumer died after committing a batch and before counting it (its
+ * successor skips the batch with ring_set_commit, which counts it).
  *
  * Not thread-safe beyond that: one thread produces into a ring (a
  * worker's event loop, never its database threads) and one consumes.
@@ -49,7 +53,8 @@ struct ring {
 	_Atomic uint64_t r_head;
 	char		 r_pad1[56];	/* keep producer and consumer lines apart */
 	_Atomic uint64_t r_commit;
-	char		 r_pad2[56];
+	_Atomic uint64_t r_committed;	/* ping records below r_commit */
+	char		 r_pad2[48];
 	_Atomic uint64_t r_refused;
 	_Atomic uint64_t r_records;
 	_Atomic int32_t	 r_pid;		/* current producer, for status */
@@ -91,6 +96,11 @@ const void *ring_next(const struct ring *, uint64_t *pos, uint64_t head,
 	    size_t *len);
 uint64_t ring_head(const struct ring *);
 void	 ring_set_commit(struct ring *, uint64_t);
+/*
+ * The ping records between two positions (from <= to <= head, and not
+ * yet reusable: at or above the commit position).
+ */
+uint64_t ring_count(const struct ring *, uint64_t from, uint64_t to);
 uint64_t ring_commit(const struct ring *);
 
 #endif

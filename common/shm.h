@@ -63,7 +63,10 @@ struct shm {
 	/* Written by the alerter. */
 	_Atomic int64_t	 sh_last_commit;	/* µs since the epoch */
 	_Atomic uint64_t sh_commits;		/* transactions */
-	_Atomic uint64_t sh_pings;		/* pings stored */
+	_Atomic uint64_t sh_pings;		/* pings stored, as this alerter
+						 * counts them (hcctl status counts
+						 * the rings' r_committed, which
+						 * survives an alerter's death) */
 	_Atomic uint64_t sh_batch_last;		/* pings in the last batch */
 	_Atomic uint64_t sh_batch_max;
 	_Atomic uint64_t sh_db_errors;

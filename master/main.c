@@ -36,6 +36,7 @@
 #include "master.h"
 #include "migrate.h"
 #include "proc.h"
+#include "sandbox.h"
 #include "shm.h"
 
 static void __attribute__((noreturn))
@@ -217,7 +218,8 @@ main(int argc, char *argv[])
 	if ((m.m_ctl_fd = ctl_listen(m.m_conf.control_socket)) == -1)
 		fatalx("CONTROL_SOCKET %s: cannot listen",
 		    m.m_conf.control_socket);
-	if (pipe2(m.m_wake, O_NONBLOCK | O_CLOEXEC) == -1)
+	if (pipe2(m.m_wake, O_NONBLOCK | O_CLOEXEC) == -1 ||
+	    pipe2(m.m_death, O_NONBLOCK | O_CLOEXEC) == -1)
 		fatal("pipe");
 	for (i = 0; i < m.m_nproducers; i++)
 		if (pipe2(m.m_ack[i], O_NONBLOCK | O_CLOEXEC) == -1)
@@ -229,9 +231,12 @@ main(int argc, char *argv[])
 			fatal("daemon");
 		log_init(0, verbose);
 	}
-	log_info("hcd %s listening on %s, %d workers, ack mode %s", HC_VERSION,
-	    m.m_conf.http_listen, m.m_nworkers,
-	    m.m_conf.ack_mode == ACK_FAST ? "fast" : "durable");
+	m.m_pid = getpid();
+	sandbox_init(&m.m_conf);
+	log_info("hcd %s listening on %s, %d workers, ack mode %s, sandbox %s",
+	    HC_VERSION, m.m_conf.http_listen, m.m_nworkers,
+	    m.m_conf.ack_mode == ACK_FAST ? "fast" : "durable",
+	    sandbox_name());
 	sup_start(&m);		/* returns when stopped */
 	ctl_cleanup(&m);
 	log_info("stopped");

@@ -43,6 +43,9 @@ struct master {
 	int		 m_smtp_fd;		/* -1: no smtpd */
 	int		 m_ctl_fd;
 	int		 m_wake[2];		/* alerter's wake pipe */
+	int		 m_death[2];		/* children keep [0]; EOF when
+						 * the master is gone */
+	pid_t		 m_pid;
 	int		 m_ack[HC_MAX_PRODUCERS][2];	/* one per producer */
 	int		 m_nworkers;
 	int		 m_nproducers;		/* rings: workers, smtpd */

@@ -20,6 +20,9 @@
  */
 #include <sys/types.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <errno.h>
 #include <signal.h>
@@ -175,11 +178,28 @@ child_run(struct master *m, struct child *c)
 	m->m_base = NULL;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
+	/*
+	 * SIGTERM and PROC_SIG_STOP stay blocked: the child's guard thread
+	 * takes them and passes on only the master's (proc.h).  The
+	 * master's death sends PROC_SIG_STOP too (Linux), and closes the
+	 * death pipe (everywhere); if it died before this line, the pipe
+	 * says so.
+	 */
+	if (PROC_FILTER_TERM) {
+		sigaddset(&m->m_sigmask, SIGTERM);
+		sigaddset(&m->m_sigmask, PROC_SIG_STOP);
+	}
 	sigprocmask(SIG_SETMASK, &m->m_sigmask, NULL);
+#ifdef __linux__
+	(void)prctl(PR_SET_PDEATHSIG, PROC_SIG_STOP, 0, 0, 0);
+#endif
 
 	memset(&pe, 0, sizeof(pe));
 	pe.pe_conf = &m->m_conf;
 	pe.pe_shm = m->m_shm;
+	pe.pe_role = c->c_role;
+	pe.pe_master = m->m_pid;
+	pe.pe_death_fd = m->m_death[0];
 	pe.pe_id = c->c_ring != -1 ? c->c_ring : c->c_id;
 	pe.pe_nrings = m->m_nproducers;
 	pe.pe_drop = m->m_drop;
@@ -275,7 +295,7 @@ stop_progress(struct master *m)
 	if (a->c_pid != 0) {
 		if (!a->c_retire) {
 			a->c_retire = 1;
-			kill(a->c_pid, SIGTERM);
+			kill(a->c_pid, PROC_SIG_STOP);
 		}
 		return;
 	}
@@ -293,8 +313,11 @@ child_exited(struct master *m, struct child *c, int status)
 	crashed = !(c->c_retire && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 0);
 	if (WIFSIGNALED(status))
-		log_warnx("%s %d (pid %ld) killed by signal %d", role, c->c_id,
-		    (long)c->c_pid, WTERMSIG(status));
+		log_warnx("%s %d (pid %ld) killed by signal %d%s", role,
+		    c->c_id, (long)c->c_pid, WTERMSIG(status),
+		    WTERMSIG(status) == SIGSYS ? " (a system call its "
+		    "sandbox forbids: SANDBOX = log in hcd.conf lets it "
+		    "through and the kernel log names it)" : "");
 	else if (crashed)
 		log_warnx("%s %d (pid %ld) exited with status %d", role,
 		    c->c_id, (long)c->c_pid, WEXITSTATUS(status));
@@ -395,7 +418,7 @@ sup_stop(struct master *m, const char *why, int status)
 			evtimer_del(c->c_respawn);
 		if (c->c_ring != -1 && c->c_pid != 0) {
 			c->c_retire = 1;
-			kill(c->c_pid, SIGTERM);
+			kill(c->c_pid, PROC_SIG_STOP);
 		}
 	}
 	ev_kill = evtimer_new(m->m_base, kill_cb, m);
@@ -520,7 +543,7 @@ sup_reload(struct master *m)
 
 		if (c->c_pid != 0) {
 			c->c_retire = 1;
-			kill(c->c_pid, SIGTERM);
+			kill(c->c_pid, PROC_SIG_STOP);
 		}
 	}
 }
@@ -556,11 +579,28 @@ signal_cb(evutil_socket_t sig, short ev, void *arg)
 	}
 }
 
+/*
+ * Pings stored: the ping records the alerter has passed on every ring
+ * (ring_set_commit counts them), which unlike its own sh_pings also
+ * counts a batch that an alerter committed and was killed before
+ * counting (its successor passes it).
+ */
+static uint64_t
+pings_stored(struct shm *sh)
+{
+	uint64_t	n = 0;
+	int		i;
+
+	for (i = 0; i < sh->sh_nrings; i++)
+		n += atomic_load(&shm_ring(sh, i)->r_committed);
+	return n;
+}
+
 static void
 tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct master	*m = arg;
-	uint64_t	 p = atomic_load(&m->m_shm->sh_pings);
+	uint64_t	 p = pings_stored(m->m_shm);
 
 	atomic_store(&m->m_shm->sh_rate, p - m->m_last_pings);
 	m->m_last_pings = p;
@@ -603,7 +643,7 @@ sup_status(struct master *m, struct buf *b)
 	last = atomic_load(&sh->sh_last_commit);
 	buf_printf(b, "pings: %llu stored, %llu/s, batches %llu (last %llu, "
 	    "max %llu), redone %llu, database errors %llu\n",
-	    (unsigned long long)atomic_load(&sh->sh_pings),
+	    (unsigned long long)pings_stored(sh),
 	    (unsigned long long)atomic_load(&sh->sh_rate),
 	    (unsigned long long)atomic_load(&sh->sh_commits),
 	    (unsigned long long)atomic_load(&sh->sh_batch_last),

@@ -227,7 +227,8 @@ def fd_targets(pid):
 def test_children_keep_only_their_descriptors(make_hcd):
     """The role table's keep flags: of the master's sockets and pipes, a
     worker has only the HTTP listener, the wake pipe and its own ack
-    pipe; the alerter only the wake pipe and every worker's ack pipe.
+    pipe; the alerter only the wake pipe and every worker's ack pipe;
+    every child the death pipe (the master holds its write end).
     A control connection open while children start is in none of them."""
     import socket
     h = make_hcd()
@@ -259,11 +260,13 @@ def test_children_keep_only_their_descriptors(make_hcd):
         w0, w1 = shared[("worker", 0)], shared[("worker", 1)]
         alerter = shared[("alerter", 0)]
         assert len(w0[0]) == 1 and w0[0] == w1[0], shared   # HTTP listener
-        assert len(w0[1]) == 2 and len(w1[1]) == 2, shared  # wake, own ack
-        wake = w0[1] & w1[1]
-        assert len(wake) == 1, shared
+        # wake, death, own ack
+        assert len(w0[1]) == 3 and len(w1[1]) == 3, shared
+        wake_death = w0[1] & w1[1]
+        assert len(wake_death) == 2, shared
         assert alerter[0] == set(), shared
-        assert alerter[1] == w0[1] | w1[1], shared          # wake, all acks
+        # wake, death, all acks
+        assert alerter[1] == w0[1] | w1[1], shared
         # the connection still ends with the master's answer
         s.sendall(b"tus\n")
         data = b""

@@ -30,7 +30,7 @@ pe_none(struct proc_env *pe)
 
 	memset(pe, 0, sizeof(*pe));
 	pe->pe_http_fd = pe->pe_smtp_fd = pe->pe_ack_rfd = -1;
-	pe->pe_wake_rfd = pe->pe_wake_wfd = -1;
+	pe->pe_wake_rfd = pe->pe_wake_wfd = pe->pe_death_fd = -1;
 	for (i = 0; i < HC_MAX_PRODUCERS; i++)
 		pe->pe_ack_wfd[i] = -1;
 }

@@ -643,6 +643,45 @@ test_reserve_more(void **state)
 	free(r);
 }
 
+/*
+ * ring_count: the ping records between two positions, pad records not
+ * counted, over a wrap; and ring_set_commit, which counts what it passes
+ * in r_committed (the stored count of hcctl status), a skip included.
+ */
+static void
+test_count(void **state)
+{
+	struct ring	*r = ring_new(256);
+	uint64_t	 next, pos[16], commit;
+	int		 i, k = 0;
+
+	/* 40-byte records (header + 30, aligned): six fill 240 bytes. */
+	pos[k++] = ring_head(r);
+	for (i = 0; i < 6; i++) {
+		assert_non_null(ring_reserve(r, 30, &next));
+		ring_publish(r, next);
+		pos[k++] = next;
+	}
+	assert_int_equal(ring_count(r, 0, ring_head(r)), 6);
+	assert_int_equal(ring_count(r, pos[2], pos[5]), 3);
+	assert_int_equal(ring_count(r, pos[3], pos[3]), 0);
+	/* Commit four, then two more records: the second wraps (pad). */
+	ring_set_commit(r, pos[4]);
+	commit = pos[4];
+	for (i = 0; i < 2; i++) {
+		assert_non_null(ring_reserve(r, 30, &next));
+		ring_publish(r, next);
+	}
+	assert_true(ring_head(r) > commit + 2 * 40);	/* a pad between */
+	assert_int_equal(ring_count(r, commit, ring_head(r)), 4);
+	assert_int_equal(atomic_load(&r->r_committed), 4);
+	ring_set_commit(r, ring_head(r));	/* a successor's skip */
+	assert_int_equal(atomic_load(&r->r_committed), 8);
+	ring_set_commit(r, ring_head(r));	/* again: nothing new */
+	assert_int_equal(atomic_load(&r->r_committed), 8);
+	free(r);
+}
+
 int
 main(void)
 {
@@ -656,6 +695,7 @@ main(void)
 		cmocka_unit_test(test_multiprocess),
 		cmocka_unit_test(test_big_record_placed_after_pad),
 		cmocka_unit_test(test_reserve_more),
+		cmocka_unit_test(test_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
