@@ -286,19 +286,32 @@ guard_start(const struct proc_env *pe)
 #ifdef __linux__
 /*
  * Root's capabilities: empty the bounding set while we may (it needs
- * CAP_SETPCAP), so that nothing executed later could regain one.
+ * CAP_SETPCAP), so that nothing executed later could regain one.  A
+ * master started without CAP_SETPCAP (a service manager's narrower
+ * bounding set that leaves it out) cannot: it says so once and goes on,
+ * NoNewPrivs and the sandbox (no execve) standing for it.
  */
 static void
 caps_bound(const char *title)
 {
-	int c;
+	static int	warned;
+	int		c;
 
 	if (geteuid() != 0)
 		return;
-	for (c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == -1)
-			fatal("%s: cannot drop capability %d from the bounding "
-			    "set", title, c);
+	for (c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++) {
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 0)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0)
+			continue;
+		if (errno != EPERM)
+			fatal("%s: cannot drop capability %d from the "
+			    "bounding set", title, c);
+		if (!warned++)
+			log_warnx("%s: no CAP_SETPCAP: the capability bounding "
+			    "set is left as it was", title);
+		return;
+	}
 }
 
 /*

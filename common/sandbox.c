@@ -16,7 +16,7 @@
 #include "sandbox.h"
 #include "sandbox_impl.h"
 
-struct sandbox_cfg	sandbox_cfg = { SANDBOX_ON, 1 };
+struct sandbox_cfg	sandbox_cfg = { NULL, SANDBOX_ON, 1 };
 
 /* A host of a libpq host list that is a socket directory (or abstract). */
 static int
@@ -71,6 +71,7 @@ sandbox_db_inet(const struct conf *cf)
 void
 sandbox_init(const struct conf *cf)
 {
+	sandbox_cfg.sc_conf = cf;
 	sandbox_cfg.sc_mode = cf->sandbox;
 	sandbox_cfg.sc_db_inet = sandbox_db_inet(cf);
 }

@@ -11,6 +11,7 @@
 #include "conf.h"
 
 struct sandbox_cfg {
+	const struct conf	*sc_conf;	/* the child's, read-only */
 	enum sandbox_mode	sc_mode;
 	int			sc_db_inet;	/* workers reach PostgreSQL by TCP */
 };

@@ -95,3 +95,123 @@ def test_database_url_password_counts(make_hcd):
                       + "\n")
     p = run_hcd(["-n", "-f", str(h.conf)])
     assert p.returncode == 0, p.stderr
+
+
+# --- the sandbox -----------------------------------------------------------
+
+def proc_status(pid):
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
+
+
+def seccomp_built(h):
+    m = re.search(r"sandbox (\w+)", h.log())
+    assert m, h.log()[-2000:]
+    return m.group(1) == "seccomp"
+
+
+def wait_respawned(h, role, cid, old_pid, timeout=10):
+    deadline = time.monotonic() + timeout * SLOW
+    while time.monotonic() < deadline:
+        for c in h.status()["children"]:
+            if (c["role"], c["id"]) == (role, cid) and c["pid"] not in (
+                    0, old_pid):
+                return c
+        time.sleep(0.05)
+    raise AssertionError("%s %d not restarted:\n%s" % (role, cid,
+                                                       h.log()[-3000:]))
+
+
+@pytest.fixture(scope="module")
+def selftest(make_hcd):
+    return make_hcd(env={"HCD_SANDBOX_SELFTEST": "1"})
+
+
+def test_children_confined(selftest):
+    h = selftest
+    if not seccomp_built(h):
+        pytest.skip("built without libseccomp")
+    master = proc_status(h.proc.pid)
+    assert master["Seccomp"] == "0"
+    for c in h.status()["children"]:
+        st = proc_status(c["pid"])
+        assert st["NoNewPrivs"] == "1", (c, st)
+        assert st["Seccomp"] == "2", (c, st)       # filter mode
+        assert int(st["CapEff"], 16) == 0, (c, st)
+        assert int(st["CapPrm"], 16) == 0, (c, st)
+        if os.geteuid() == 0:
+            assert int(st["CapBnd"], 16) == 0, (c, st)
+            assert st["Uid"].split()[0] != "0", (c, st)
+
+
+def test_forbidden_call_kills_and_restarts_worker(selftest):
+    """A worker making a call outside its profile is killed by the
+    kernel (SIGSYS) and restarted by the master; the others go on."""
+    h = selftest
+    if not seccomp_built(h):
+        pytest.skip("built without libseccomp")
+    u = h.create_check(name="sb")["uuid"]
+    st = h.status()
+    w = [c for c in st["children"] if c["role"] == "worker" and
+         c["id"] == 0][0]
+    others = {(c["role"], c["id"]): c["pid"] for c in st["children"]
+              if (c["role"], c["id"]) != ("worker", 0)}
+    os.kill(w["pid"], signal.SIGUSR2)
+    new = wait_respawned(h, "worker", 0, w["pid"])
+    assert new["restarts"] == w["restarts"] + 1
+    log = h.log()
+    assert "worker 0 (pid %d) killed by signal %d" % (
+        w["pid"], signal.SIGSYS) in log, log[-3000:]
+    assert "sandbox forbids" in log
+    for c in h.status()["children"]:
+        if (c["role"], c["id"]) in others:
+            assert c["pid"] == others[(c["role"], c["id"])]
+    for _ in range(10):
+        assert h.ping(u).status == 200
+    assert h.check_row(u)["n_pings"] == 10
+
+
+def test_sandbox_log_mode_lets_it_through(make_hcd):
+    h = make_hcd(extra={"SANDBOX": "log"}, env={"HCD_SANDBOX_SELFTEST": "1"})
+    if not seccomp_built(h):
+        pytest.skip("built without libseccomp")
+    assert "sandbox seccomp (log)" in h.log()
+    st = h.status()
+    w = [c for c in st["children"] if c["role"] == "worker"][0]
+    os.kill(w["pid"], signal.SIGUSR2)
+    time.sleep(0.5 * SLOW)
+    after = {c["pid"] for c in h.status()["children"]}
+    assert w["pid"] in after
+    assert "killed by signal" not in h.log()
+
+
+def test_sandbox_off(make_hcd):
+    h = make_hcd(extra={"SANDBOX": "off"})
+    for c in h.status()["children"]:
+        st = proc_status(c["pid"])
+        assert st["Seccomp"] == "0" and st["NoNewPrivs"] == "1", st
+
+
+def test_database_over_tcp(make_hcd, pgbase):
+    """A DATABASE_URL naming a TCP host (first in a host list; nothing
+    listens on its port, so libpq goes on to the socket): the workers'
+    profile then allows IPv4/IPv6 sockets and name resolution, and their
+    database threads work."""
+    h = make_hcd(start=False)
+    rundir = re.search(r"host=(\S+)", h.conninfo).group(1)
+    url = re.sub(r"host=\S+", "host=localhost,%s port=1,5432" % rundir,
+                 h.conninfo)
+    lines = [l for l in h.conf.read_text().splitlines()
+             if not l.startswith("DATABASE_URL")]
+    h.conf.write_text("\n".join(lines + ["DATABASE_URL = " + url]) + "\n")
+    h.start()
+    c = h.create_check(name="tcp")
+    assert h.ping(c["uuid"]).status == 200
+    r = h.api("GET", "checks/", key=h.key)
+    assert r.status == 200 and len(r.json()["checks"]) == 1, r
+    assert h.check_row(c["uuid"])["n_pings"] == 1
+    assert "killed by signal" not in h.log()
