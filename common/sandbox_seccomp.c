@@ -119,7 +119,8 @@ static const char *const sc_files[] = {
  */
 static const char *const sc_sanitizer[] = {
 	"clone", "ptrace", "wait4", "waitid", "prctl", "readlink",
-	"readlinkat", "sched_getparam", "sched_getscheduler", NULL
+	"readlinkat", "sched_getparam", "sched_getscheduler", "getdents",
+	NULL
 };
 #endif
 
