@@ -19,8 +19,9 @@
  * The profiles:
  *   every child  memory (no page both writable and executable), its
  *                descriptors, time, threads (clone only for a thread:
- *                no fork, no exec), signals to itself, epoll, pipes,
- *                read-only opens, unix sockets (syslog)
+ *                no fork, no exec; nice values lowered), signals to
+ *                itself, epoll, pipes, read-only opens, unix sockets
+ *                (syslog)
  *   worker       + accept; IPv4/IPv6 sockets only when the database is
  *                reached over TCP (sandbox_db_inet): see below
  *   smtpd        + accept; no other socket than a unix one (it has no
@@ -40,6 +41,7 @@
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -256,6 +258,10 @@ sc_add_base(scmp_filter_ctx ctx, enum proc_role role)
 	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
 	    SCMP_SYS(clone3), 0) < 0)
 		rc = -1;
+	/* Nice values, lowered only (no CAP_SYS_NICE): a worker's
+	 * database threads run below its loop (dbq.c). */
+	rc |= sc_add_eq(ctx, "setpriority", 0, PRIO_PROCESS);
+	rc |= sc_add_eq(ctx, "getpriority", 0, PRIO_PROCESS);
 	/* Signals to itself only (raise, abort, pthread_kill). */
 	rc |= sc_add_eq(ctx, "tgkill", 0, (uint64_t)getpid());
 	/* isatty, and how much a socket holds. */
