@@ -190,7 +190,9 @@ main(int argc, char *argv[])
 			fputs((char *)b.b_data, stdout);
 			buf_clear(&b);
 		}
-		fprintf(stderr, "configuration OK\n");
+		sandbox_init(&m.m_conf);
+		fprintf(stderr, "configuration OK (sandbox %s)\n",
+		    sandbox_name());
 		return 0;
 	}
 	if (m.m_conf.c_insecure)
