@@ -681,7 +681,8 @@ def fd_targets(pid):
 def test_smtpd_descriptors_and_reload(inst, check):
     """The smtpd's row of the role table: of the master's sockets and
     pipes it keeps the SMTP listener, the wake pipe and its own ack
-    pipe; no worker has the SMTP listener.  SIGHUP replaces it (the
+    pipe (and the death pipe every child keeps); no worker has the SMTP
+    listener.  SIGHUP replaces it (the
     certificate is read again) and mail goes on."""
     before = inst.child_pids()
     os.kill(inst.proc.pid, signal.SIGHUP)
@@ -695,10 +696,11 @@ def test_smtpd_descriptors_and_reload(inst, check):
     smtpd = kept["smtpd"]
     socks = {t for t in smtpd if t.startswith("socket:")}
     pipes = {t for t in smtpd if t.startswith("pipe:")}
-    assert len(socks) == 1 and len(pipes) == 2, kept
+    assert len(socks) == 1 and len(pipes) == 3, kept
     assert not (socks & kept["worker"]), kept       # theirs is HTTP's
     assert not (socks & kept["alerter"]), kept
-    assert len(pipes & kept["alerter"]) == 2, kept  # its ack, the wake
+    # its ack, the wake, the death pipe
+    assert len(pipes & kept["alerter"]) == 3, kept
     assert sendmail(inst, [addr(check)], message("after reload")) == {}
     assert len(inst.pings(check)) == 1
     assert all(c["restarts"] == 0 for c in inst.status()["children"])
