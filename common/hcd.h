@@ -43,7 +43,7 @@
 #define HC_DB_SSLMODE		"prefer"
 #define HC_DB_CONNECT_TIMEOUT	5	/* seconds */
 #define HC_DB_STATEMENT_TIMEOUT	10	/* seconds; the client waits 1 s more */
-#define HC_DB_THREADS		2	/* database threads per worker */
+#define HC_DB_THREADS		1	/* database threads per worker */
 #define HC_CHECK_LIMIT		10000	/* new profiles, USE_PAYMENTS=False */
 #define HC_PING_LOG_LIMIT	100
 /* SMTP intake (smtpd/); SMTP_LISTEN is empty by default: no smtpd. */

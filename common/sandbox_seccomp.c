@@ -53,6 +53,7 @@
 #include <fcntl.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,8 @@ sc_add_base(scmp_filter_ctx ctx, enum proc_role role)
 	 * database threads run below its loop (dbq.c). */
 	rc |= sc_add_eq(ctx, "setpriority", 0, PRIO_PROCESS);
 	rc |= sc_add_eq(ctx, "getpriority", 0, PRIO_PROCESS);
+	/* ... or SCHED_IDLE, lowering only as well. */
+	rc |= sc_add_eq(ctx, "sched_setscheduler", 1, SCHED_IDLE);
 	/* Signals to itself only (raise, abort, pthread_kill). */
 	rc |= sc_add_eq(ctx, "tgkill", 0, (uint64_t)getpid());
 	/* isatty, and how much a socket holds. */

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,12 +72,21 @@ dbq_thread(void *arg)
 #ifdef __linux__
 	/*
 	 * Below the loop: with both cores busy, the pings' acks and answers
-	 * go first.  On Linux a thread has its own nice value (its id is a
-	 * process id to setpriority); elsewhere it is the whole process's.
+	 * go first.  On Linux a thread has its own scheduling policy and
+	 * nice value (its id is a process id to the calls): SCHED_IDLE, to
+	 * run only on a core nothing else wants, or if that is refused a
+	 * nice value, which says much the same.
 	 */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
-	    HC_DB_THREAD_NICE) == -1)
-		log_debug("%s: setpriority: %s", __func__, strerror(errno));
+	{
+		struct sched_param sp;
+
+		memset(&sp, 0, sizeof(sp));
+		if (sched_setscheduler((pid_t)syscall(SYS_gettid), SCHED_IDLE,
+		    &sp) == -1 && setpriority(PRIO_PROCESS,
+		    (id_t)syscall(SYS_gettid), HC_DB_THREAD_NICE) == -1)
+			log_debug("%s: setpriority: %s", __func__,
+			    strerror(errno));
+	}
 #endif
 	pthread_mutex_lock(&q->dq_lock);
 	for (;;) {
