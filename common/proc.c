@@ -4,6 +4,9 @@
  * Helpers for the children: closing what they inherited but do not
  * need, dropping root, waking the alerter.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -398,4 +401,35 @@ proc_set_nonblock(int fd)
 	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
 		return -1;
 	return 0;
+}
+
+int
+proc_accept(int lfd, char *peer, size_t peersz)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 slen = sizeof(ss);
+	int			 fd;
+
+	fd = accept4(lfd, (struct sockaddr *)&ss, &slen,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1) {
+		if (errno == EMFILE || errno == ENFILE)
+			log_warn("%s: accept", __func__);
+		return -1;
+	}
+	peer[0] = '\0';
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)&ss)->sin_addr,
+		    peer, peersz);
+	else if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 =
+		    (const struct sockaddr_in6 *)&ss;
+
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], peer,
+			    peersz);
+		else
+			inet_ntop(AF_INET6, &s6->sin6_addr, peer, peersz);
+	}
+	return fd;
 }

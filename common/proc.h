@@ -94,6 +94,14 @@ void	 proc_close_inherited(const struct proc_env *);
 void	 proc_drop(const struct proc_env *, const char *title);
 void	 proc_wake_alerter(const struct proc_env *);
 int	 proc_set_nonblock(int fd);
+/*
+ * Accept one connection on a listening socket (non-blocking, close-on-
+ * exec), its peer's address as text in peer (an IPv4-mapped IPv6
+ * address as IPv4).  The new descriptor, or -1: EAGAIN when none is
+ * waiting; running out of descriptors is logged.  For the workers and
+ * the smtpd alike.
+ */
+int	 proc_accept(int lfd, char *peer, size_t peersz);
 
 /*
  * Children's entry points (worker/worker.c, alerter/alerter.c,

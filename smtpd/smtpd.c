@@ -81,25 +81,6 @@ tls_ctx(const struct conf *cf)
 	return ctx;
 }
 
-static void
-peer_text(const struct sockaddr_storage *ss, char *out, size_t outsz)
-{
-	out[0] = '\0';
-	if (ss->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
-		    out, outsz);
-	else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 =
-		    (const struct sockaddr_in6 *)ss;
-
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], out,
-			    outsz);
-		else
-			inet_ntop(AF_INET6, &s6->sin6_addr, out, outsz);
-	}
-}
-
 /* Told at once, before any session: the greeting is the refusal. */
 static void
 refuse(int fd, const char *line)
@@ -125,21 +106,12 @@ accept_cb(evutil_socket_t lfd, short ev, void *arg)
 {
 	struct smtpd		*d = arg;
 	const struct conf	*cf = d->d_conf;
-	struct sockaddr_storage	 ss;
-	socklen_t		 slen;
 	char			 peer[64];
 	int			 fd, i, one = 1;
 
 	for (i = 0; i < 64; i++) {
-		slen = sizeof(ss);
-		fd = accept4(lfd, (struct sockaddr *)&ss, &slen,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno == EMFILE || errno == ENFILE)
-				log_warn("%s: accept", __func__);
+		if ((fd = proc_accept(lfd, peer, sizeof(peer))) == -1)
 			return;
-		}
-		peer_text(&ss, peer, sizeof(peer));
 		if (d->d_nsessions >= cf->smtp_max_connections) {
 			atomic_fetch_add(&d->d_stats->ss_refused_all, 1);
 			refuse(fd, "421 4.7.0 Too many connections, try again "

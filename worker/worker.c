@@ -512,20 +512,13 @@ static void
 accept_cb(evutil_socket_t lfd, short ev, void *arg)
 {
 	struct worker		*w = arg;
-	struct sockaddr_storage	 ss;
-	socklen_t		 slen;
 	struct conn		*c;
+	char			 peer[64];
 	int			 fd, i, one = 1;
 
 	for (i = 0; i < 64; i++) {
-		slen = sizeof(ss);
-		fd = accept4(lfd, (struct sockaddr *)&ss, &slen,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno == EMFILE || errno == ENFILE)
-				log_warn("%s: accept", __func__);
+		if ((fd = proc_accept(lfd, peer, sizeof(peer))) == -1)
 			return;
-		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c = xcalloc(1, sizeof(*c));
 		c->c_w = w;
@@ -533,19 +526,7 @@ accept_cb(evutil_socket_t lfd, short ev, void *arg)
 		buf_init(&c->c_in);
 		buf_init(&c->c_out);
 		buf_init(&c->c_scratch);
-		if (ss.ss_family == AF_INET)
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
-			    c->c_peer, sizeof(c->c_peer));
-		else if (ss.ss_family == AF_INET6) {
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-			if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-				inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12],
-				    c->c_peer, sizeof(c->c_peer));
-			else
-				inet_ntop(AF_INET6, &s6->sin6_addr, c->c_peer,
-				    sizeof(c->c_peer));
-		}
+		hc_strlcpy(c->c_peer, peer, sizeof(c->c_peer));
 		c->c_active = hc_mono_ms();
 		c->c_ev_read = event_new(w->w_base, fd, EV_READ | EV_PERSIST,
 		    read_cb, c);
