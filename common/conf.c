@@ -389,8 +389,8 @@ conf_file(const char *path, struct conf *cf, char *err, size_t errsz)
 	return rv;
 }
 
-int
-conf_load(const char *path, int optional, struct conf *cf, char *err,
+static int
+conf_load_all(const char *path, int optional, struct conf *cf, char *err,
     size_t errsz)
 {
 	const struct ckey *k;
@@ -491,6 +491,17 @@ conf_load(const char *path, int optional, struct conf *cf, char *err,
 		cf->node_name = xasprintf("%s:%s", host, cf->http_listen);
 	}
 	return 0;
+}
+
+/* On failure nothing stays allocated (conf_free after it is harmless). */
+int
+conf_load(const char *path, int optional, struct conf *cf, char *err,
+    size_t errsz)
+{
+	if (conf_load_all(path, optional, cf, err, errsz) == 0)
+		return 0;
+	conf_free(cf);
+	return -1;
 }
 
 void

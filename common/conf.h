@@ -81,7 +81,8 @@ struct conf {
 /*
  * Load defaults, then `path` (may be NULL: defaults and environment only;
  * a missing file is an error unless `optional`), then the environment.
- * On error returns -1 and writes "file:line: KEY: reason" into err.
+ * On error returns -1, having freed what it loaded, and writes
+ * "file:line: KEY: reason" into err.
  *
  * A file holding a secret (SECRET_KEY, DB_PASSWORD, EMAIL_HOST_PASSWORD,
  * METRICS_KEY, or a DATABASE_URL with a password) whose mode gives its
