@@ -46,6 +46,7 @@
 
 #define READ_CHUNK	16384
 #define STOP_WAIT_SEC	10	/* held responses at most this long at stop */
+#define STOP_GRACE_MS	250	/* at stop, a quiet connection's last chance */
 
 static void	conn_process(struct worker *, struct conn *);
 static void	conn_close(struct worker *, struct conn *);
@@ -540,7 +541,9 @@ accept_cb(evutil_socket_t lfd, short ev, void *arg)
 static void
 maybe_exit(struct worker *w)
 {
-	if (w->w_stopping && TAILQ_EMPTY(&w->w_pending) && w->w_njobs == 0) {
+	/* Every connection answered and closed (tick_cb closes the quiet). */
+	if (w->w_stopping && TAILQ_EMPTY(&w->w_pending) && w->w_njobs == 0 &&
+	    w->w_nconns == 0) {
 		log_debug("stopped");
 		event_base_loopbreak(w->w_base);
 	}
@@ -562,11 +565,19 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 			conn_close(w, c);
 	}
 	if (w->w_stopping) {
-		/* Idle keep-alive connections go now. */
+		/*
+		 * Quiet connections go: nothing held, nothing to write,
+		 * nothing half read, and nothing read for STOP_GRACE_MS.  The
+		 * grace is for a connection accepted just before the stop,
+		 * whose request is on its way: closed unread, its client
+		 * would see a reset instead of an answer.  The others are
+		 * answered with "Connection: close" (dispatch).
+		 */
 		for (c = TAILQ_FIRST(&w->w_conns); c != NULL; c = next) {
 			next = TAILQ_NEXT(c, c_all);
 			if (!c->c_waiting && c->c_job == NULL &&
-			    c->c_out.b_len == 0)
+			    c->c_out.b_len == 0 && c->c_in.b_len == 0 &&
+			    now - c->c_active >= STOP_GRACE_MS)
 				conn_close(w, c);
 		}
 		if (now > w->w_stop_deadline) {
