@@ -121,6 +121,8 @@ void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_consume(struct buf *, size_t);
 void	 utf8_sanitize(struct buf *, const void *, size_t, size_t maxchars);
+/* 1 if s[0..n) is well-formed UTF-8 without NUL (PostgreSQL text takes it). */
+int	 hc_utf8_valid(const void *s, size_t n);
 int64_t	 hc_now_us(void);
 int64_t	 hc_mono_ms(void);
 

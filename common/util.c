@@ -326,3 +326,46 @@ utf8_sanitize(struct buf *b, const void *in, size_t len, size_t maxchars)
 		chars++;
 	}
 }
+
+int
+hc_utf8_valid(const void *s, size_t n)
+{
+	const uint8_t	*p = s, *end = p + n;
+	uint32_t	 cp, min;
+	int		 k;
+
+	while (p < end) {
+		if (*p == 0)
+			return 0;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf) {
+			k = 1;
+			cp = *p & 0x1f;
+			min = 0x80;
+		} else if (*p >= 0xe0 && *p <= 0xef) {
+			k = 2;
+			cp = *p & 0x0f;
+			min = 0x800;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			k = 3;
+			cp = *p & 0x07;
+			min = 0x10000;
+		} else
+			return 0;
+		if (end - p <= k)
+			return 0;
+		for (p++; k > 0; k--, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (*p & 0x3f);
+		}
+		/* overlong forms, surrogates, past U+10FFFF */
+		if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) ||
+		    cp > 0x10ffff)
+			return 0;
+	}
+	return 1;
+}

@@ -214,6 +214,11 @@ api_auth(struct api *a, int write)
 		return -1;
 	}
 	key[APIKEY_LEN] = '\0';
+	/* No key of ours is not UTF-8: no need to ask PostgreSQL. */
+	if (!hc_utf8_valid(key, APIKEY_LEN)) {
+		api_json_error(a->a_r, 401, "wrong api key");
+		return -1;
+	}
 	rv = api_project_by_key(a->a_x, a->a_q->q_w->w_conf->secret_key, key,
 	    1, 1, &a->a_project, &a->a_readonly);
 	if (rv == -1) {

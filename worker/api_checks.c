@@ -116,19 +116,23 @@ out:
 	check_input_free(&in);
 }
 
-/* Every value of `key` in the query string, decoded; returns the count. */
+/*
+ * Every value of `key` in the query string, decoded, into a heap array
+ * (*out, each value and the array to free); returns the count.
+ */
 static int
-query_all(const struct http_req *h, const char *key, char **out, int max)
+query_all(const struct http_req *h, const char *key, char ***out)
 {
 	const char	*p = h->query, *end, *amp, *eq;
 	size_t		 klen = strlen(key), n;
-	int		 cnt = 0;
+	int		 cnt = 0, cap = 0;
 	char		 kbuf[64], *v;
 
+	*out = NULL;
 	if (p == NULL || h->query_len == 0)
 		return 0;
 	end = p + h->query_len;
-	while (p < end && cnt < max) {
+	while (p < end) {
 		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
 			amp = end;
 		eq = memchr(p, '=', (size_t)(amp - p));
@@ -141,7 +145,12 @@ query_all(const struct http_req *h, const char *key, char **out, int max)
 			if (http_urldecode(eq ? eq + 1 : amp, vl, v, vl + 1,
 			    1) == (size_t)-1)
 				v[0] = '\0';
-			out[cnt++] = v;
+			if (cnt == cap) {
+				cap = cap ? 2 * cap : 8;
+				*out = xreallocarray(*out, (size_t)cap,
+				    sizeof(**out));
+			}
+			(*out)[cnt++] = v;
 		}
 		p = amp + 1;
 	}
@@ -157,23 +166,42 @@ checks_list(struct api *a)
 	struct dberr		 e;
 	struct buf		 where;
 	PGresult		*r;
-	char			 pid[24], *tags[TAGS_MAX], slug[256];
+	char			 pid[24], **tags, slug[256];
 	const char		*params[TAGS_MAX + 2];
-	int			 i, k, np = 0, nt;
+	int			 i, k, np = 0, nt, rc, none = 0;
 
 	snprintf(pid, sizeof(pid), "%lld", (long long)a->a_project);
 	buf_init(&where);
 	params[np++] = pid;
 	buf_addstr(&where, "c.project_id = $1");
-	nt = query_all(a->a_q->q_http, "tag", tags, TAGS_MAX);
+	/*
+	 * A tag or slug that is not UTF-8, or a slug longer than any can
+	 * be, matches no check: the answer is an empty list, and nothing
+	 * PostgreSQL would refuse reaches it.  Every tag filters; the
+	 * first TAGS_MAX also narrow the query.
+	 */
+	nt = query_all(a->a_q->q_http, "tag", &tags);
 	for (i = 0; i < nt; i++) {
-		params[np++] = tags[i];
-		buf_printf(&where, " AND strpos(c.tags, $%d) > 0", np);
+		if (!hc_utf8_valid(tags[i], strlen(tags[i])))
+			none = 1;
+		else if (i < TAGS_MAX) {
+			params[np++] = tags[i];
+			buf_printf(&where, " AND strpos(c.tags, $%d) > 0", np);
+		}
 	}
-	if (http_query_get(a->a_q->q_http->query, a->a_q->q_http->query_len,
-	    "slug", slug, sizeof(slug)) == 1 && slug[0] != '\0') {
+	rc = http_query_get(a->a_q->q_http->query, a->a_q->q_http->query_len,
+	    "slug", slug, sizeof(slug));
+	if (rc == -1 || (rc == 1 && !hc_utf8_valid(slug, strlen(slug))))
+		none = 1;
+	else if (rc == 1 && slug[0] != '\0') {
 		params[np++] = slug;
 		buf_printf(&where, " AND c.slug = $%d", np);
+	}
+	if (none) {
+		buf_clear(&where);
+		api_list_begin(a, &j, "checks");
+		api_list_end(&j);
+		goto out;
 	}
 	/* The channels in one query, not a subquery per check. */
 	memset(&cl, 0, sizeof(cl));
@@ -202,6 +230,7 @@ checks_list(struct api *a)
 out:
 	for (i = 0; i < nt; i++)
 		free(tags[i]);
+	free(tags);
 }
 
 /* GET checks/ (list), POST checks/ (create or upsert). */

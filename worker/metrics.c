@@ -231,6 +231,10 @@ metrics_handle(struct req *q, struct resp *r)
 			return 0;
 		}
 	}
+	if (!hc_utf8_valid(key, strlen(key))) {
+		resp_text(r, 403, "");		/* no such key */
+		return 0;
+	}
 	api_ctx(q, &x);
 	rc = api_project_by_key(&x, w->w_conf->secret_key, key, 0, 1,
 	    &project, &ro);

@@ -456,10 +456,43 @@ test_alloc(void **state)
 	assert_true(hc_mono_ms() >= 0);
 }
 
+static void
+test_utf8_valid(void **state)
+{
+	static const struct {
+		const char	*s;
+		size_t		 n;
+		int		 ok;
+	} t[] = {
+		{ "", 0, 1 },
+		{ "abc", 3, 1 },
+		{ "caf\xc3\xa9", 5, 1 },
+		{ "\xe2\x82\xac", 3, 1 },		/* U+20AC */
+		{ "\xf0\x9f\x98\x80", 4, 1 },	/* U+1F600 */
+		{ "\xf4\x8f\xbf\xbf", 4, 1 },	/* U+10FFFF */
+		{ "\xff", 1, 0 },
+		{ "\xc3", 1, 0 },			/* cut */
+		{ "\xc0\xaf", 2, 0 },			/* overlong */
+		{ "\xe0\x80\xaf", 3, 0 },		/* overlong */
+		{ "\xf0\x80\x80\xaf", 4, 0 },	/* overlong */
+		{ "\xed\xa0\x80", 3, 0 },		/* surrogate */
+		{ "\xf4\x90\x80\x80", 4, 0 },	/* past U+10FFFF */
+		{ "a\0b", 3, 0 },			/* NUL */
+		{ "\xe2\x82", 2, 0 },
+		{ "ab\x80", 3, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (hc_utf8_valid(t[i].s, t[i].n) != t[i].ok)
+			fail_msg("case %zu", i);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_strtonum),
 		cmocka_unit_test(test_strlcpy),
 		cmocka_unit_test(test_buf),
