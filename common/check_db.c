@@ -357,6 +357,29 @@ check_db_create(struct dbctx *x, const struct check_new *cn, int64_t *id,
 	PQclear(r);
 	if (over)
 		return dberr_set(e, 403, "check limit reached");
+	/*
+	 * Every node's index holds MAX_CHECKS checks, all projects' together:
+	 * no more may be made, or the newest could not be pinged and the
+	 * next start would fail.  Creators in different projects take this
+	 * second lock only here, so that two cannot both take the last
+	 * place.
+	 */
+	if (x->x_conf != NULL) {
+		snprintf(cid, sizeof(cid), "%lld",
+		    (long long)x->x_conf->max_checks);
+		p[1] = cid;
+		if ((r = cdb_exec(x, "SELECT pg_advisory_xact_lock("
+		    "1751345764), (SELECT count(*) FROM api_check) >= "
+		    "$2::bigint, $1::bigint", 2, p, e)) == NULL)
+			return -1;
+		over = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 1),
+		    "t") == 0;
+		PQclear(r);
+		if (over)
+			return dberr_set(e, 503, "this hcd holds at most %lld "
+			    "checks (MAX_CHECKS)",
+			    (long long)x->x_conf->max_checks);
+	}
 
 	if (cn->cn_slug != NULL) {
 		p[1] = cn->cn_slug;

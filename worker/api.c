@@ -72,7 +72,9 @@ api_fail(struct api *a, const struct dberr *e)
 		a->a_r->r_ctype = "text/html; charset=utf-8";
 		break;
 	default:
-		api_json_error(a->a_r, 503, "database unavailable");
+		/* "database unavailable", or what else made it a 503 */
+		api_json_error(a->a_r, 503, e->e_msg[0] ? e->e_msg :
+		    "database unavailable");
 		break;
 	}
 }

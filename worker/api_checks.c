@@ -350,7 +350,8 @@ api_check_resume(struct req *q, struct resp *r)
  * defaults, every channel of the project) unless the owner already has
  * twice their check limit, and publish it.  The job's j_rv tells the
  * loop (ping.c) what came of it: 1 created, 0 found (another request
- * made it a moment ago), -1 refused (404), -2 database trouble (503).
+ * made it a moment ago), -1 refused (404), -2 a 503 written into r
+ * (the database away, or the node at MAX_CHECKS).
  */
 int
 api_ping_create(struct req *q, struct resp *r)
@@ -371,15 +372,17 @@ api_ping_create(struct req *q, struct resp *r)
 	cn.cn_limit_factor = 2;
 	cn.cn_all_channels = 1;
 	if (cdb_begin(&x, &e) == -1)
-		return -2;
+		goto unavailable;
 	if (check_db_create(&x, &cn, &id, &created, &e) == -1 ||
 	    check_db_get(&x, id, 0, &res, &e) == -1) {
 		cdb_rollback(&x);
-		return e.e_code == 403 || e.e_code == 404 ? -1 : -2;
+		if (e.e_code == 403 || e.e_code == 404)
+			return -1;
+		goto unavailable;
 	}
 	if (cdb_commit(&x, &e) == -1) {
 		PQclear(res);
-		return -2;
+		goto unavailable;
 	}
 	check_row_decode(res, 0, &row);
 	check_db_publish(&x, row.cr_code, id, j->j_project, row.cr_slug);
@@ -389,4 +392,9 @@ api_ping_create(struct req *q, struct resp *r)
 		log_info("created check %s in project %lld (ping with "
 		    "?create=1)", j->j_slug, (long long)j->j_project);
 	return created;
+unavailable:
+	/* the node is full, or the database away: say which */
+	resp_text(r, 503, e.e_msg);
+	buf_printf(&r->r_hdrs, "Retry-After: %s\r\n", HC_RETRY_AFTER);
+	return -2;
 }

@@ -92,10 +92,8 @@ ping_created(struct worker *w, struct conn *c, struct job *j)
 		resp_text(&j->j_resp, 404, "not found");
 		return 0;
 	}
-	if (j->j_rv < 0) {
-		resp_text(&j->j_resp, 503, "database unavailable");
-		return 0;
-	}
+	if (j->j_rv < 0)
+		return 0;	/* the job wrote its 503 */
 	q->q_conn = c;
 	q->q_created = j->j_rv;
 	q->q_check = j->j_check;

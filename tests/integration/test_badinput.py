@@ -65,3 +65,29 @@ def test_every_tag_filter_counts(hcd):
     q2 = "&".join(["tag=t%d" % i for i in range(33)] + ["tag=nope"])
     r = hcd.api("GET", "checks/?" + q2, key=hcd.key)
     assert r.json() == {"checks": []}
+
+
+def test_max_checks_enforced_at_creation(make_hcd):
+    # MAX_CHECKS bounds the node's index: a create past it is refused
+    # (503 with the reason), through the API and by ?create=1, and the
+    # node still starts afterwards with every check pingable.
+    h = make_hcd(extra={"MAX_CHECKS": 16})
+    codes = [h.create_check(name="m%d" % i)["uuid"] for i in range(16)]
+    r = h.api("POST", "checks/", key=h.key, body={"name": "one too many"})
+    assert r.status == 503, r
+    assert "MAX_CHECKS" in r.json()["error"]
+    r = h.ping("%s/new-slug?create=1" % h.ping_key)
+    assert r.status == 503 and "MAX_CHECKS" in r.text, r
+    assert "retry-after" in r.headers
+    # an upsert that finds its check is no creation
+    r = h.api("POST", "checks/", key=h.key,
+              body={"name": "m3", "unique": ["name"], "grace": 120})
+    assert r.status == 200, r
+    assert h.sql("SELECT count(*) FROM api_check") == [("16",)]
+    # room again after a delete
+    assert h.api("DELETE", "checks/%s" % codes[0], key=h.key).status == 200
+    codes[0] = h.create_check(name="again")["uuid"]
+    assert h.stop() == 0
+    h.start()
+    for c in codes:
+        assert h.ping(c).status == 200
