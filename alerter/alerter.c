@@ -81,10 +81,7 @@ run(struct alerter *a)
 static void
 wake_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	char tmp[256];
-
-	while (read(fd, tmp, sizeof(tmp)) > 0)
-		;
+	proc_drain(fd);
 	run(arg);
 }
 

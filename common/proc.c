@@ -433,3 +433,12 @@ proc_accept(int lfd, char *peer, size_t peersz)
 	}
 	return fd;
 }
+
+void
+proc_drain(int fd)
+{
+	char	tmp[256];
+
+	while (read(fd, tmp, sizeof(tmp)) > 0)
+		;
+}

@@ -149,10 +149,7 @@ smtpd_ack(struct smtpd *d)
 static void
 ack_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	char tmp[256];
-
-	while (read(fd, tmp, sizeof(tmp)) > 0)
-		;
+	proc_drain(fd);
 	smtpd_ack(arg);
 }
 

@@ -118,10 +118,8 @@ dbq_cb(evutil_socket_t fd, short ev, void *arg)
 	struct dbq	*q = arg;
 	struct jobq	 done;
 	struct job	*j;
-	char		 tmp[256];
 
-	while (read(fd, tmp, sizeof(tmp)) > 0)
-		;
+	proc_drain(fd);
 	TAILQ_INIT(&done);
 	pthread_mutex_lock(&q->dq_lock);
 	TAILQ_CONCAT(&done, &q->dq_done, j_entry);

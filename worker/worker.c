@@ -244,11 +244,9 @@ ack_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct worker	*w = arg;
 	struct conn	*c;
-	char		 tmp[256];
 	uint64_t	 commit;
 
-	while (read(fd, tmp, sizeof(tmp)) > 0)
-		;
+	proc_drain(fd);
 	commit = ring_commit(w->w_ring);
 	while ((c = TAILQ_FIRST(&w->w_pending)) != NULL &&
 	    c->c_ack_pos <= commit)
