@@ -1,7 +1,7 @@
 /*
  * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
  *
- * Notifications: the contract between the delivery engine (notifier.c:
+ * Notifications: the contract between the delivery engine (alerter/notify/engine.c:
  * outbox, claims, libcurl multi loop, retries, address filter) and the
  * kinds (alerter/notify/kinds.c holds the table, kind_<name>.c one
  * file per kind).
