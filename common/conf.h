@@ -67,6 +67,14 @@ struct conf {
 	int64_t	 workers;		/* WORKERS, 0 = number of cores */
 	char	*user;			/* USER children run as when root */
 	enum ack_mode ack_mode;		/* ACK_MODE durable|fast */
+	int64_t	 ack_timeout;		/* ACK_TIMEOUT s a held ping waits */
+	int64_t	 http_max_connections;	/* HTTP_MAX_CONNECTIONS per worker */
+	int64_t	 http_max_connections_per_client; /* ... per address too */
+	int64_t	 http_header_timeout;	/* HTTP_HEADER_TIMEOUT s */
+	int64_t	 http_request_timeout;	/* HTTP_REQUEST_TIMEOUT s */
+	int64_t	 http_send_timeout;	/* HTTP_SEND_TIMEOUT s */
+	int64_t	 http_idle_timeout;	/* HTTP_IDLE_TIMEOUT s */
+	int64_t	 http_output_max;	/* HTTP_OUTPUT_MAX bytes unsent */
 	int64_t	 ring_size;		/* RING_SIZE bytes, all producers together */
 	int64_t	 max_checks;		/* MAX_CHECKS index capacity */
 	char	*control_socket;	/* CONTROL_SOCKET path */

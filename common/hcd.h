@@ -73,7 +73,14 @@
  * (2.5 MB) to PING_BODY_LIMIT; a larger one is answered 400.
  */
 #define HC_PING_UPLOAD_MAX	2621440
-#define HC_HTTP_IDLE_SEC	75	/* keep-alive idle timeout */
+#define HC_HTTP_IDLE_TIMEOUT	75	/* s a keep-alive connection may sit idle */
+#define HC_HTTP_HEADER_TIMEOUT	20	/* s to send a request line and headers */
+#define HC_HTTP_REQUEST_TIMEOUT	60	/* s to send a whole request */
+#define HC_HTTP_SEND_TIMEOUT	60	/* s a client may take no output */
+#define HC_HTTP_OUTPUT_MAX	1048576	/* unsent bytes before reading stops */
+#define HC_HTTP_MAX_CONNECTIONS	10000	/* per worker */
+#define HC_HTTP_MAX_CONNECTIONS_PER_CLIENT 1000	/* per worker and address */
+#define HC_ACK_TIMEOUT		5	/* s a held ping waits for its commit */
 #define HC_UA_MAX		200
 #define HC_RESPAWN_MAX		5	/* crashes of one role ... */
 #define HC_RESPAWN_WINDOW	60	/* ... within this many seconds */

@@ -403,18 +403,56 @@ proc_set_nonblock(int fd)
 	return 0;
 }
 
+/*
+ * The reserve descriptor: when accept fails for want of descriptors,
+ * the waiting connection would stay in the backlog and keep the
+ * listening socket readable, so that the loop spins on it.  Closing
+ * the reserve makes room to accept it and close it at once (its client
+ * sees the connection closed, not a hang), then the reserve is taken
+ * again.  It is a duplicate of the listening socket, which needs no
+ * path and no system call that a sandbox refuses.
+ */
+static int	accept_reserve = -1;
+static int64_t	accept_logged;		/* monotonic ms of the last line */
+static uint64_t	accept_refused;		/* since that line */
+
+#define ACCEPT_LOG_MS	10000
+
 int
 proc_accept(int lfd, char *peer, size_t peersz)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 slen = sizeof(ss);
-	int			 fd;
+	int64_t			 now;
+	int			 fd, saved;
 
+	if (accept_reserve == -1)
+		accept_reserve = fcntl(lfd, F_DUPFD_CLOEXEC, 0);
 	fd = accept4(lfd, (struct sockaddr *)&ss, &slen,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
-		if (errno == EMFILE || errno == ENFILE)
-			log_warn("%s: accept", __func__);
+		if (errno != EMFILE && errno != ENFILE)
+			return -1;
+		saved = errno;
+		if (accept_reserve != -1) {
+			close(accept_reserve);
+			if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) != -1)
+				close(fd);
+			accept_reserve = fcntl(lfd, F_DUPFD_CLOEXEC, 0);
+		}
+		accept_refused++;
+		now = hc_mono_ms();
+		if (accept_logged == 0 || now - accept_logged >=
+		    ACCEPT_LOG_MS) {
+			log_warnx("%s: out of descriptors (%s): %llu "
+			    "connections closed unanswered since the last "
+			    "report; raise the limit (LimitNOFILE, ulimit -n)",
+			    __func__, strerror(saved),
+			    (unsigned long long)accept_refused);
+			accept_logged = now;
+			accept_refused = 0;
+		}
+		errno = saved;
 		return -1;
 	}
 	peer[0] = '\0';

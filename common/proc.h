@@ -99,10 +99,16 @@ void	 proc_drain(int fd);
 /*
  * Accept one connection on a listening socket (non-blocking, close-on-
  * exec), its peer's address as text in peer (an IPv4-mapped IPv6
- * address as IPv4).  The new descriptor, or -1: EAGAIN when none is
- * waiting; running out of descriptors is logged.  For the workers and
- * the smtpd alike.
+ * address as IPv4).  The new descriptor, or -1 with errno: EAGAIN when
+ * none is waiting, EMFILE or ENFILE when the process or the system is
+ * out of descriptors.  Then the waiting connection is accepted on a
+ * reserve descriptor and closed, so the backlog drains instead of
+ * spinning the loop; the caller should stop accepting for a moment
+ * (PROC_ACCEPT_PAUSE_MS).  Out-of-descriptor events are logged at most
+ * once every 10 s, with a count.  For the workers and the smtpd alike;
+ * the loop thread's only.
  */
+#define PROC_ACCEPT_PAUSE_MS	100
 int	 proc_accept(int lfd, char *peer, size_t peersz);
 
 /*

@@ -58,7 +58,7 @@ struct ring {
 	_Atomic uint64_t r_refused;
 	_Atomic uint64_t r_records;
 	_Atomic int32_t	 r_pid;		/* current producer, for status */
-	uint32_t	 r_unused;
+	_Atomic uint32_t r_conns;	/* its open connections, for status */
 	uint64_t	 r_cap;		/* bytes in r_data, multiple of 8 */
 	uint8_t		 r_data[];
 };

@@ -46,13 +46,67 @@ usage(void)
 	exit(1);
 }
 
-/* host:port, [v6]:port → a listening, non-blocking TCP socket. */
+/*
+ * Spreading connections over the workers.  Where the kernel balances
+ * them (Linux's SO_REUSEPORT, FreeBSD's SO_REUSEPORT_LB), each worker
+ * gets a listening socket of its own, all bound to the one address:
+ * the kernel hashes each new connection to one of them, so one worker
+ * cannot take all of a client's connections while the other sits idle.
+ * The master keeps every socket open, so a worker's queue waits for
+ * its successor when it dies.  Elsewhere (OpenBSD) the workers share
+ * one socket, as before.
+ *
+ * Reuse would also let a second hcd join the group on the same port.
+ * A plain bind first, without the option, fails if anything listens
+ * there, so that a second hcd still stops with "address in use".
+ */
+#if defined(__linux__)
+#define LISTEN_REUSE	SO_REUSEPORT
+#elif defined(SO_REUSEPORT_LB)
+#define LISTEN_REUSE	SO_REUSEPORT_LB
+#endif
+
 static int
-listen_tcp(const char *spec, char *err, size_t errsz)
+listen_one(const struct sockaddr *sa, socklen_t salen, int reuse,
+    int listening)
 {
-	struct addrinfo	 hints, *res, *ai;
-	char		 host[256], *port;
-	int		 fd = -1, on = 1, rc;
+	int fd, on = 1;
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+#ifdef LISTEN_REUSE
+	if (reuse && setsockopt(fd, SOL_SOCKET, LISTEN_REUSE, &on,
+	    sizeof(on)) == -1) {
+		close(fd);
+		return -1;
+	}
+#else
+	(void)reuse;
+#endif
+	if (bind(fd, sa, salen) == -1 ||
+	    (listening && listen(fd, 4096) == -1)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * host:port, [v6]:port → n listening, non-blocking TCP sockets in
+ * fds[] (the same one n times where the kernel does not balance).
+ * Returns 0, or -1 with err set.
+ */
+static int
+listen_tcp(const char *spec, int *fds, int n, char *err, size_t errsz)
+{
+	struct addrinfo		 hints, *res, *ai;
+	struct sockaddr_storage	 ss;
+	socklen_t		 slen;
+	char			 host[256], *port;
+	int			 fd = -1, rc, i;
 
 	if (hc_strlcpy(host, spec, sizeof(host)) >= sizeof(host) ||
 	    (port = strrchr(host, ':')) == NULL) {
@@ -72,21 +126,51 @@ listen_tcp(const char *spec, char *err, size_t errsz)
 		snprintf(err, errsz, "%s: %s", spec, gai_strerror(rc));
 		return -1;
 	}
+	/* The first address that binds plainly; port 0 gets its number. */
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd == -1)
-			continue;
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-		    listen(fd, 4096) == 0)
+		if ((fd = listen_one(ai->ai_addr, ai->ai_addrlen, 0, 1)) != -1)
 			break;
 		snprintf(err, errsz, "%s: %s", spec, strerror(errno));
-		close(fd);
-		fd = -1;
 	}
 	freeaddrinfo(res);
-	return fd;
+	if (fd == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		fds[i] = fd;
+#ifdef LISTEN_REUSE
+	if (n > 1) {
+		slen = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &slen) == -1) {
+			snprintf(err, errsz, "%s: %s", spec, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		for (i = 0; i < n; i++) {
+			fds[i] = listen_one((struct sockaddr *)&ss, slen, 1, 1);
+			if (fds[i] == -1) {
+				snprintf(err, errsz, "%s: %s", spec,
+				    strerror(errno));
+				while (i-- > 0)
+					close(fds[i]);
+				return -1;
+			}
+		}
+	}
+#else
+	(void)ss;
+	(void)slen;
+#endif
+	return 0;
+}
+
+/* One socket, for SMTP_LISTEN. */
+static int
+listen_tcp1(const char *spec, char *err, size_t errsz)
+{
+	int fd;
+
+	return listen_tcp(spec, &fd, 1, err, errsz) == -1 ? -1 : fd;
 }
 
 static void
@@ -210,12 +294,12 @@ main(int argc, char *argv[])
 		fatalx("cannot create the shared segment");
 	db_startup(&m, migrate);
 
-	if ((m.m_http_fd = listen_tcp(m.m_conf.http_listen, err,
-	    sizeof(err))) == -1)
+	if (listen_tcp(m.m_conf.http_listen, m.m_http_fds, m.m_nworkers, err,
+	    sizeof(err)) == -1)
 		fatalx("HTTP_LISTEN %s", err);
 	m.m_smtp_fd = -1;
 	if (sup_count(&m, PROC_SMTPD) > 0 && (m.m_smtp_fd =
-	    listen_tcp(m.m_conf.smtp_listen, err, sizeof(err))) == -1)
+	    listen_tcp1(m.m_conf.smtp_listen, err, sizeof(err))) == -1)
 		fatalx("SMTP_LISTEN %s", err);
 	if ((m.m_ctl_fd = ctl_listen(m.m_conf.control_socket)) == -1)
 		fatalx("CONTROL_SOCKET %s: cannot listen",

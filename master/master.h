@@ -39,7 +39,8 @@ struct master {
 	struct shm	*m_shm;
 	struct event_base *m_base;
 	struct event	*m_ev_ctl;		/* control socket */
-	int		 m_http_fd;
+	int		 m_http_fds[HC_MAX_PRODUCERS];	/* one per worker, or
+						 * one shared (main.c) */
 	int		 m_smtp_fd;		/* -1: no smtpd */
 	int		 m_ctl_fd;
 	int		 m_wake[2];		/* alerter's wake pipe */

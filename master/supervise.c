@@ -205,7 +205,7 @@ child_run(struct master *m, struct child *c)
 	pe.pe_drop = m->m_drop;
 	pe.pe_uid = m->m_uid;
 	pe.pe_gid = m->m_gid;
-	pe.pe_http_fd = (r->r_keep & KEEP_HTTP) ? m->m_http_fd : -1;
+	pe.pe_http_fd = (r->r_keep & KEEP_HTTP) ? m->m_http_fds[c->c_id] : -1;
 	pe.pe_smtp_fd = (r->r_keep & KEEP_SMTP) ? m->m_smtp_fd : -1;
 	pe.pe_wake_rfd = (r->r_keep & KEEP_WAKE_R) ? m->m_wake[0] : -1;
 	pe.pe_wake_wfd = (r->r_keep & KEEP_WAKE_W) ? m->m_wake[1] : -1;
@@ -620,15 +620,22 @@ sup_status(struct master *m, struct buf *b)
 	    HC_VERSION, (long)getpid(), (long long)(now - m->m_started) / 1000,
 	    m->m_conf.ack_mode == ACK_FAST ? "fast" : "durable",
 	    m->m_stopping ? ", stopping" : "");
-	buf_printf(b, "%-8s %3s %8s %9s %8s\n", "role", "id", "pid", "uptime",
-	    "restarts");
+	buf_printf(b, "%-8s %3s %8s %9s %8s %6s\n", "role", "id", "pid",
+	    "uptime", "restarts", "conns");
 	for (i = 0; i < m->m_nchildren; i++) {
 		struct child *c = &m->m_children[i];
 
-		buf_printf(b, "%-8s %3d %8ld %8llds %8d\n",
-		    role_name(c->c_role), c->c_id, (long)c->c_pid,
+		buf_printf(b, "%-8s %3d %8ld %8llds %8d", role_name(c->c_role),
+		    c->c_id, (long)c->c_pid,
 		    c->c_pid ? (long long)(now - c->c_started) / 1000 : 0LL,
 		    c->c_restarts);
+		/* Open HTTP connections, for a worker. */
+		if (c->c_role == PROC_WORKER && c->c_ring != -1)
+			buf_printf(b, " %6u", (unsigned)atomic_load(
+			    &shm_ring(sh, c->c_ring)->r_conns));
+		else
+			buf_printf(b, " %6s", "-");
+		buf_addc(b, '\n');
 	}
 	for (i = 0; i < sh->sh_nrings; i++) {
 		struct ring *r = shm_ring(sh, i);

@@ -110,8 +110,18 @@ accept_cb(evutil_socket_t lfd, short ev, void *arg)
 	int			 fd, i, one = 1;
 
 	for (i = 0; i < 64; i++) {
-		if ((fd = proc_accept(lfd, peer, sizeof(peer))) == -1)
+		if ((fd = proc_accept(lfd, peer, sizeof(peer))) == -1) {
+			/* Out of descriptors: let some close first. */
+			if (errno == EMFILE || errno == ENFILE) {
+				struct timeval tv = { 0,
+				    PROC_ACCEPT_PAUSE_MS * 1000 };
+
+				event_del(d->d_ev_accept);
+	evtimer_del(d->d_ev_resume);
+				evtimer_add(d->d_ev_resume, &tv);
+			}
 			return;
+		}
 		if (d->d_nsessions >= cf->smtp_max_connections) {
 			atomic_fetch_add(&d->d_stats->ss_refused_all, 1);
 			refuse(fd, "421 4.7.0 Too many connections, try again "
@@ -130,6 +140,15 @@ accept_cb(evutil_socket_t lfd, short ev, void *arg)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		session_start(d, fd, peer);
 	}
+}
+
+static void
+resume_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct smtpd *d = arg;
+
+	if (!d->d_stopping)
+		event_add(d->d_ev_accept, NULL);
 }
 
 /* Send the held 250s whose records are now committed. */
@@ -187,6 +206,7 @@ term_cb(evutil_socket_t sig, short ev, void *arg)
 	d->d_stopping = 1;
 	d->d_stop_deadline = hc_mono_ms() + STOP_WAIT_SEC * 1000;
 	event_del(d->d_ev_accept);
+	evtimer_del(d->d_ev_resume);
 	TAILQ_FOREACH(s, &d->d_sessions, s_entry)
 		session_stop(s);
 }
@@ -225,6 +245,7 @@ smtpd_main(struct proc_env *pe)
 	d.d_ev_accept = event_new(d.d_base, pe->pe_smtp_fd,
 	    EV_READ | EV_PERSIST, accept_cb, &d);
 	event_add(d.d_ev_accept, NULL);
+	d.d_ev_resume = evtimer_new(d.d_base, resume_cb, &d);
 	d.d_ev_ack = event_new(d.d_base, pe->pe_ack_rfd, EV_READ | EV_PERSIST,
 	    ack_cb, &d);
 	event_add(d.d_ev_ack, NULL);

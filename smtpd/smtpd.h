@@ -74,6 +74,7 @@ struct smtpd {
 	struct smtp_stats	*d_stats;
 	struct ssl_ctx_st	*d_tls;		/* NULL: no STARTTLS */
 	struct event		*d_ev_accept;
+	struct event		*d_ev_resume;	/* accepting again after EMFILE */
 	struct event		*d_ev_ack;
 	struct event		*d_ev_tick;
 	struct event		*d_ev_term;

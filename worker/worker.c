@@ -34,6 +34,7 @@
 
 #include <event2/event.h>
 
+#include "addrtab.h"
 #include "conf.h"
 #include "hcd.h"
 #include "http_parse.h"
@@ -47,9 +48,13 @@
 #define READ_CHUNK	16384
 #define STOP_WAIT_SEC	10	/* held responses at most this long at stop */
 #define STOP_GRACE_MS	250	/* at stop, a quiet connection's last chance */
+#define HOLD_INPUT_MAX	65536	/* read ahead while an answer is held */
+#define CONN_BATCH	64	/* requests of one connection per turn */
+#define REFUSED_LOG_MS	10000	/* refused connections: a line this often */
 
 static void	conn_process(struct worker *, struct conn *);
 static void	conn_close(struct worker *, struct conn *);
+static void	conn_want_read(struct worker *, struct conn *);
 
 const char *
 http_status_text(int status)
@@ -65,6 +70,7 @@ http_status_text(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
 	case 409: return "Conflict";
 	case 413: return "Content Too Large";
 	case 431: return "Request Header Fields Too Large";
@@ -151,6 +157,9 @@ conn_flush(struct worker *w, struct conn *c)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
+				/* HTTP_SEND_TIMEOUT counts from here. */
+				if (c->c_wactive == 0)
+					c->c_wactive = hc_mono_ms();
 				event_add(c->c_ev_write, NULL);
 				return 0;
 			}
@@ -158,7 +167,12 @@ conn_flush(struct worker *w, struct conn *c)
 			return -1;
 		}
 		c->c_out_off += (size_t)n;
+		c->c_wactive = hc_mono_ms();
 	}
+	c->c_wactive = 0;
+	/* A large answer's buffer goes with it. */
+	if (c->c_out.b_cap > 4 * READ_CHUNK)
+		buf_clear(&c->c_out);
 	buf_reset(&c->c_out);
 	c->c_out_off = 0;
 	if (c->c_close) {
@@ -177,6 +191,8 @@ conn_close(struct worker *w, struct conn *c)
 		c->c_job->j_conn = NULL;	/* its answer goes nowhere */
 	TAILQ_REMOVE(&w->w_conns, c, c_all);
 	w->w_nconns--;
+	atomic_store(&w->w_ring->r_conns, (uint32_t)w->w_nconns);
+	addrtab_dec(w->w_addrs, c->c_peer);
 	event_free(c->c_ev_read);
 	event_free(c->c_ev_write);
 	close(c->c_fd);
@@ -328,7 +344,7 @@ out:
 
 /*
  * A database job for the request being dispatched (its bytes are at the
- * start of the connection's input).  NULL if it cannot be made.
+ * start of the connection's unparsed input).  NULL if it cannot be made.
  */
 struct job *
 worker_job(struct req *q, handler_fn fn, job_done_fn done)
@@ -336,7 +352,8 @@ worker_job(struct req *q, handler_fn fn, job_done_fn done)
 	struct conn	*c = q->q_conn;
 	struct job	*j;
 
-	j = job_new(q->q_w, c, c->c_in.b_data, q->q_http->total_len, q, fn);
+	j = job_new(q->q_w, c, c->c_in.b_data + c->c_in_off,
+	    q->q_http->total_len, q, fn);
 	if (j != NULL)
 		j->j_done = done;
 	return j;
@@ -375,8 +392,68 @@ worker_job_done(struct worker *w, struct job *j)
 		conn_process(w, c);	/* pipelined requests */
 }
 
+/* Bytes of output not written yet. */
+static size_t
+conn_unsent(const struct conn *c)
+{
+	return c->c_out.b_len - c->c_out_off;
+}
+
+/* The most unparsed input a connection may buffer now. */
+static size_t
+conn_in_limit(const struct worker *w, const struct conn *c)
+{
+	if (c->c_waiting || c->c_job != NULL)
+		return HOLD_INPUT_MAX;
+	return HC_HTTP_MAX_HEADER + conf_ping_body_max(w->w_conf) + 65536;
+}
+
 /*
- * Parse and answer buffered requests until one is held or input runs out.
+ * Read from the client only while what it sent can be taken: nothing to
+ * close, output below HTTP_OUTPUT_MAX (a client that does not read its
+ * answers stops being read), and input below conn_in_limit.  While an
+ * answer is held, a little is still read ahead, so that a client that
+ * goes away is noticed.  The event is level-triggered: only removing it
+ * stops it.
+ */
+static void
+conn_want_read(struct worker *w, struct conn *c)
+{
+	int want = !c->c_close &&
+	    conn_unsent(c) <= (size_t)w->w_conf->http_output_max &&
+	    c->c_in.b_len - c->c_in_off < conn_in_limit(w, c);
+
+	if (want && !c->c_reading)
+		event_add(c->c_ev_read, NULL);
+	else if (!want && c->c_reading)
+		event_del(c->c_ev_read);
+	c->c_reading = want;
+}
+
+/* Answer status with its text and close once it is written. */
+static void
+conn_fail(struct worker *w, struct conn *c, int status)
+{
+	struct resp r;
+
+	resp_init(&r, status);
+	resp_text(&r, status, http_status_text(status));
+	c->c_close = 1;
+	c->c_head = 0;
+	conn_respond(w, c, &r);
+	resp_clear(&r);
+	c->c_in_off = c->c_in.b_len;	/* the rest is not read */
+}
+
+/*
+ * Parse and answer buffered requests until one is held, input runs out,
+ * unsent output passes HTTP_OUTPUT_MAX (write_cb goes on once it is
+ * written) or CONN_BATCH requests were answered (then the connection
+ * gives the others a turn: write_cb is made active, and goes on).
+ *
+ * Input is consumed by moving c_in_off; the unparsed rest is moved to
+ * the front only when the buffer is full (read_cb), so that pipelined
+ * requests cost what they weigh, not what is behind them.
  *
  * Body caps: a ping URL's body is read up to conf_ping_body_max() bytes
  * (2.5 MB, or PING_BODY_LIMIT when larger) and a larger one is answered
@@ -393,21 +470,35 @@ conn_process(struct worker *w, struct conn *c)
 {
 	struct http_req	 h;
 	const char	*errstr;
-	int		 rc, ping;
-	size_t		 pingmax;
+	const uint8_t	*data;
+	int		 rc, ping, budget = CONN_BATCH;
+	size_t		 pingmax, len;
 
 	pingmax = conf_ping_body_max(w->w_conf);
-	while (!c->c_waiting && c->c_job == NULL && c->c_in.b_len > 0) {
-		rc = http_parse_request(c->c_in.b_data, c->c_in.b_len,
-		    HC_HTTP_MAX_HEADER, pingmax, &c->c_scratch, &h, &errstr);
+	while (!c->c_waiting && c->c_job == NULL &&
+	    c->c_in.b_len > c->c_in_off) {
+		if (conn_unsent(c) > (size_t)w->w_conf->http_output_max)
+			break;
+		if (budget-- == 0) {
+			if (!event_pending(c->c_ev_write, EV_WRITE, NULL))
+				event_active(c->c_ev_write, EV_WRITE, 0);
+			break;
+		}
+		data = c->c_in.b_data + c->c_in_off;
+		len = c->c_in.b_len - c->c_in_off;
+		rc = http_parse_request(data, len, HC_HTTP_MAX_HEADER, pingmax,
+		    &c->c_scratch, &h, &errstr);
 		ping = h.header_len != 0 && route_is_ping(w->w_prefix,
 		    w->w_prefix_len, h.path, h.path_len);
 		if (rc != HTTP_PARSE_ERROR && h.header_len != 0 && !ping &&
 		    (h.chunked || h.content_length > HC_HTTP_MAX_BODY))
-			rc = http_parse_request(c->c_in.b_data, c->c_in.b_len,
-			    HC_HTTP_MAX_HEADER, HC_HTTP_MAX_BODY, &c->c_scratch,
-			    &h, &errstr);
+			rc = http_parse_request(data, len, HC_HTTP_MAX_HEADER,
+			    HC_HTTP_MAX_BODY, &c->c_scratch, &h, &errstr);
+		/* Chunk framing can outweigh the body: input is capped too. */
+		if (rc == HTTP_PARSE_INCOMPLETE && len >= conn_in_limit(w, c))
+			rc = HTTP_PARSE_TOO_LARGE;
 		if (rc == HTTP_PARSE_INCOMPLETE) {
+			c->c_hdr_done = h.header_len != 0;
 			if (h.header_len != 0 && h.expect_continue &&
 			    !c->c_continue_sent) {
 				buf_addstr(&c->c_out,
@@ -417,39 +508,35 @@ conn_process(struct worker *w, struct conn *c)
 			break;
 		}
 		if (rc != HTTP_PARSE_OK) {
-			struct resp r;
-			int st = rc != HTTP_PARSE_TOO_LARGE ? 400 :
-			    h.header_len == 0 ? 431 : ping ? 400 : 413;
-
 			log_debug("%s: %s: %s", __func__, c->c_peer,
 			    errstr ? errstr : "too large");
-			resp_init(&r, st);
-			resp_text(&r, st, http_status_text(st));
-			c->c_close = 1;
-			c->c_head = 0;
-			conn_respond(w, c, &r);
-			resp_clear(&r);
-			buf_reset(&c->c_in);
+			conn_fail(w, c, rc != HTTP_PARSE_TOO_LARGE ? 400 :
+			    h.header_len == 0 ? 431 : ping ? 400 : 413);
 			break;
 		}
 		c->c_continue_sent = 0;
+		c->c_hdr_done = 0;
 		dispatch(w, c, &h);
-		buf_consume(&c->c_in, h.total_len);
+		c->c_in_off += h.total_len;
+		c->c_req_start = c->c_in_off < c->c_in.b_len ? hc_mono_ms() : 0;
 		if (c->c_close && !c->c_waiting && c->c_job == NULL) {
-			buf_reset(&c->c_in);
+			c->c_in_off = c->c_in.b_len;
 			break;
 		}
 	}
-	/* A large request's buffers go with it, not with the connection. */
-	if (c->c_in.b_len == 0 && c->c_in.b_cap > 4 * READ_CHUNK)
-		buf_clear(&c->c_in);
+	if (c->c_in_off == c->c_in.b_len) {
+		c->c_in_off = 0;
+		buf_reset(&c->c_in);
+		c->c_req_start = 0;
+		c->c_hdr_done = 0;
+		/* A large request's buffers go with it. */
+		if (c->c_in.b_cap > 4 * READ_CHUNK)
+			buf_clear(&c->c_in);
+	}
 	if (c->c_scratch.b_cap > 4 * READ_CHUNK)
 		buf_clear(&c->c_scratch);
-	/* read_cb stopped reading while a response was held */
-	if (!c->c_waiting && c->c_job == NULL &&
-	    !event_pending(c->c_ev_read, EV_READ, NULL))
-		event_add(c->c_ev_read, NULL);
-	if (c->c_out.b_len)
+	conn_want_read(w, c);
+	if (conn_unsent(c))
 		conn_flush(w, c);
 }
 
@@ -458,28 +545,24 @@ read_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct conn	*c = arg;
 	struct worker	*w = c->c_w;
+	size_t		 lim = conn_in_limit(w, c);
 	ssize_t		 n;
 
-	for (;;) {
+	while (c->c_in.b_len - c->c_in_off < lim) {
+		/* Full: move the unparsed rest to the front, once. */
+		if (c->c_in_off > 0 &&
+		    c->c_in.b_cap - c->c_in.b_len < READ_CHUNK + 1) {
+			memmove(c->c_in.b_data, c->c_in.b_data + c->c_in_off,
+			    c->c_in.b_len - c->c_in_off);
+			c->c_in.b_len -= c->c_in_off;
+			c->c_in_off = 0;
+		}
 		buf_reserve(&c->c_in, READ_CHUNK);
 		n = read(fd, c->c_in.b_data + c->c_in.b_len,
 		    c->c_in.b_cap - c->c_in.b_len - 1);
 		if (n > 0) {
 			c->c_in.b_len += (size_t)n;
 			c->c_in.b_data[c->c_in.b_len] = '\0';
-			/*
-			 * Past the largest request, parse before reading
-			 * on; while a response is held, stop reading until
-			 * it is answered (the event is level-triggered:
-			 * only removing it stops it; conn_process adds it
-			 * back).
-			 */
-			if (c->c_in.b_len > HC_HTTP_MAX_HEADER +
-			    conf_ping_body_max(w->w_conf) + 65536) {
-				if (c->c_waiting || c->c_job != NULL)
-					event_del(c->c_ev_read);
-				break;
-			}
 			if ((size_t)n < READ_CHUNK)
 				break;
 			continue;
@@ -493,8 +576,12 @@ read_cb(evutil_socket_t fd, short ev, void *arg)
 			break;
 	}
 	c->c_active = hc_mono_ms();
+	if (c->c_req_start == 0 && c->c_in.b_len > c->c_in_off)
+		c->c_req_start = c->c_active;
 	if (!c->c_waiting && c->c_job == NULL)
 		conn_process(w, c);
+	else
+		conn_want_read(w, c);
 }
 
 static void
@@ -507,17 +594,69 @@ write_cb(evutil_socket_t fd, short ev, void *arg)
 		conn_process(w, c);
 }
 
+/*
+ * A connection over HTTP_MAX_CONNECTIONS or its client's share: one
+ * short answer, written if the socket takes it, and closed.  The count
+ * is logged at most every REFUSED_LOG_MS.
+ */
+static void
+refuse(struct worker *w, int fd, const char *peer, const char *why)
+{
+	static const char	msg[] = "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 34\r\n"
+	    "Retry-After: " HC_RETRY_AFTER "\r\nConnection: close\r\n\r\n"
+	    "too many connections, retry later\n";
+	int64_t			now = hc_mono_ms();
+
+	(void)!write(fd, msg, sizeof(msg) - 1);
+	close(fd);
+	w->w_refused++;
+	if (w->w_refused_logged == 0 || now - w->w_refused_logged >=
+	    REFUSED_LOG_MS) {
+		log_warnx("refused %llu connections (the last from %s: %s)",
+		    (unsigned long long)w->w_refused, peer, why);
+		w->w_refused_logged = now;
+		w->w_refused = 0;
+	}
+}
+
+static void
+resume_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct worker *w = arg;
+
+	if (!w->w_stopping)
+		event_add(w->w_ev_accept, NULL);
+}
+
 static void
 accept_cb(evutil_socket_t lfd, short ev, void *arg)
 {
 	struct worker		*w = arg;
+	const struct conf	*cf = w->w_conf;
 	struct conn		*c;
+	struct timeval		 tv = { 0, PROC_ACCEPT_PAUSE_MS * 1000 };
 	char			 peer[64];
 	int			 fd, i, one = 1;
 
 	for (i = 0; i < 64; i++) {
-		if ((fd = proc_accept(lfd, peer, sizeof(peer))) == -1)
+		if ((fd = proc_accept(lfd, peer, sizeof(peer))) == -1) {
+			/* Out of descriptors: let some close first. */
+			if (errno == EMFILE || errno == ENFILE) {
+				event_del(w->w_ev_accept);
+				evtimer_add(w->w_ev_resume, &tv);
+			}
 			return;
+		}
+		if (w->w_nconns >= cf->http_max_connections) {
+			refuse(w, fd, peer, "HTTP_MAX_CONNECTIONS");
+			continue;
+		}
+		if (addrtab_get(w->w_addrs, peer) >=
+		    cf->http_max_connections_per_client) {
+			refuse(w, fd, peer, "HTTP_MAX_CONNECTIONS_PER_CLIENT");
+			continue;
+		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c = xcalloc(1, sizeof(*c));
 		c->c_w = w;
@@ -526,13 +665,16 @@ accept_cb(evutil_socket_t lfd, short ev, void *arg)
 		buf_init(&c->c_out);
 		buf_init(&c->c_scratch);
 		hc_strlcpy(c->c_peer, peer, sizeof(c->c_peer));
+		addrtab_inc(w->w_addrs, c->c_peer);
 		c->c_active = hc_mono_ms();
 		c->c_ev_read = event_new(w->w_base, fd, EV_READ | EV_PERSIST,
 		    read_cb, c);
 		c->c_ev_write = event_new(w->w_base, fd, EV_WRITE, write_cb, c);
 		event_add(c->c_ev_read, NULL);
+		c->c_reading = 1;
 		TAILQ_INSERT_TAIL(&w->w_conns, c, c_all);
 		w->w_nconns++;
+		atomic_store(&w->w_ring->r_conns, (uint32_t)w->w_nconns);
 	}
 }
 
@@ -547,6 +689,81 @@ maybe_exit(struct worker *w)
 	}
 }
 
+/*
+ * A ping held past ACK_TIMEOUT: its record is in the ring but not yet
+ * committed (the database is slow or away).  The client is told 503
+ * with Retry-After rather than left hanging until its own timeout; the
+ * record stays and is stored once the database answers, so a client
+ * that retries may be counted twice.  That is the at-least-once side of
+ * the promise: an "OK" is never given for a ping not stored.
+ */
+static void
+conn_ack_timeout(struct worker *w, struct conn *c)
+{
+	struct resp r;
+
+	TAILQ_REMOVE(&w->w_pending, c, c_pending);
+	c->c_waiting = 0;
+	resp_init(&r, 503);
+	resp_text(&r, 503, "not confirmed in time, retry later");
+	r.r_cors = r.r_nocache = 1;
+	buf_printf(&r.r_hdrs, "Retry-After: %s\r\n", HC_RETRY_AFTER);
+	conn_respond(w, c, &r);
+	resp_clear(&r);
+	log_debug("%s: %s: ping not committed within ACK_TIMEOUT", __func__,
+	    c->c_peer);
+	if (conn_flush(w, c) == 0)
+		conn_process(w, c);
+}
+
+/*
+ * The connection deadlines, every tick:
+ *   unsent output     no byte taken for HTTP_SEND_TIMEOUT: closed
+ *   a request         its headers not in HTTP_HEADER_TIMEOUT after its
+ *                     first byte, or all of it not in HTTP_REQUEST_TIMEOUT:
+ *                     408 and closed
+ *   nothing           HTTP_IDLE_TIMEOUT since the last read: closed
+ * A connection whose answer is held is left alone (its wait is bounded
+ * by ACK_TIMEOUT, a job's by the database timeouts).
+ */
+static void
+conn_deadlines(struct worker *w, int64_t now)
+{
+	const struct conf	*cf = w->w_conf;
+	struct conn		*c, *next;
+
+	for (c = TAILQ_FIRST(&w->w_conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, c_all);
+		if (c->c_waiting || c->c_job != NULL)
+			continue;
+		if (conn_unsent(c)) {
+			if (c->c_wactive != 0 && now - c->c_wactive >
+			    cf->http_send_timeout * 1000) {
+				log_debug("%s: %s: send timeout", __func__,
+				    c->c_peer);
+				conn_close(w, c);
+			}
+			continue;
+		}
+		if (c->c_req_start != 0) {
+			if ((!c->c_hdr_done && now - c->c_req_start >
+			    cf->http_header_timeout * 1000) ||
+			    now - c->c_req_start >
+			    cf->http_request_timeout * 1000) {
+				log_debug("%s: %s: request timeout (%s)",
+				    __func__, c->c_peer, c->c_hdr_done ?
+				    "body" : "headers");
+				conn_fail(w, c, 408);
+				conn_want_read(w, c);
+				conn_flush(w, c);
+			}
+			continue;
+		}
+		if (now - c->c_active > cf->http_idle_timeout * 1000)
+			conn_close(w, c);
+	}
+}
+
 static void
 tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -556,12 +773,11 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 
 	/* A missed wake-up costs at most one tick. */
 	ack_cb(w->w_env->pe_ack_rfd, EV_READ, w);
-	for (c = TAILQ_FIRST(&w->w_conns); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, c_all);
-		if (!c->c_waiting && c->c_job == NULL && c->c_out.b_len == 0 &&
-		    now - c->c_active > HC_HTTP_IDLE_SEC * 1000)
-			conn_close(w, c);
-	}
+	/* Held in order: the oldest first. */
+	while ((c = TAILQ_FIRST(&w->w_pending)) != NULL &&
+	    now - c->c_held > w->w_conf->ack_timeout * 1000)
+		conn_ack_timeout(w, c);
+	conn_deadlines(w, now);
 	if (w->w_stopping) {
 		/*
 		 * Quiet connections go: nothing held, nothing to write,
@@ -597,6 +813,7 @@ term_cb(evutil_socket_t sig, short ev, void *arg)
 	w->w_stopping = 1;
 	w->w_stop_deadline = hc_mono_ms() + STOP_WAIT_SEC * 1000;
 	event_del(w->w_ev_accept);
+	evtimer_del(w->w_ev_resume);
 	maybe_exit(w);
 }
 
@@ -616,8 +833,10 @@ worker_main(struct proc_env *pe)
 	w.w_conf = pe->pe_conf;
 	w.w_ring = shm_ring(pe->pe_shm, pe->pe_id);
 	atomic_store(&w.w_ring->r_pid, (int32_t)getpid());
+	atomic_store(&w.w_ring->r_conns, 0);
 	TAILQ_INIT(&w.w_pending);
 	TAILQ_INIT(&w.w_conns);
+	w.w_addrs = addrtab_new();
 	/* SITE_ROOT "http://host:port/prefix" → "/prefix". */
 	p = strstr(w.w_conf->site_root, "://");
 	p = p ? strchr(p + 3, '/') : NULL;
@@ -631,6 +850,7 @@ worker_main(struct proc_env *pe)
 	w.w_ev_accept = event_new(w.w_base, pe->pe_http_fd,
 	    EV_READ | EV_PERSIST, accept_cb, &w);
 	event_add(w.w_ev_accept, NULL);
+	w.w_ev_resume = evtimer_new(w.w_base, resume_cb, &w);
 	w.w_ev_ack = event_new(w.w_base, pe->pe_ack_rfd, EV_READ | EV_PERSIST,
 	    ack_cb, &w);
 	event_add(w.w_ev_ack, NULL);
@@ -654,5 +874,6 @@ worker_hold(struct worker *w, struct conn *c, uint64_t pos, int status)
 	c->c_waiting = 1;
 	c->c_ack_pos = pos;
 	c->c_ack_status = status;
+	c->c_held = hc_mono_ms();
 	TAILQ_INSERT_TAIL(&w->w_pending, c, c_pending);
 }

@@ -16,6 +16,7 @@
 #include "http_parse.h"
 #include "route.h"
 
+struct addrtab;
 struct dbconn;
 struct dbq;
 struct event;
@@ -31,7 +32,8 @@ struct conn {
 	int			 c_fd;
 	struct event		*c_ev_read;
 	struct event		*c_ev_write;
-	struct buf		 c_in;
+	struct buf		 c_in;		/* [c_in_off, b_len) unparsed */
+	size_t			 c_in_off;
 	struct buf		 c_out;
 	struct buf		 c_scratch;	/* de-chunked bodies */
 	size_t			 c_out_off;	/* written so far */
@@ -42,7 +44,13 @@ struct conn {
 	int			 c_head;	/* HEAD: no body */
 	int			 c_close;	/* close after the response */
 	int			 c_continue_sent;
-	int64_t			 c_active;	/* monotonic ms */
+	int			 c_hdr_done;	/* the request's headers are in */
+	int			 c_reading;	/* c_ev_read is added */
+	int64_t			 c_active;	/* monotonic ms: last read */
+	int64_t			 c_req_start;	/* the request's first byte, 0 */
+	int64_t			 c_wactive;	/* output pending since, or
+						   last written */
+	int64_t			 c_held;	/* held since */
 	char			 c_peer[64];	/* address text */
 	TAILQ_ENTRY(conn)	 c_pending;	/* waiting for ack, FIFO */
 	TAILQ_ENTRY(conn)	 c_all;
@@ -65,6 +73,10 @@ struct worker {
 	struct event_base	*w_base;
 	struct ring		*w_ring;
 	struct event		*w_ev_accept;
+	struct event		*w_ev_resume;	/* accepting again after EMFILE */
+	struct addrtab		*w_addrs;	/* connections per client */
+	int64_t			 w_refused_logged;	/* monotonic ms */
+	uint64_t		 w_refused;	/* since that log line */
 	struct event		*w_ev_ack;
 	struct event		*w_ev_tick;
 	struct event		*w_ev_term;

@@ -410,13 +410,15 @@ class Hcd:
         p = self.hcctl("status", timeout=15)
         children = []
         for line in p.stdout.splitlines():
-            m = re.match(r"^(alerter|worker|smtpd)\s+(\d+)\s+(\d+)\s+(\d+)s"
-                         r"\s+(\d+)\s*$", line)
+            m = re.match(r"^(alerter|worker|smtpd|notifier)\s+(\d+)\s+"
+                         r"(\d+)\s+(\d+)s\s+(\d+)\s+(\d+|-)\s*$", line)
             if m:
                 children.append({"role": m.group(1), "id": int(m.group(2)),
                                  "pid": int(m.group(3)),
                                  "uptime": int(m.group(4)),
-                                 "restarts": int(m.group(5))})
+                                 "restarts": int(m.group(5)),
+                                 "conns": None if m.group(6) == "-"
+                                 else int(m.group(6))})
         return {"children": children, "text": p.stdout}
 
 
