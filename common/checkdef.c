@@ -41,7 +41,7 @@ const struct check_field check_fields[] = {
 	    CF_INPUT | CF_STORE | CF_RENDER, CF_VALL, 11, CO_NONE },
 	{ "slug", CF_STR, "c.slug", O(cr_slug), 0, 100, NULL,
 	    IN | CF_RENDER | CF_SLUGPAT, CF_VALL, 13, CO_NONE },
-	{ "tags", CF_STR, "c.tags", O(cr_tags), 0, 0, NULL,
+	{ "tags", CF_STR, "c.tags", O(cr_tags), 0, 500, NULL,
 	    IN | CF_RENDER, CF_VALL, 18, CO_NONE },
 	{ "desc", CF_STR, "c.\"desc\"", O(cr_desc), 0, 0, NULL,
 	    IN | CF_RENDER, CF_VALL, 2, CO_NONE },

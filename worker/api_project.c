@@ -61,10 +61,13 @@ badges_list(struct api *a)
 	PGresult		*r;
 	struct json_w		 j;
 	struct tagset		 l;
-	struct buf		 u;
-	char			 pid[24], *key;
+	struct buf		 u, qt;
+	struct badge_signer	 bs;
+	char			 pid[24], *key, sig[BADGE_SIG_LEN + 1];
 	const char		*p[1] = { pid };
 	static const char	*fmts[] = { "svg", "json", "shields" };
+	static const char	*names[3][2] = { { "svg", "svg3" },
+	    { "json", "json3" }, { "shields", "shields3" } };
 	size_t			 i, *order;
 	int			 k, f;
 
@@ -92,24 +95,31 @@ badges_list(struct api *a)
 	json_w_key(&j, "badges");
 	json_w_obj_begin(&j);
 	buf_init(&u);
+	buf_init(&qt);
+	if (badge_signer_init(&bs, cf->secret_key, key) == -1)
+		fatalx("%s: SHA-1 failed", __func__);
 	for (i = 0; i <= l.ts_n; i++) {
 		const char *tag = i == 0 ? "*" : l.ts_tag[order[i - 1]];
 
+		/* One signature and one quoting per tag, six URLs. */
+		badge_signer_sig(&bs, tag, sig);
+		buf_reset(&qt);
+		if (i != 0)
+			badge_tag_quote(&qt, tag);
 		json_w_key(&j, tag);
 		json_w_obj_begin(&j);
 		for (f = 0; f < 3; f++)
 			for (k = 0; k < 2; k++) {
-				char name[16];
-
-				snprintf(name, sizeof(name), "%s%s", fmts[f],
-				    k ? "3" : "");
 				buf_reset(&u);
-				badge_url(&u, cf, key, tag, fmts[f], k);
-				json_w_key(&j, name);
+				badge_url_parts(&u, cf, key, sig, i == 0 ?
+				    NULL : (char *)qt.b_data, fmts[f], k);
+				json_w_key(&j, names[f][k]);
 				json_w_str(&j, (char *)u.b_data);
 			}
 		json_w_obj_end(&j);
 	}
+	badge_signer_free(&bs);
+	buf_clear(&qt);
 	buf_clear(&u);
 	json_w_obj_end(&j);
 	json_w_obj_end(&j);

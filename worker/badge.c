@@ -167,27 +167,91 @@ badge_svg(struct buf *b, const char *label, const char *status)
 /*
  * Django's base64_hmac(badge_key, tag, SECRET_KEY)[:8]: HMAC-SHA1 of the
  * tag under the key SHA1(badge_key + SECRET_KEY), URL-safe base64.
+ *
+ * A project's badge listing signs every tag it has (50,000 and more), so
+ * the key's inner and outer pads are hashed once (badge_signer_init) and
+ * each tag costs two short digests from copies of those states.
  */
-void
-badge_sig(const char *secret, const char *badge_key, const char *tag,
-    char out[BADGE_SIG_LEN + 1])
+#define SHA1_BLOCK	64
+
+int
+badge_signer_init(struct badge_signer *bs, const char *secret,
+    const char *badge_key)
 {
-	unsigned char	 key[SHA_DIGEST_LENGTH], mac[EVP_MAX_MD_SIZE];
-	unsigned char	 b64[64];
-	unsigned int	 maclen = 0;
+	unsigned char	 key[SHA_DIGEST_LENGTH], pad[SHA1_BLOCK];
 	char		*salted;
-	int		 i;
+	int		 i, ok;
 
 	salted = xasprintf("%s%s", badge_key, secret ? secret : "");
 	SHA1((const unsigned char *)salted, strlen(salted), key);
 	free(salted);
-	HMAC(EVP_sha1(), key, sizeof(key), (const unsigned char *)tag,
-	    strlen(tag), mac, &maclen);
-	EVP_EncodeBlock(b64, mac, (int)maclen);
+	bs->bs_inner = EVP_MD_CTX_new();
+	bs->bs_outer = EVP_MD_CTX_new();
+	bs->bs_work = EVP_MD_CTX_new();
+	ok = bs->bs_inner != NULL && bs->bs_outer != NULL &&
+	    bs->bs_work != NULL;
+	memset(pad, 0x36, sizeof(pad));
+	for (i = 0; i < SHA_DIGEST_LENGTH; i++)
+		pad[i] ^= key[i];
+	ok = ok && EVP_DigestInit_ex(bs->bs_inner, EVP_sha1(), NULL) &&
+	    EVP_DigestUpdate(bs->bs_inner, pad, sizeof(pad));
+	memset(pad, 0x5c, sizeof(pad));
+	for (i = 0; i < SHA_DIGEST_LENGTH; i++)
+		pad[i] ^= key[i];
+	ok = ok && EVP_DigestInit_ex(bs->bs_outer, EVP_sha1(), NULL) &&
+	    EVP_DigestUpdate(bs->bs_outer, pad, sizeof(pad));
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(pad, sizeof(pad));
+	if (!ok) {
+		badge_signer_free(bs);
+		return -1;
+	}
+	return 0;
+}
+
+void
+badge_signer_free(struct badge_signer *bs)
+{
+	EVP_MD_CTX_free(bs->bs_inner);
+	EVP_MD_CTX_free(bs->bs_outer);
+	EVP_MD_CTX_free(bs->bs_work);
+	bs->bs_inner = bs->bs_outer = bs->bs_work = NULL;
+}
+
+void
+badge_signer_sig(struct badge_signer *bs, const char *tag,
+    char out[BADGE_SIG_LEN + 1])
+{
+	unsigned char	 in[SHA_DIGEST_LENGTH], mac[SHA_DIGEST_LENGTH];
+	unsigned char	 b64[32];
+	unsigned int	 n = 0;
+	int		 i, ok;
+
+	ok = EVP_MD_CTX_copy_ex(bs->bs_work, bs->bs_inner) &&
+	    EVP_DigestUpdate(bs->bs_work, tag, strlen(tag)) &&
+	    EVP_DigestFinal_ex(bs->bs_work, in, &n) &&
+	    EVP_MD_CTX_copy_ex(bs->bs_work, bs->bs_outer) &&
+	    EVP_DigestUpdate(bs->bs_work, in, sizeof(in)) &&
+	    EVP_DigestFinal_ex(bs->bs_work, mac, &n);
+	if (!ok)
+		fatalx("%s: SHA-1 failed", __func__);
+	EVP_EncodeBlock(b64, mac, (int)sizeof(mac));
 	for (i = 0; i < BADGE_SIG_LEN; i++)
 		out[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' :
 		    (char)b64[i];
 	out[BADGE_SIG_LEN] = '\0';
+}
+
+void
+badge_sig(const char *secret, const char *badge_key, const char *tag,
+    char out[BADGE_SIG_LEN + 1])
+{
+	struct badge_signer bs;
+
+	if (badge_signer_init(&bs, secret, badge_key) == -1)
+		fatalx("%s: SHA-1 failed", __func__);
+	badge_signer_sig(&bs, tag, out);
+	badge_signer_free(&bs);
 }
 
 /*
@@ -195,8 +259,8 @@ badge_sig(const char *secret, const char *badge_key, const char *tag,
  * nothing safe, and then the '%' signs encoded once more by Django's
  * reverse() (the view decodes twice, so such URLs work).
  */
-static void
-tag_quote(struct buf *b, const char *tag)
+void
+badge_tag_quote(struct buf *b, const char *tag)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
@@ -205,25 +269,51 @@ tag_quote(struct buf *b, const char *tag)
 
 		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
 			buf_addc(b, c);
-		else
-			buf_printf(b, "%%25%c%c", hex[c >> 4], hex[c & 15]);
+		else {
+			buf_addstr(b, "%25");
+			buf_addc(b, hex[c >> 4]);
+			buf_addc(b, hex[c & 15]);
+		}
 	}
+}
+
+/*
+ * A badge's URL from its parts: sig from badge_signer_sig, qtag from
+ * badge_tag_quote (NULL for the project's "*" badge).
+ */
+void
+badge_url_parts(struct buf *b, const struct conf *cf, const char *badge_key,
+    const char *sig, const char *qtag, const char *fmt, int with_late)
+{
+	buf_addstr(b, cf->site_root);
+	buf_addstr(b, "/badge/");
+	buf_addstr(b, badge_key);
+	buf_addc(b, '/');
+	buf_addstr(b, sig);
+	if (!with_late)
+		buf_addstr(b, "-2");
+	if (qtag != NULL) {
+		buf_addc(b, '/');
+		buf_addstr(b, qtag);
+	}
+	buf_addc(b, '.');
+	buf_addstr(b, fmt);
 }
 
 void
 badge_url(struct buf *b, const struct conf *cf, const char *badge_key,
     const char *tag, const char *fmt, int with_late)
 {
-	char sig[BADGE_SIG_LEN + 1];
+	char		sig[BADGE_SIG_LEN + 1];
+	struct buf	q;
 
 	badge_sig(cf->secret_key, badge_key, tag, sig);
-	buf_printf(b, "%s/badge/%s/%s%s", cf->site_root, badge_key, sig,
-	    with_late ? "" : "-2");
-	if (strcmp(tag, "*") != 0) {
-		buf_addc(b, '/');
-		tag_quote(b, tag);
-	}
-	buf_printf(b, ".%s", fmt);
+	buf_init(&q);
+	if (strcmp(tag, "*") != 0)
+		badge_tag_quote(&q, tag);
+	badge_url_parts(b, cf, badge_key, sig,
+	    strcmp(tag, "*") != 0 ? (char *)q.b_data : NULL, fmt, with_late);
+	buf_clear(&q);
 }
 
 /* Django's slug converter: [-a-zA-Z0-9_]+ */

@@ -230,8 +230,21 @@ int	 api_metrics(struct req *, struct resp *);
 
 /* badge.c */
 #define BADGE_SIG_LEN	8
+struct evp_md_ctx_st;
+struct badge_signer {				/* one badge key's HMAC */
+	struct evp_md_ctx_st	*bs_inner, *bs_outer, *bs_work;
+};
+int	 badge_signer_init(struct badge_signer *, const char *secret,
+	    const char *badge_key);
+void	 badge_signer_sig(struct badge_signer *, const char *tag,
+	    char out[BADGE_SIG_LEN + 1]);
+void	 badge_signer_free(struct badge_signer *);
 void	 badge_sig(const char *secret, const char *badge_key, const char *tag,
 	    char out[BADGE_SIG_LEN + 1]);
+void	 badge_tag_quote(struct buf *, const char *tag);
+void	 badge_url_parts(struct buf *, const struct conf *,
+	    const char *badge_key, const char *sig, const char *qtag,
+	    const char *fmt, int with_late);
 void	 badge_url(struct buf *, const struct conf *, const char *badge_key,
 	    const char *tag, const char *fmt, int with_late);
 int	 badge_width(const char *text);
