@@ -6,6 +6,7 @@
  * segment, then forks and supervises the children (supervise.c).  It
  * never parses network input itself.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -173,6 +174,35 @@ listen_tcp1(const char *spec, char *err, size_t errsz)
 	return listen_tcp(spec, &fd, 1, err, errsz) == -1 ? -1 : fd;
 }
 
+/*
+ * Descriptors: a worker needs one per connection it may hold
+ * (HTTP_MAX_CONNECTIONS) and a few of its own.  The soft limit is
+ * raised to that, within the hard limit (LimitNOFILE, ulimit -Hn),
+ * and the children inherit it; short of it, accept(2) fails with
+ * EMFILE before the configured limit is reached (proc_accept copes,
+ * but clients are turned away), so that is said at start.
+ */
+#define FD_RESERVE	128	/* database, pipes, log, epoll, guard */
+
+static void
+raise_nofile(const struct conf *cf)
+{
+	struct rlimit	rl;
+	rlim_t		need = (rlim_t)cf->http_max_connections + FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ?
+	    need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("%s: setrlimit", __func__);
+	if (rl.rlim_cur < need)
+		log_warnx("descriptor limit %llu is below HTTP_MAX_CONNECTIONS "
+		    "+ %d: raise it (LimitNOFILE, ulimit -n) or lower "
+		    "HTTP_MAX_CONNECTIONS", (unsigned long long)rl.rlim_cur,
+		    FD_RESERVE);
+}
+
 static void
 db_startup(struct master *m, int migrate)
 {
@@ -318,6 +348,7 @@ main(int argc, char *argv[])
 		log_init(0, verbose);
 	}
 	m.m_pid = getpid();
+	raise_nofile(&m.m_conf);
 	sandbox_init(&m.m_conf);
 	log_info("hcd %s listening on %s, %d workers, ack mode %s, sandbox %s",
 	    HC_VERSION, m.m_conf.http_listen, m.m_nworkers,

@@ -218,7 +218,8 @@ class Hcd:
             setattr(self, k, getattr(other, k))
         return self
 
-    def start(self, env=None, wait=True, args=()):
+    def start(self, env=None, wait=True, args=(), wrap=()):
+        """wrap: a command that execs hcd, as ["prlimit", "--nofile=N"]."""
         assert self.proc is None or self.proc.poll() is not None
         self.logf = open(self.logpath, "ab")
         e = dict(os.environ)
@@ -235,7 +236,8 @@ class Hcd:
         if env:
             e.update(env)
         self.proc = subprocess.Popen(
-            [str(BIN / "hcd"), "-d", "-f", str(self.conf)] + list(args),
+            list(wrap) + [str(BIN / "hcd"), "-d", "-f", str(self.conf)] +
+            list(args),
             stdout=self.logf, stderr=subprocess.STDOUT, env=e,
             start_new_session=True)
         if wait:
