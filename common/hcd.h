@@ -55,6 +55,10 @@
 #define HC_SMTP_DATA_TIMEOUT	600		/* s for a whole DATA phase */
 #define HC_SMTP_MAX_CONNECTIONS	100		/* in all; each may hold a message */
 #define HC_SMTP_MAX_CONNECTIONS_PER_CLIENT 20	/* from one address */
+/* Integration kinds (alerter/notify/). */
+#define HC_PUSHOVER_EMERGENCY_RETRY_DELAY	300	/* seconds */
+#define HC_PUSHOVER_EMERGENCY_EXPIRATION	86400	/* seconds */
+#define HC_TELEGRAM_BOT_NAME	"ExampleBot"
 
 /* Tunables that are not configuration keys. */
 #define HC_BATCH_MAX		8192	/* ring records per transaction */
