@@ -595,11 +595,17 @@ void
 conf_dump(const struct conf *cf, struct buf *b)
 {
 	const char	*base = (const char *)cf;
-	size_t		 i;
+	size_t		 i = 0, j = 0;
 
-	for (i = 0; conf_key_at(i) != NULL; i++) {
-		const struct ckey *k = conf_key_at(i);
+	/* Both tables merged, so that the listing is sorted by name. */
+	while (i < NKEYS || j < NKINDKEYS) {
+		const struct ckey *k;
 
+		if (j == NKINDKEYS || (i < NKEYS && strcmp(conf_keys[i].k_name,
+		    conf_kind_keys[j].k_name) < 0))
+			k = &conf_keys[i++];
+		else
+			k = &conf_kind_keys[j++];
 		if (k->k_off == NOSTORE)
 			continue;
 		buf_printf(b, "%s = ", k->k_name);
