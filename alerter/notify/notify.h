@@ -120,6 +120,8 @@ struct nt_msg {
 	char		 m_rpc_id[37];
 	/* NT_GROUP */
 	struct buf	 m_members;		/* channel UUIDs, comma-separated */
+	/* Storage for an m_userpwd the kind composed (Twilio, Zulip). */
+	struct buf	 m_auth;
 };
 
 /* The answer to one step, as the engine got it. */
@@ -141,6 +143,8 @@ struct nt_result {
 #define NK_DOWN_ONLY	0x01	/* call, github, trello */
 #define NK_REMOVED	0x02	/* hipchat, pagerteam, ...: always a no-op */
 #define NK_NOT_HERE	0x04	/* apprise: cannot be delivered from C */
+#define NK_VERIFIED	0x08	/* email: sent only if api_channel.email_verified,
+				   else the error "Email not verified" */
 
 struct nt_kind {
 	const char	*k_name;		/* api_channel.kind */
@@ -166,6 +170,9 @@ struct nt_kind {
 	/* Rate-limit bucket (6 a minute) for this notification, or NULL. */
 	const char	*(*k_bucket)(const struct nt_ctx *, char *buf,
 			    size_t len);
+	/* The error when k_enabled says no ("Slack notifications are not
+	   enabled."), or for NK_NOT_HERE why it cannot be sent. */
+	const char	*k_off_text;
 };
 
 /* kinds.c */
@@ -186,5 +193,17 @@ void	 nt_duration(struct buf *, int64_t seconds);
 enum nt_quote { NQ_RAW, NQ_URL, NQ_HEADER, NQ_SHELL };
 void	 nt_subst(struct buf *, const char *tmpl, const struct nt_ctx *,
 	    enum nt_quote);
+
+/* kind_email.c */
+/*
+ * SITE_ROOT/integrations/<channel code>/unsub/<signature>/: the
+ * List-Unsubscribe link.  The signature is nt_unsub_sig's, which the
+ * page that serves the link checks.
+ */
+void	 nt_unsub_url(struct buf *, const struct conf *,
+	    const char *channel_code);
+/* Hex HMAC-SHA256(SECRET_KEY, "unsub:" code), first 32 digits. */
+void	 nt_unsub_sig(const struct conf *, const char *channel_code,
+	    char out[33]);
 
 #endif
