@@ -141,7 +141,6 @@ email_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 {
 	struct buf	t;
 	int		up, down;
-	size_t		i;
 
 	m->m_transport = NT_SMTP;
 	if (email_parse(ctx->value, &m->m_rcpt, &up, &down) == -1) {
@@ -172,25 +171,16 @@ email_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	buf_addstr(&m->m_html, "<!DOCTYPE html>\n<html><head><meta "
 	    "charset=\"utf-8\"><title>");
 	nt_html(&m->m_html, nt_str(&m->m_subject), m->m_subject.b_len);
-	buf_addstr(&m->m_html, "</title></head><body>\n<p>");
+	buf_addstr(&m->m_html, "</title></head><body>\n<div>");
 	{
 		struct buf h;
 
 		buf_init(&h);
 		nt_message(&h, ctx, NM_HTML, NT_M_BODY | NT_M_OTHERS);
-		for (i = 0; i < h.b_len; i++) {
-			if (h.b_data[i] == '\n' && !(i + 1 < h.b_len &&
-			    h.b_data[i + 1] == '\n'))
-				buf_addstr(&m->m_html, "<br>\n");
-			else if (h.b_data[i] == '\n') {
-				buf_addstr(&m->m_html, "</p>\n<p>");
-				i++;
-			} else
-				buf_addc(&m->m_html, h.b_data[i]);
-		}
+		nt_html_breaks(&m->m_html, nt_str(&h), h.b_len);
 		buf_clear(&h);
 	}
-	buf_addstr(&m->m_html, "</p>\n<p><a href=\"");
+	buf_addstr(&m->m_html, "</div>\n<p><a href=\"");
 	buf_reset(&t);
 	nt_cloaked_url(&t, ctx);
 	nt_html(&m->m_html, nt_str(&t), t.b_len);

@@ -67,19 +67,11 @@ matrix_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_str(&w, "org.matrix.custom.html");
 	json_w_key(&w, "formatted_body");
 	{
-		struct buf	h;
-		size_t		i;
+		struct buf h;
 
 		buf_init(&h);
 		nt_message(&h, ctx, NM_HTML, NT_M_BODY);
-		/* Matrix clients want <br> for line breaks outside <pre>. */
-		for (i = 0; i < h.b_len; i++) {
-			if (h.b_data[i] == '\n' && !(h.b_len - i > 6 &&
-			    memcmp(h.b_data + i + 1, "<pre>", 5) == 0))
-				buf_addstr(&t, "<br>");
-			else
-				buf_addc(&t, h.b_data[i]);
-		}
+		nt_html_breaks(&t, nt_str(&h), h.b_len);
 		buf_clear(&h);
 	}
 	json_w_str(&w, nt_str(&t));

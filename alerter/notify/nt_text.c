@@ -165,6 +165,26 @@ nt_html(struct buf *b, const char *s, size_t n)
 }
 
 void
+nt_html_breaks(struct buf *b, const char *s, size_t n)
+{
+	size_t	i;
+	int	pre = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '<' && n - i >= 5 && memcmp(s + i, "<pre>", 5) == 0)
+			pre = 1;
+		else if (s[i] == '<' && n - i >= 6 &&
+		    memcmp(s + i, "</pre>", 6) == 0)
+			pre = 0;
+		if (s[i] == '\n' && !pre && !(n - i > 5 &&
+		    memcmp(s + i + 1, "<pre>", 5) == 0))
+			buf_addstr(b, "<br>\n");
+		else
+			buf_addc(b, s[i]);
+	}
+}
+
+void
 nt_shell_quote(struct buf *b, const char *s, size_t n)
 {
 	size_t	i;

@@ -47,6 +47,8 @@ void	 nt_form(struct buf *, const char *key, const char *val);
 void	 nt_form_int(struct buf *, const char *key, int64_t val);
 /* HTML text: & < > " ' escaped. */
 void	 nt_html(struct buf *, const char *s, size_t n);
+/* HTML whose newlines are line breaks: "<br>\n" outside <pre>. */
+void	 nt_html_breaks(struct buf *, const char *html, size_t n);
 /* Python's shlex.quote. */
 void	 nt_shell_quote(struct buf *, const char *s, size_t n);
 /* "Name: value\r\n" (CR and LF in value become spaces). */
