@@ -22,40 +22,38 @@
 
 #define PO_API	"https://api.pushover.net/1/"
 
+/* A priority from p up to end: -3 to 2. */
+static int
+po_prio(const char *p, const char *end, int *out)
+{
+	const char	*e;
+	char		 tmp[8];
+	size_t		 n = (size_t)(end - p);
+
+	if (n == 0 || n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, p, n);
+	tmp[n] = '\0';
+	*out = (int)hc_strtonum(tmp, -3, 2, &e);
+	return e == NULL ? 0 : -1;
+}
+
 /* The user key and both priorities; -1 if the value is not one. */
 static int
 po_parse(const char *value, struct buf *user, int *down, int *up)
 {
-	const char	*bar, *bar2, *e;
-	long long	 v;
-	char		 tmp[8];
-	int		 i;
+	const char *bar, *bar2;
 
 	if (value == NULL || (bar = strchr(value, '|')) == NULL ||
 	    bar == value)
 		return -1;
-	bar2 = strchr(bar + 1, '|');
-	for (i = 0; i < 2; i++) {
-		const char *p = i == 0 ? bar + 1 : bar2 + 1;
-		const char *end = i == 0 && bar2 ? bar2 : p + strlen(p);
-
-		if (i == 1 && bar2 == NULL) {
-			*up = *down;
-			break;
-		}
-		if ((size_t)(end - p) == 0 || (size_t)(end - p) >= sizeof(tmp))
+	if ((bar2 = strchr(bar + 1, '|')) == NULL) {
+		if (po_prio(bar + 1, bar + 1 + strlen(bar + 1), down) == -1)
 			return -1;
-		memcpy(tmp, p, (size_t)(end - p));
-		tmp[end - p] = '\0';
-		v = hc_strtonum(tmp, -3, 2, &e);
-		if (e != NULL)
-			return -1;
-		if (i == 0)
-			*down = (int)v;
-		else
-			*up = (int)v;
-	}
-	if (bar2 != NULL && strchr(bar2 + 1, '|') != NULL)
+		*up = *down;
+	} else if (strchr(bar2 + 1, '|') != NULL ||
+	    po_prio(bar + 1, bar2, down) == -1 ||
+	    po_prio(bar2 + 1, bar2 + 1 + strlen(bar2 + 1), up) == -1)
 		return -1;
 	if (user != NULL)
 		buf_add(user, value, (size_t)(bar - value));

@@ -1212,6 +1212,561 @@ kind_email(void **state)
 	buf_clear(&unsub);
 }
 
+static void
+kind_telegram(void **state)
+{
+	static const char *v = "{\"id\": -100123, \"thread_id\": null, "
+	    "\"type\": \"group\", \"name\": \"Ops ☎\"}";
+	const struct nt_kind	*k;
+	struct json_doc		*d;
+	char			 err[200], bucket[128];
+
+	k = build_as("telegram", v, "down");
+	assert_int_equal(nmsgs, 1);
+	method_url(0, "POST", "https://api.telegram.org/botTGTOKEN/sendMessage");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 4);
+	jint(d, "chat_id", -100123);
+	jtype(d, "message_thread_id", JSON_NULL);
+	jstr(d, "parse_mode", "html");
+	jstr(d, "text", "🔴 The check “<b>" NAME "</b>” is <b>DOWN</b> ("
+	    REASON ").\n\n<b>Description:</b> Nightly dump\n<b>Project:</b> "
+	    "Åcme\n<b>Tags:</b> prod, ünïcode, db\n<b>Period:</b> 1 day\n"
+	    "<b>Total Pings:</b> 42\n<b>Last Ping:</b> Success, 5 minutes ago"
+	    "\n\n<b>Last Ping Body:</b>\n<pre>hello\nworld</pre>\n\nThe "
+	    "following checks are also down:\n• Other ✗");
+	json_doc_free(d);
+	build_as("telegram", "{\"id\": 42, \"thread_id\": 7, \"type\": "
+	    "\"supergroup\", \"name\": \"x\"}", "up");
+	d = jdoc(&msgs[0].m_body);
+	jint(d, "chat_id", 42);
+	jint(d, "message_thread_id", 7);
+	assert_int_equal(strncmp(json_str(d, jat(d, "text")), "", 0), 0);
+	{
+		char *t = json_str(d, jat(d, "text"));
+
+		assert_non_null(strstr(t, "🟢 The check “<b>" NAME "</b>” is "
+		    "now <b>UP</b>. The downtime lasted 1 hour, 2 minutes."));
+		assert_non_null(strstr(t, "still down"));
+		free(t);
+	}
+	json_doc_free(d);
+	/* HTML in a name is escaped. */
+	sample("down");
+	chk.name = "<script>";
+	build("telegram", v);
+	d = jdoc(&msgs[0].m_body);
+	{
+		char *t = json_str(d, jat(d, "text"));
+
+		assert_non_null(strstr(t, "<b>&lt;script&gt;</b>"));
+		free(t);
+	}
+	json_doc_free(d);
+	/* Rate limit bucket per chat. */
+	sample("down");
+	ctx.value = v;
+	assert_string_equal(k->k_bucket(&ctx, bucket, sizeof(bucket)),
+	    "tg--100123");
+	/* migrate_to_chat_id: resend with the new id. */
+	classify(k, 0, 400, "{\"ok\": false, \"error_code\": 400, "
+	    "\"description\": \"Bad Request: group chat was upgraded to a "
+	    "supergroup chat\", \"parameters\": {\"migrate_to_chat_id\": "
+	    "-1009876}}");
+	assert_int_equal(res.r_outcome, NR_RESEND);
+	d = jdoc(&res.r_value);
+	jint(d, "id", -1009876);
+	jtype(d, "thread_id", JSON_NULL);
+	jstr(d, "type", "group");
+	jstr(d, "name", "Ops ☎");
+	json_doc_free(d);
+	/* Permanent errors. */
+	{
+		static const char *perm[] = {
+			"Forbidden: the group chat was deleted",
+			"Forbidden: bot was blocked by the user",
+			"Forbidden: user is deactivated",
+			"Forbidden: bot was kicked from the group chat",
+			"Forbidden: bot was kicked from the supergroup chat",
+			"Bad Request: chat not found",
+		};
+		char	body[256], want[256];
+		size_t	i;
+
+		for (i = 0; i < sizeof(perm) / sizeof(perm[0]); i++) {
+			snprintf(body, sizeof(body), "{\"ok\": false, "
+			    "\"description\": \"%s\"}", perm[i]);
+			classify(k, 0, perm[i][0] == 'F' ? 403 : 400, body);
+			assert_int_equal(res.r_outcome, NR_PERMANENT);
+			snprintf(want, sizeof(want), "Received status code %d "
+			    "with a message: \"%s\"", perm[i][0] == 'F' ? 403 :
+			    400, perm[i]);
+			assert_string_equal(res.r_error, want);
+		}
+	}
+	classify(k, 0, 400, "{\"description\": \"Bad Request: message is too "
+	    "long\"}");
+	assert_int_equal(res.r_outcome, NR_FAILED);
+	assert_string_equal(res.r_error, "Received status code 400 with a "
+	    "message: \"Bad Request: message is too long\"");
+	classify(k, 0, 429, "{\"description\": \"Too Many Requests\"}");
+	assert_int_equal(res.r_outcome, NR_TRANSIENT);
+	classify(k, 0, 502, "<html>");
+	assert_int_equal(res.r_outcome, NR_TRANSIENT);
+	assert_string_equal(res.r_error, "Received status code 502");
+	classify(k, 0, 200, "{\"ok\": true}");
+	assert_int_equal(res.r_outcome, NR_OK);
+	assert_int_equal(valid("telegram", v, err, sizeof(err)), 0);
+	assert_int_equal(valid("telegram", "{\"id\": \"x\"}", err,
+	    sizeof(err)), -1);
+	assert_int_equal(valid("telegram", "12345", err, sizeof(err)), -1);
+	assert_int_equal(k->k_enabled(&cf), 1);
+	set(&cf.telegram_token, "");
+	assert_int_equal(k->k_enabled(&cf), 0);
+	set(&cf.telegram_token, "TGTOKEN");
+}
+
+static void
+kind_matrix(void **state)
+{
+	const struct nt_kind	*k;
+	struct json_doc		*d;
+	char			 err[200], *t;
+
+	k = build_as("matrix", "!abc:example.org", "down");
+	method_url(0, "PUT", "https://matrix.example.org/_matrix/client/v3/"
+	    "rooms/%21abc%3Aexample.org/send/m.room.message/" NOTIF_CODE);
+	hdr_eq(&msgs[0], "Authorization", "Bearer MXTOKEN");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 4);
+	jstr(d, "msgtype", "m.text");
+	jstr(d, "format", "org.matrix.custom.html");
+	t = json_str(d, jat(d, "body"));
+	assert_int_equal(strncmp(t, "🔴 The check “" NAME "” is DOWN (",
+	    strlen("🔴 The check “" NAME "” is DOWN (")), 0);
+	assert_non_null(strstr(t, "\nProject: Åcme\n"));
+	free(t);
+	t = json_str(d, jat(d, "formatted_body"));
+	assert_non_null(strstr(t, "<b>" NAME "</b>"));
+	assert_non_null(strstr(t, "<b>Project:</b> Åcme<br>\n"));
+	assert_non_null(strstr(t, "<pre>hello\nworld</pre>"));
+	free(t);
+	json_doc_free(d);
+	build_as("matrix", "#ops:example.org", "up");
+	method_url(0, "PUT", "https://matrix.example.org/_matrix/client/v3/"
+	    "rooms/%23ops%3Aexample.org/send/m.room.message/" NOTIF_CODE);
+	d = jdoc(&msgs[0].m_body);
+	t = json_str(d, jat(d, "body"));
+	assert_non_null(strstr(t, "is now UP. The downtime lasted 1 hour, "
+	    "2 minutes."));
+	free(t);
+	json_doc_free(d);
+	assert_int_equal(valid("matrix", "!abc:example.org", err,
+	    sizeof(err)), 0);
+	assert_int_equal(valid("matrix", "abc", err, sizeof(err)), -1);
+	assert_int_equal(k->k_enabled(&cf), 1);
+	set(&cf.matrix_access_token, "");
+	assert_int_equal(k->k_enabled(&cf), 0);
+	set(&cf.matrix_access_token, "MXTOKEN");
+}
+
+static void
+kind_ntfy(void **state)
+{
+	static const char *v = "{\"topic\": \"alerts\", \"url\": "
+	    "\"https://ntfy.example.org\", \"priority\": 5, \"priority_up\": 3, "
+	    "\"token\": \"tk_1\"}";
+	const struct nt_kind	*k;
+	struct json_doc		*d;
+	char			 err[200], bucket[256], *t;
+
+	k = build_as("ntfy", v, "down");
+	method_url(0, "POST", "https://ntfy.example.org");
+	hdr_eq(&msgs[0], "Authorization", "Bearer tk_1");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 7);
+	jstr(d, "topic", "alerts");
+	jint(d, "priority", 5);
+	jstr(d, "title", NAME " is DOWN");
+	jtype(d, "markdown", JSON_TRUE);
+	assert_int_equal(jlen(d, "tags"), 1);
+	jstr(d, "tags.0", "red_circle");
+	assert_int_equal(jlen(d, "actions"), 1);
+	jstr(d, "actions.0.action", "view");
+	jstr(d, "actions.0.label", "View on Mÿchecks");
+	jstr(d, "actions.0.url", CLOAKED);
+	t = json_str(d, jat(d, "message"));
+	assert_non_null(strstr(t, "🔴 The check “**" NAME "**” is **DOWN**"));
+	assert_non_null(strstr(t, "**Last Ping Body:**\n```\nhello\nworld\n```"));
+	free(t);
+	json_doc_free(d);
+	build_as("ntfy", v, "up");
+	d = jdoc(&msgs[0].m_body);
+	jint(d, "priority", 3);
+	jstr(d, "title", NAME " is UP");
+	jstr(d, "tags.0", "green_circle");
+	json_doc_free(d);
+	/* ntfy.sh without a token of its own: NTFY_SH_TOKEN. */
+	build_as("ntfy", "{\"topic\": \"t\", \"url\": \"https://ntfy.sh\", "
+	    "\"priority\": 3, \"priority_up\": 3, \"token\": \"\"}", "down");
+	method_url(0, "POST", "https://ntfy.sh");
+	hdr_eq(&msgs[0], "Authorization", "Bearer NTFYSH");
+	build_as("ntfy", "{\"topic\": \"t\", \"url\": \"https://other.example\","
+	    " \"priority\": 3, \"priority_up\": 3}", "down");
+	assert_null(hdr(&msgs[0], "Authorization"));
+	/* Priority 0: no-op. */
+	assert_int_equal(k->k_noop(v, "down"), 0);
+	assert_int_equal(k->k_noop("{\"topic\": \"t\", \"url\": \"https://x\", "
+	    "\"priority\": 0, \"priority_up\": 3}", "down"), 1);
+	assert_int_equal(k->k_noop("{\"topic\": \"t\", \"url\": \"https://x\", "
+	    "\"priority\": 4, \"priority_up\": 0}", "up"), 1);
+	sample("down");
+	ctx.value = v;
+	assert_string_equal(k->k_bucket(&ctx, bucket, sizeof(bucket)),
+	    "ntfy-https://ntfy.example.org-alerts");
+	assert_int_equal(valid("ntfy", v, err, sizeof(err)), 0);
+	assert_int_equal(valid("ntfy", "{\"topic\": \"\", \"url\": "
+	    "\"https://x\", \"priority\": 3, \"priority_up\": 3}", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "topic"));
+	assert_int_equal(valid("ntfy", "{\"topic\": \"t\", \"url\": "
+	    "\"https://x\", \"priority\": 6, \"priority_up\": 3}", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "priority"));
+}
+
+static void
+kind_gotify(void **state)
+{
+	static const char *v = "{\"url\": \"https://g.example.org/base\", "
+	    "\"token\": \"A b&c\", \"priority\": 5, \"priority_up\": 2}";
+	const struct nt_kind	*k;
+	struct json_doc		*d;
+	char			 err[200], *t;
+
+	k = build_as("gotify", v, "down");
+	method_url(0, "POST", "https://g.example.org/base/message?"
+	    "token=A%20b%26c");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 4);
+	jstr(d, "title", NAME " is DOWN");
+	jstr(d, "extras.client::display.contentType", "text/markdown");
+	jint(d, "priority", 5);
+	t = json_str(d, jat(d, "message"));
+	assert_non_null(strstr(t, "**Project:** Åcme"));
+	assert_non_null(strstr(t, "- Other ✗"));
+	free(t);
+	json_doc_free(d);
+	build_as("gotify", "{\"url\": \"https://g.example.org/\", \"token\": "
+	    "\"t\", \"priority\": 5, \"priority_up\": 2}", "up");
+	method_url(0, "POST", "https://g.example.org/message?token=t");
+	d = jdoc(&msgs[0].m_body);
+	jstr(d, "title", NAME " is UP");
+	jint(d, "priority", 2);
+	json_doc_free(d);
+	assert_int_equal(k->k_noop("{\"url\": \"https://g\", \"token\": \"t\", "
+	    "\"priority\": 0, \"priority_up\": 2}", "down"), 1);
+	assert_int_equal(k->k_noop(v, "up"), 0);
+	assert_int_equal(valid("gotify", v, err, sizeof(err)), 0);
+	assert_int_equal(valid("gotify", "{\"url\": \"https://g\"}", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "token: enter the application token");
+}
+
+static void
+kind_po(void **state)
+{
+	const struct nt_kind	*k;
+	char			 err[200], bucket[64];
+	const char		*b;
+
+	k = build_as("po", "uKey123|2|0", "down");
+	assert_int_equal(nmsgs, 1);
+	method_url(0, "POST", "https://api.pushover.net/1/messages.json");
+	assert_int_equal(msgs[0].m_form, 1);
+	hdr_eq(&msgs[0], "Content-Type", "application/x-www-form-urlencoded");
+	b = nt_str(&msgs[0].m_body);
+	assert_int_equal(nform(b), 11);
+	form_eq(b, "token", "POTOKEN");
+	form_eq(b, "user", "uKey123");
+	form_eq(b, "title", "🔴 " NAME " is DOWN");
+	form_eq(b, "html", "1");
+	form_eq(b, "priority", "2");
+	form_eq(b, "tags", UKEY);
+	form_eq(b, "url", CLOAKED);
+	form_eq(b, "url_title", "View on Mÿchecks");
+	form_eq(b, "retry", "300");
+	form_eq(b, "expire", "86400");
+	{
+		char *m = form(b, "message");
+
+		assert_int_equal(strncmp(m, "🔴 The check “<b>" NAME "</b>” is "
+		    "<b>DOWN</b>", strlen("🔴 The check “<b>" NAME "</b>” is "
+		    "<b>DOWN</b>")), 0);
+		free(m);
+	}
+	/* Up after an emergency: cancel by tag first, then the message. */
+	build_as("po", "uKey123|2|0", "up");
+	assert_int_equal(nmsgs, 2);
+	method_url(0, "POST", "https://api.pushover.net/1/receipts/"
+	    "cancel_by_tag/" UKEY ".json");
+	assert_int_equal(msgs[0].m_form, 1);
+	assert_string_equal(nt_str(&msgs[0].m_body), "token=POTOKEN");
+	method_url(1, "POST", "https://api.pushover.net/1/messages.json");
+	b = nt_str(&msgs[1].m_body);
+	assert_int_equal(nform(b), 9);
+	form_eq(b, "priority", "0");
+	form_eq(b, "title", "🟢 " NAME " is now UP");
+	assert_null(form(b, "retry"));
+	/* One priority for both. */
+	build_as("po", "uKey123|1", "up");
+	assert_int_equal(nmsgs, 1);
+	form_eq(nt_str(&msgs[0].m_body), "priority", "1");
+	/* -3: no-op. */
+	assert_int_equal(k->k_noop("u|-3|0", "down"), 1);
+	assert_int_equal(k->k_noop("u|-3|0", "up"), 0);
+	assert_int_equal(k->k_noop("u|0|-3", "up"), 1);
+	assert_int_equal(k->k_noop("u|-3", "up"), 1);
+	sample("down");
+	ctx.value = "uKey123|0";
+	assert_string_equal(k->k_bucket(&ctx, bucket, sizeof(bucket)),
+	    "po-uKey123");
+	classify(k, 1, 400, "{\"user\": \"invalid\", \"errors\": [\"user "
+	    "identifier is invalid\"], \"status\": 0}");
+	assert_int_equal(res.r_outcome, NR_PERMANENT);
+	assert_string_equal(res.r_error,
+	    "Received status code 400 (invalid user)");
+	classify(k, 1, 400, "{\"token\": \"invalid\"}");
+	assert_int_equal(res.r_outcome, NR_FAILED);
+	assert_string_equal(res.r_error, "Received status code 400");
+	assert_int_equal(valid("po", "uKey123|0", err, sizeof(err)), 0);
+	assert_int_equal(valid("po", "uKey123|-2|2", err, sizeof(err)), 0);
+	assert_int_equal(valid("po", "uKey123|3", err, sizeof(err)), -1);
+	assert_int_equal(valid("po", "uKey123", err, sizeof(err)), -1);
+	assert_int_equal(valid("po", "|0", err, sizeof(err)), -1);
+	assert_int_equal(valid("po", "u k|0", err, sizeof(err)), -1);
+	assert_int_equal(valid("po", "u|0|0|0", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "priorities -3 to 2"));
+	set(&cf.pushover_api_token, "");
+	assert_int_equal(k->k_enabled(&cf), 0);
+	set(&cf.pushover_api_token, "POTOKEN");
+}
+
+static void
+kind_pushbullet(void **state)
+{
+	const struct nt_kind	*k;
+	struct json_doc		*d;
+	char			 err[200], *t;
+
+	k = build_as("pushbullet", "o.PBTOKEN", "down");
+	method_url(0, "POST", "https://api.pushbullet.com/v2/pushes");
+	hdr_eq(&msgs[0], "Access-Token", "o.PBTOKEN");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 3);
+	jstr(d, "type", "note");
+	jstr(d, "title", "Mÿchecks");
+	t = json_str(d, jat(d, "body"));
+	assert_int_equal(strncmp(t, "🔴 The check “" NAME "” is DOWN",
+	    strlen("🔴 The check “" NAME "” is DOWN")), 0);
+	free(t);
+	json_doc_free(d);
+	build_as("pushbullet", "o.PBTOKEN", "up");
+	d = jdoc(&msgs[0].m_body);
+	t = json_str(d, jat(d, "body"));
+	assert_int_equal(strncmp(t, "🟢 The check “" NAME "” is now UP",
+	    strlen("🟢 The check “" NAME "” is now UP")), 0);
+	free(t);
+	json_doc_free(d);
+	assert_int_equal(valid("pushbullet", "", err, sizeof(err)), -1);
+	(void)k;
+}
+
+static void
+kind_pd(void **state)
+{
+	const struct nt_kind	*k;
+	struct json_doc		*d;
+	char			 err[200];
+
+	k = build_as("pd", "{\"service_key\": \"PDKEY\", \"account\": \"acme\"}",
+	    "down");
+	method_url(0, "POST", "https://events.pagerduty.com/generic/"
+	    "2010-04-15/create_event.json");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 7);
+	jstr(d, "service_key", "PDKEY");
+	jstr(d, "incident_key", UKEY);
+	jstr(d, "event_type", "trigger");
+	jstr(d, "description", NAME " is DOWN (" REASON ").");
+	jstr(d, "client", "Mÿchecks");
+	jstr(d, "client_url", "https://hc.example.org/checks/" CHECK_CODE
+	    "/details/");
+	assert_int_equal(jlen(d, "details"), 6);
+	jstr(d, "details.Project", "Åcme");
+	jint(d, "details.Total pings", 42);
+	jstr(d, "details.Last ping", "Success, 5 minutes ago");
+	jstr(d, "details.Description", "Nightly dump");
+	jstr(d, "details.Tags", "prod, ünïcode, db");
+	jstr(d, "details.Period", "1 day");
+	json_doc_free(d);
+	sample("up");
+	chk.kind = "cron";
+	chk.desc = "";
+	chk.tags = "";
+	build("pd", "PDKEY2");
+	d = jdoc(&msgs[0].m_body);
+	jstr(d, "service_key", "PDKEY2");
+	jstr(d, "event_type", "resolve");
+	jstr(d, "description", NAME " received a ping and is now UP");
+	assert_int_equal(jlen(d, "details"), 5);
+	jstr(d, "details.Schedule", "*/5 * * * *");
+	jstr(d, "details.Time zone", "Europe/Riga");
+	jabsent(d, "details.Period");
+	jabsent(d, "details.Tags");
+	json_doc_free(d);
+	assert_int_equal(valid("pd", "{\"account\": \"a\"}", err, sizeof(err)),
+	    -1);
+	cf.pd_enabled = 0;
+	assert_int_equal(k->k_enabled(&cf), 0);
+	cf.pd_enabled = 1;
+}
+
+static void
+kind_opsgenie(void **state)
+{
+	const struct nt_kind	*k;
+	struct json_doc		*d;
+	char			 err[200];
+
+	k = build_as("opsgenie", "{\"key\": \"OGKEY\", \"region\": \"us\"}",
+	    "down");
+	method_url(0, "POST", "https://api.opsgenie.com/v2/alerts");
+	hdr_eq(&msgs[0], "Authorization", "GenieKey OGKEY");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 6);
+	jstr(d, "alias", UKEY);
+	jstr(d, "source", "Mÿchecks");
+	assert_int_equal(jlen(d, "tags"), 3);
+	jstr(d, "tags.1", "ünïcode");
+	jstr(d, "message", "The check \"" NAME "\" is DOWN (" REASON ").");
+	jstr(d, "description", "Nightly dump");
+	assert_int_equal(jlen(d, "details"), 5);
+	jstr(d, "details.Project", "Åcme");
+	jint(d, "details.Total pings", 42);
+	jstr(d, "details.Last ping", "Success, 5 minutes ago");
+	jstr(d, "details.Period", "1 day");
+	jstr(d, "details.Full details", CLOAKED);
+	json_doc_free(d);
+	build_as("opsgenie", "{\"key\": \"OGKEY\", \"region\": \"eu\"}", "up");
+	method_url(0, "POST", "https://api.eu.opsgenie.com/v2/alerts/" UKEY
+	    "/close?identifierType=alias");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 2);
+	jstr(d, "alias", UKEY);
+	jstr(d, "source", "Mÿchecks");
+	json_doc_free(d);
+	sample("down");
+	chk.kind = "cron";
+	build("opsgenie", "OGKEY");
+	method_url(0, "POST", "https://api.opsgenie.com/v2/alerts");
+	d = jdoc(&msgs[0].m_body);
+	jstr(d, "details.Schedule", "<code>*/5 * * * *</code>");
+	jstr(d, "details.Time zone", "Europe/Riga");
+	json_doc_free(d);
+	classify(k, 0, 422, "{\"message\": \"Request body is not processable\","
+	    " \"took\": 0.001}");
+	assert_int_equal(res.r_outcome, NR_FAILED);
+	assert_string_equal(res.r_error, "Received status code 422 with a "
+	    "message: \"Request body is not processable\"");
+	classify(k, 0, 202, "{\"result\": \"Request will be processed\"}");
+	assert_int_equal(res.r_outcome, NR_OK);
+	assert_int_equal(valid("opsgenie", "{\"key\": \"k\", \"region\": "
+	    "\"mars\"}", err, sizeof(err)), -1);
+	assert_int_equal(valid("opsgenie", "{\"key\": \"k\", \"region\": "
+	    "\"eu\"}", err, sizeof(err)), 0);
+}
+
+static void
+kind_victorops(void **state)
+{
+	const struct nt_kind	*k;
+	struct json_doc		*d;
+
+	k = build_as("victorops", "https://alert.victorops.com/x/y", "down");
+	method_url(0, "POST", "https://alert.victorops.com/x/y");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 5);
+	jstr(d, "entity_id", UKEY);
+	jstr(d, "message_type", "CRITICAL");
+	jstr(d, "entity_display_name", NAME);
+	jstr(d, "monitoring_tool", "Mÿchecks");
+	jtype(d, "state_message", JSON_STRING);
+	json_doc_free(d);
+	build_as("victorops", "https://alert.victorops.com/x/y", "up");
+	d = jdoc(&msgs[0].m_body);
+	jstr(d, "message_type", "RECOVERY");
+	json_doc_free(d);
+	classify(k, 0, 404, "");
+	assert_int_equal(res.r_outcome, NR_PERMANENT);
+	classify(k, 0, 400, "");
+	assert_int_equal(res.r_outcome, NR_FAILED);
+}
+
+static void
+kind_pagertree(void **state)
+{
+	struct json_doc *d;
+
+	build_as("pagertree", "https://api.pagertree.com/x", "down");
+	method_url(0, "POST", "https://api.pagertree.com/x");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 7);
+	jstr(d, "incident_key", UKEY);
+	jstr(d, "event_type", "trigger");
+	jstr(d, "title", NAME " is DOWN");
+	jstr(d, "client", "Mÿchecks");
+	jstr(d, "client_url", "https://hc.example.org");
+	jstr(d, "tags", "prod,ünïcode,db");
+	jtype(d, "description", JSON_STRING);
+	json_doc_free(d);
+	build_as("pagertree", "https://api.pagertree.com/x", "up");
+	d = jdoc(&msgs[0].m_body);
+	jstr(d, "event_type", "resolve");
+	jstr(d, "title", NAME " is UP");
+	json_doc_free(d);
+}
+
+static void
+kind_spike(void **state)
+{
+	struct json_doc *d;
+
+	build_as("spike", "https://hooks.spike.sh/x", "down");
+	method_url(0, "POST", "https://hooks.spike.sh/x");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 4);
+	jstr(d, "check_id", UKEY);
+	jstr(d, "title", NAME " is DOWN");
+	jstr(d, "status", "down");
+	jtype(d, "message", JSON_STRING);
+	json_doc_free(d);
+	build_as("spike", "https://hooks.spike.sh/x", "up");
+	d = jdoc(&msgs[0].m_body);
+	jstr(d, "title", NAME " is UP");
+	jstr(d, "status", "up");
+	json_doc_free(d);
+}
+
 /*@TESTS@*/
 
 int
@@ -1233,6 +1788,17 @@ main(void)
 		cmocka_unit_test(kind_discord),
 		cmocka_unit_test(kind_webhook),
 		cmocka_unit_test(kind_email),
+		cmocka_unit_test(kind_telegram),
+		cmocka_unit_test(kind_matrix),
+		cmocka_unit_test(kind_ntfy),
+		cmocka_unit_test(kind_gotify),
+		cmocka_unit_test(kind_po),
+		cmocka_unit_test(kind_pushbullet),
+		cmocka_unit_test(kind_pd),
+		cmocka_unit_test(kind_opsgenie),
+		cmocka_unit_test(kind_victorops),
+		cmocka_unit_test(kind_pagertree),
+		cmocka_unit_test(kind_spike),
 		/*@LIST@*/
 	};
 
