@@ -114,6 +114,7 @@ gh_jwt(struct buf *b, const struct conf *cf, int64_t now_us)
 	if (key == NULL)
 		return -1;
 	buf_init(&claims);
+	start = b->b_len;	/* what is signed: header.claims, no prefix */
 	b64url(b, (const unsigned char *)"{\"alg\":\"RS256\",\"typ\":\"JWT\"}",
 	    27);
 	buf_addc(b, '.');
@@ -125,13 +126,12 @@ gh_jwt(struct buf *b, const struct conf *cf, int64_t now_us)
 	    strlen(cf->github_client_id));
 	buf_addstr(&claims, "\"}");
 	b64url(b, claims.b_data, claims.b_len);
-	start = 0;
 	if ((md = EVP_MD_CTX_new()) != NULL &&
 	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
 	    EVP_DigestSign(md, NULL, &siglen, b->b_data + start,
-	    b->b_len) == 1 && (sig = malloc(siglen)) != NULL &&
+	    b->b_len - start) == 1 && (sig = malloc(siglen)) != NULL &&
 	    EVP_DigestSign(md, sig, &siglen, b->b_data + start,
-	    b->b_len) == 1) {
+	    b->b_len - start) == 1) {
 		buf_addc(b, '.');
 		b64url(b, sig, siglen);
 		rv = 0;

@@ -373,7 +373,7 @@ form(const char *s, const char *key)
 	return out;
 }
 
-__attribute__((unused)) static void
+static void
 form_eq(const char *s, const char *key, const char *want)
 {
 	char *v = form(s, key);
@@ -386,7 +386,7 @@ form_eq(const char *s, const char *key, const char *want)
 	free(v);
 }
 
-__attribute__((unused)) static int
+static int
 nform(const char *s)
 {
 	int n = *s ? 1 : 0;
@@ -1767,7 +1767,679 @@ kind_spike(void **state)
 	json_doc_free(d);
 }
 
-/*@TESTS@*/
+static void
+kind_sms(void **state)
+{
+	const struct nt_kind	*k;
+	const char		*b;
+	char			 err[200];
+
+	k = build_as("sms", "{\"value\": \"+15551234\", \"up\": true, "
+	    "\"down\": true}", "down");
+	method_url(0, "POST", "https://api.twilio.com/2010-04-01/Accounts/"
+	    "AC123/Messages.json");
+	assert_string_equal(msgs[0].m_userpwd, "AC123:TWAUTH");
+	assert_int_equal(msgs[0].m_form, 1);
+	hdr_eq(&msgs[0], "Content-Type", "application/x-www-form-urlencoded");
+	b = nt_str(&msgs[0].m_body);
+	assert_int_equal(nform(b), 4);
+	form_eq(b, "To", "+15551234");
+	form_eq(b, "Body", "Mÿchecks: The check \"" NAME "\" is DOWN. Last "
+	    "ping: Success, 5 minutes ago.");
+	form_eq(b, "StatusCallback", "https://hc.example.org/api/v3/"
+	    "notifications/" NOTIF_CODE "/status");
+	form_eq(b, "From", "+15550001");
+	/* Up, through a messaging service. */
+	set(&cf.twilio_messaging_service_sid, "MG1");
+	build_as("sms", "+15551234", "up");
+	b = nt_str(&msgs[0].m_body);
+	form_eq(b, "Body", "Mÿchecks: The check \"" NAME "\" is now UP.");
+	form_eq(b, "MessagingServiceSid", "MG1");
+	assert_null(form(b, "From"));
+	set(&cf.twilio_messaging_service_sid, "");
+	/* The flags, the number, the answers. */
+	assert_int_equal(k->k_noop("{\"value\": \"+1555\", \"up\": false, "
+	    "\"down\": true}", "up"), 1);
+	assert_int_equal(k->k_noop("{\"value\": \"+1555\", \"up\": false, "
+	    "\"down\": true}", "down"), 0);
+	assert_int_equal(k->k_noop("{\"value\": \"+1555\", \"down\": false}",
+	    "down"), 1);
+	assert_int_equal(valid("sms", "{\"value\": \"+15551234\"}", err,
+	    sizeof(err)), 0);
+	assert_int_equal(valid("sms", "{\"value\": \"5551234\"}", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "Invalid phone number"));
+	assert_int_equal(valid("sms", "+1 555", err, sizeof(err)), -1);
+	classify(k, 0, 400, "{\"code\": 21211, \"message\": \"Invalid 'To' "
+	    "Phone Number\"}");
+	assert_int_equal(res.r_outcome, NR_PERMANENT);
+	assert_string_equal(res.r_error, "Invalid phone number");
+	classify(k, 0, 400, "{\"code\": 21610}");
+	assert_int_equal(res.r_outcome, NR_FAILED);
+	assert_string_equal(res.r_error, "Received status code 400");
+	classify(k, 0, 201, "{\"sid\": \"SM1\"}");
+	assert_int_equal(res.r_outcome, NR_OK);
+	assert_int_equal(k->k_enabled(&cf), 1);
+	set(&cf.twilio_auth, "");
+	assert_int_equal(k->k_enabled(&cf), 0);
+	set(&cf.twilio_auth, "TWAUTH");
+}
+
+static void
+kind_call(void **state)
+{
+	const struct nt_kind	*k;
+	const char		*b;
+
+	k = build_as("call", "{\"value\": \"+15551234\", \"up\": false, "
+	    "\"down\": true}", "down");
+	method_url(0, "POST", "https://api.twilio.com/2010-04-01/Accounts/"
+	    "AC123/Calls.json");
+	assert_string_equal(msgs[0].m_userpwd, "AC123:TWAUTH");
+	b = nt_str(&msgs[0].m_body);
+	assert_int_equal(nform(b), 4);
+	form_eq(b, "From", "+15550001");
+	form_eq(b, "To", "+15551234");
+	form_eq(b, "Twiml", "<Response><Say>Hello! A message from Mÿchecks. "
+	    "The check &quot;" NAME "&quot; is down. Goodbye!</Say>"
+	    "</Response>");
+	form_eq(b, "StatusCallback", "https://hc.example.org/api/v3/"
+	    "notifications/" NOTIF_CODE "/status");
+	/* Down only. */
+	assert_int_equal(k->k_noop("{\"value\": \"+15551234\", \"up\": true, "
+	    "\"down\": true}", "up"), 1);
+	assert_int_equal(k->k_noop("+15551234", "down"), 0);
+	classify(k, 0, 400, "{\"code\": 21211}");
+	assert_int_equal(res.r_outcome, NR_PERMANENT);
+	set(&cf.twilio_from, "");
+	assert_int_equal(k->k_enabled(&cf), 0);
+	set(&cf.twilio_from, "+15550001");
+}
+
+static void
+kind_whatsapp(void **state)
+{
+	const struct nt_kind	*k;
+	struct json_doc		*d;
+	struct buf		 v;
+	const char		*b;
+	char			*cv;
+
+	set(&cf.twilio_messaging_service_sid, "MG1");
+	k = build_as("whatsapp", "{\"value\": \"+15551234\", \"up\": true, "
+	    "\"down\": true}", "down");
+	method_url(0, "POST", "https://api.twilio.com/2010-04-01/Accounts/"
+	    "AC123/Messages.json");
+	assert_string_equal(msgs[0].m_userpwd, "AC123:TWAUTH");
+	b = nt_str(&msgs[0].m_body);
+	assert_int_equal(nform(b), 6);
+	form_eq(b, "To", "whatsapp:+15551234");
+	form_eq(b, "From", "whatsapp:+15550001");
+	form_eq(b, "MessagingServiceSid", "MG1");
+	form_eq(b, "ContentSid", "HXdown");
+	form_eq(b, "StatusCallback", "https://hc.example.org/api/v3/"
+	    "notifications/" NOTIF_CODE "/status");
+	cv = form(b, "ContentVariables");
+	buf_init(&v);
+	buf_addstr(&v, cv);
+	d = jdoc(&v);
+	assert_int_equal(jlen(d, ""), 1);
+	jstr(d, "1", NAME);
+	json_doc_free(d);
+	buf_clear(&v);
+	free(cv);
+	build_as("whatsapp", "+15551234", "up");
+	form_eq(nt_str(&msgs[0].m_body), "ContentSid", "HXup");
+	assert_int_equal(k->k_enabled(&cf), 1);
+	cf.twilio_use_whatsapp = 0;
+	assert_int_equal(k->k_enabled(&cf), 0);
+	cf.twilio_use_whatsapp = 1;
+	set(&cf.twilio_messaging_service_sid, "");
+	assert_int_equal(k->k_enabled(&cf), 0);
+	assert_int_equal(k->k_noop("{\"value\": \"+1555\", \"up\": false}",
+	    "up"), 1);
+}
+
+static void
+kind_trello(void **state)
+{
+	static const char *v = "{\"token\": \"TT\", \"list_id\": \"L1\", "
+	    "\"board_name\": \"B\", \"list_name\": \"L\"}";
+	const struct nt_kind	*k;
+	const char		*u, *q;
+	char			*desc, err[200];
+
+	k = build_as("trello", v, "down");
+	assert_int_equal(nmsgs, 1);
+	assert_string_equal(msgs[0].m_method, "POST");
+	u = nt_str(&msgs[0].m_url);
+	assert_int_equal(strncmp(u, "https://api.trello.com/1/cards?", 31), 0);
+	q = u + 31;
+	assert_int_equal(nform(q), 5);
+	form_eq(q, "idList", "L1");
+	form_eq(q, "name", "Down: " NAME);
+	form_eq(q, "key", "TRKEY");
+	form_eq(q, "token", "TT");
+	desc = form(q, "desc");
+	assert_non_null(strstr(desc, "**Project:** Åcme"));
+	assert_non_null(strstr(desc, "[Full details](" CLOAKED ")"));
+	free(desc);
+	assert_int_equal(msgs[0].m_body.b_len, 0);
+	assert_int_equal(k->k_noop(v, "up"), 1);
+	assert_int_equal(k->k_noop(v, "down"), 0);
+	assert_int_equal(valid("trello", "{\"token\": \"TT\"}", err,
+	    sizeof(err)), -1);
+	set(&cf.trello_app_key, "");
+	assert_int_equal(k->k_enabled(&cf), 0);
+	set(&cf.trello_app_key, "TRKEY");
+}
+
+/* base64url to bytes (for the JWT). */
+static void
+unb64url(struct buf *out, const char *s, size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	uint32_t	acc = 0;
+	int		bits = 0;
+	size_t		i;
+
+	for (i = 0; i < n; i++) {
+		const char *p = strchr(tab, s[i]);
+
+		assert_non_null(p);
+		acc = (acc << 6) | (uint32_t)(p - tab);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_addc(out, (int)((acc >> bits) & 0xff));
+		}
+	}
+}
+
+static void
+kind_github(void **state)
+{
+	static const char *v = "{\"installation_id\": 77, \"repo\": "
+	    "\"acme/ops\", \"labels\": [\"down\", \"ünï\"]}";
+	const struct nt_kind	*k = nt_kind_find("github");
+	EVP_PKEY		*key;
+	BIO			*bio;
+	BUF_MEM			*mem;
+	struct json_doc		*d;
+	struct buf		 part, stored;
+	char			*auth, *dot1, *dot2, err[200];
+
+	/* The App's key, made for the test. */
+	key = EVP_RSA_gen(2048);
+	assert_non_null(key);
+	bio = BIO_new(BIO_s_mem());
+	assert_int_equal(PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0,
+	    NULL, NULL), 1);
+	BIO_get_mem_ptr(bio, &mem);
+	free(cf.github_private_key);
+	cf.github_private_key = xstrndup(mem->data, mem->length);
+	BIO_free(bio);
+	set(&cf.github_client_id, "Iv1.abc");
+	assert_int_equal(k->k_enabled(&cf), 1);
+
+	/* No token yet: ask for one with the App's JWT. */
+	build_as("github", v, "down");
+	assert_int_equal(nmsgs, 1);
+	method_url(0, "POST", "https://api.github.com/app/installations/77/"
+	    "access_tokens");
+	hdr_eq(&msgs[0], "Accept", "application/vnd.github+json");
+	auth = hdr(&msgs[0], "Authorization");
+	assert_int_equal(strncmp(auth, "Bearer ", 7), 0);
+	dot1 = strchr(auth + 7, '.');
+	assert_non_null(dot1);
+	dot2 = strchr(dot1 + 1, '.');
+	assert_non_null(dot2);
+	buf_init(&part);
+	unb64url(&part, auth + 7, (size_t)(dot1 - auth - 7));
+	d = jdoc(&part);
+	jstr(d, "alg", "RS256");
+	jstr(d, "typ", "JWT");
+	json_doc_free(d);
+	buf_reset(&part);
+	unb64url(&part, dot1 + 1, (size_t)(dot2 - dot1 - 1));
+	d = jdoc(&part);
+	jint(d, "iat", T0 / 1000000 - 60);
+	jint(d, "exp", T0 / 1000000 + 540);
+	jstr(d, "iss", "Iv1.abc");
+	json_doc_free(d);
+	{
+		EVP_MD_CTX	*md = EVP_MD_CTX_new();
+
+		buf_reset(&part);
+		unb64url(&part, dot2 + 1, strlen(dot2 + 1));
+		assert_int_equal(EVP_DigestVerifyInit(md, NULL, EVP_sha256(),
+		    NULL, key), 1);
+		assert_int_equal(EVP_DigestVerify(md, part.b_data, part.b_len,
+		    (const unsigned char *)auth + 7, (size_t)(dot2 - auth - 7)),
+		    1);
+		EVP_MD_CTX_free(md);
+	}
+	free(auth);
+	/* The token comes back: resend with it stored in the value. */
+	classify(k, 0, 201, "{\"token\": \"ghs_T1\", \"expires_at\": "
+	    "\"2026-01-02T04:04:05Z\", \"permissions\": {}}");
+	assert_int_equal(res.r_outcome, NR_RESEND);
+	d = jdoc(&res.r_value);
+	jint(d, "installation_id", 77);
+	jstr(d, "repo", "acme/ops");
+	jstr(d, "labels.1", "ünï");
+	jstr(d, "_token", "ghs_T1");
+	jint(d, "_token_expires", 1767326645000000LL);
+	json_doc_free(d);
+	buf_init(&stored);
+	buf_add(&stored, res.r_value.b_data, res.r_value.b_len);
+	/* With the token: the issue. */
+	build_as("github", nt_str(&stored), "down");
+	method_url(0, "POST", "https://api.github.com/repos/acme/ops/issues");
+	hdr_eq(&msgs[0], "Authorization", "Bearer ghs_T1");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 3);
+	jstr(d, "title", NAME " is DOWN");
+	assert_int_equal(jlen(d, "labels"), 2);
+	jstr(d, "labels.0", "down");
+	{
+		char *t = json_str(d, jat(d, "body"));
+
+		assert_non_null(strstr(t, "**Project:** Åcme"));
+		assert_non_null(strstr(t, "(" CLOAKED ")"));
+		free(t);
+	}
+	json_doc_free(d);
+	classify(k, 0, 410, "{\"message\": \"Issues are disabled for this "
+	    "repo\"}");
+	assert_int_equal(res.r_outcome, NR_PERMANENT);
+	assert_string_equal(res.r_error, "Received status code 410");
+	classify(k, 0, 201, "{\"number\": 1}");
+	assert_int_equal(res.r_outcome, NR_OK);
+	/* An expired token is asked for again. */
+	sample("down");
+	ctx.now = 1767326645000000LL;
+	build("github", nt_str(&stored));
+	method_url(0, "POST", "https://api.github.com/app/installations/77/"
+	    "access_tokens");
+	/* Down only; validation. */
+	assert_int_equal(k->k_noop(v, "up"), 1);
+	assert_int_equal(k->k_noop(v, "down"), 0);
+	assert_int_equal(valid("github", v, err, sizeof(err)), 0);
+	assert_int_equal(valid("github", "{\"installation_id\": 1, \"repo\": "
+	    "\"noslash\"}", err, sizeof(err)), -1);
+	assert_int_equal(valid("github", "{\"installation_id\": 1, \"repo\": "
+	    "\"a/b\", \"labels\": [1]}", err, sizeof(err)), -1);
+	/* A key that is not one. */
+	set(&cf.github_private_key, "not a key");
+	build_as("github", v, "down");
+	assert_int_equal(nmsgs, -1);
+	assert_int_equal(res.r_outcome, NR_FAILED);
+	set(&cf.github_private_key, "");
+	assert_int_equal(k->k_enabled(&cf), 0);
+	buf_clear(&part);
+	buf_clear(&stored);
+	EVP_PKEY_free(key);
+}
+
+/* UTF-16 length of UTF-8 text. */
+static size_t
+u16len(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		if ((*s & 0xc0) != 0x80)
+			n += ((unsigned char)*s >= 0xf0) ? 2 : 1;
+	return n;
+}
+
+static void
+kind_signal(void **state)
+{
+	const struct nt_kind	*k;
+	struct json_doc		*d;
+	struct buf		 line;
+	char			*msg, *st, err[200], bucket[64];
+	size_t			 start, len;
+
+	k = build_as("signal", "{\"value\": \"+15551234\", \"up\": true, "
+	    "\"down\": true}", "down");
+	assert_int_equal(nmsgs, 1);
+	assert_int_equal(msgs[0].m_transport, NT_SIGNAL);
+	assert_string_equal(msgs[0].m_rpc_id, NOTIF_CODE);
+	assert_int_equal(msgs[0].m_rpc.b_data[msgs[0].m_rpc.b_len - 1], '\n');
+	assert_null(memchr(msgs[0].m_rpc.b_data, '\n', msgs[0].m_rpc.b_len -
+	    1));
+	d = jdoc(&msgs[0].m_rpc);
+	assert_int_equal(jlen(d, ""), 4);
+	jstr(d, "jsonrpc", "2.0");
+	jstr(d, "method", "send");
+	jstr(d, "id", NOTIF_CODE);
+	assert_int_equal(jlen(d, "params.recipient"), 1);
+	jstr(d, "params.recipient.0", "+15551234");
+	msg = json_str(d, jat(d, "params.message"));
+	assert_int_equal(strncmp(msg, "🔴 The check “" NAME "” is DOWN (",
+	    strlen("🔴 The check “" NAME "” is DOWN (")), 0);
+	assert_null(strchr(msg, '\x01'));
+	/* The first style is the name: after "🔴 The check “". */
+	st = json_str(d, jat(d, "params.textStyle.0"));
+	start = u16len("🔴 The check “");
+	len = u16len(NAME);
+	{
+		char want[32];
+
+		snprintf(want, sizeof(want), "%zu:%zu:BOLD", start, len);
+		assert_string_equal(st, want);
+	}
+	free(st);
+	st = json_str(d, jat(d, "params.textStyle.1"));
+	{
+		char want[32];
+
+		snprintf(want, sizeof(want), "%zu:4:BOLD", start + len +
+		    u16len("” is "));
+		assert_string_equal(st, want);
+	}
+	free(st);
+	free(msg);
+	json_doc_free(d);
+	/* A username. */
+	build_as("signal", "{\"value\": \"ops.42\", \"up\": true, \"down\": "
+	    "true}", "up");
+	d = jdoc(&msgs[0].m_rpc);
+	jstr(d, "params.recipient.0", "u:ops.42");
+	msg = json_str(d, jat(d, "params.message"));
+	assert_non_null(strstr(msg, "is now UP"));
+	free(msg);
+	json_doc_free(d);
+	sample("down");
+	ctx.value = "{\"value\": \"+15551234\"}";
+	assert_string_equal(k->k_bucket(&ctx, bucket, sizeof(bucket)),
+	    "signal-+15551234");
+	/* Replies. */
+	buf_init(&line);
+	classify(k, 0, 0, "{\"jsonrpc\": \"2.0\", \"result\": {\"timestamp\": "
+	    "1}, \"id\": \"" NOTIF_CODE "\"}");
+	assert_int_equal(res.r_outcome, NR_OK);
+	classify(k, 0, 0, "{\"jsonrpc\": \"2.0\", \"error\": {\"code\": -1, "
+	    "\"message\": \"Failed to send message\", \"data\": {\"response\": "
+	    "{\"timestamp\": 1, \"results\": [{\"recipientAddress\": {\"number\":"
+	    " \"+15551234\"}, \"type\": \"UNREGISTERED_FAILURE\"}]}}}, \"id\": \""
+	    NOTIF_CODE "\"}");
+	assert_int_equal(res.r_outcome, NR_PERMANENT);
+	assert_string_equal(res.r_error, "Recipient not found");
+	classify(k, 0, 0, "{\"jsonrpc\": \"2.0\", \"error\": {\"code\": -1, "
+	    "\"data\": {\"response\": {\"results\": [{\"type\": "
+	    "\"RATE_LIMIT_FAILURE\", \"token\": \"abc\"}]}}}, \"id\": \"x\"}");
+	assert_int_equal(res.r_outcome, NR_FAILED);
+	assert_string_equal(res.r_error, "CAPTCHA proof required");
+	classify(k, 0, 0, "{\"jsonrpc\": \"2.0\", \"error\": {\"code\": -32602,"
+	    " \"message\": \"bad\"}, \"id\": \"x\"}");
+	assert_int_equal(res.r_outcome, NR_TRANSIENT);
+	assert_string_equal(res.r_error, "signal-cli call failed (-32602)");
+	classify(k, 0, 0, "not json");
+	assert_int_equal(res.r_outcome, NR_TRANSIENT);
+	assert_string_equal(res.r_error,
+	    "signal-cli call failed (unexpected response)");
+	buf_clear(&line);
+	assert_int_equal(valid("signal", "{\"value\": \"+15551234\"}", err,
+	    sizeof(err)), 0);
+	assert_int_equal(valid("signal", "{\"value\": \"alice.01\"}", err,
+	    sizeof(err)), 0);
+	assert_int_equal(valid("signal", "{\"value\": \"alice\"}", err,
+	    sizeof(err)), -1);
+	assert_int_equal(k->k_noop("{\"value\": \"+1555\", \"down\": false}",
+	    "down"), 1);
+}
+
+static void
+kind_shell(void **state)
+{
+	static const char *v = "{\"cmd_down\": \"notify-send $NAME $TAGS "
+	    "$STATUS\", \"cmd_up\": \"\"}";
+	const struct nt_kind	*k;
+	char			 err[200];
+
+	k = build_as("shell", v, "down");
+	assert_int_equal(nmsgs, 1);
+	assert_int_equal(msgs[0].m_transport, NT_SHELL);
+	assert_string_equal(nt_str(&msgs[0].m_cmd), "notify-send 'Dåtabase "
+	    "backup ✓' 'prod ünïcode db' down");
+	assert_int_equal(k->k_noop(v, "up"), 1);
+	assert_int_equal(k->k_noop(v, "down"), 0);
+	build_as("shell", v, "up");
+	assert_int_equal(nmsgs, -1);
+	classify(k, 0, 0, NULL);
+	assert_int_equal(res.r_outcome, NR_OK);
+	classify(k, 0, 3, NULL);
+	assert_int_equal(res.r_outcome, NR_FAILED);
+	assert_string_equal(res.r_error, "Command returned exit code 3");
+	assert_int_equal(valid("shell", "{\"cmd_down\": \"\", \"cmd_up\": "
+	    "\"\"}", err, sizeof(err)), -1);
+	assert_int_equal(valid("shell", "echo", err, sizeof(err)), -1);
+	assert_int_equal(valid("shell", v, err, sizeof(err)), 0);
+	assert_null(k->k_enabled);	/* SHELL_ENABLED: the engine's */
+}
+
+static void
+kind_group(void **state)
+{
+	static const char *v = "c0c0c0c0-1111-4222-8333-444455556666, "
+	    "C0C0C0C0-1111-4222-8333-444455556667";
+	const struct nt_kind	*k;
+	char			 err[200];
+
+	k = build_as("group", v, "down");
+	assert_int_equal(nmsgs, 1);
+	assert_int_equal(msgs[0].m_transport, NT_GROUP);
+	assert_string_equal(nt_str(&msgs[0].m_members),
+	    "c0c0c0c0-1111-4222-8333-444455556666,"
+	    "C0C0C0C0-1111-4222-8333-444455556667");
+	assert_null(k->k_noop);
+	assert_int_equal(valid("group", v, err, sizeof(err)), 0);
+	assert_int_equal(valid("group", "", err, sizeof(err)), -1);
+	assert_int_equal(valid("group", "abc", err, sizeof(err)), -1);
+	assert_int_equal(valid("group", CHAN_CODE ",,", err, sizeof(err)), -1);
+}
+
+static void
+kind_zulip(void **state)
+{
+	static const char *v = "{\"bot_email\": \"bot@zulip.example.org\", "
+	    "\"api_key\": \"ZK\", \"mtype\": \"stream\", \"to\": \"ops\", "
+	    "\"site\": \"https://zulip.example.org/\", \"topic\": \"\"}";
+	const struct nt_kind	*k;
+	const char		*b;
+	char			*c, err[200];
+
+	k = build_as("zulip", v, "down");
+	method_url(0, "POST", "https://zulip.example.org/api/v1/messages");
+	assert_string_equal(msgs[0].m_userpwd, "bot@zulip.example.org:ZK");
+	assert_int_equal(msgs[0].m_form, 1);
+	b = nt_str(&msgs[0].m_body);
+	assert_int_equal(nform(b), 4);
+	form_eq(b, "type", "stream");
+	form_eq(b, "to", "ops");
+	form_eq(b, "topic", NAME " is DOWN");
+	c = form(b, "content");
+	assert_non_null(strstr(c, "**Project:** Åcme"));
+	free(c);
+	/* A topic of its own; no site: the bot's domain. */
+	build_as("zulip", "{\"bot_email\": \"bot@z.example.org\", \"api_key\": "
+	    "\"ZK\", \"mtype\": \"private\", \"to\": \"a@z.example.org\", "
+	    "\"topic\": \"Alerts\"}", "up");
+	method_url(0, "POST", "https://z.example.org/api/v1/messages");
+	form_eq(nt_str(&msgs[0].m_body), "topic", "Alerts");
+	form_eq(nt_str(&msgs[0].m_body), "type", "private");
+	classify(k, 0, 400, "{\"result\": \"error\", \"msg\": \"Stream 'x' "
+	    "does not exist\", \"code\": \"STREAM_DOES_NOT_EXIST\"}");
+	assert_int_equal(res.r_outcome, NR_FAILED);
+	assert_string_equal(res.r_error, "Received status code 400 with a "
+	    "message: \"Stream 'x' does not exist\"");
+	assert_int_equal(valid("zulip", "{\"bot_email\": \"b@z\", \"api_key\":"
+	    " \"k\", \"mtype\": \"group\", \"to\": \"x\"}", err, sizeof(err)),
+	    -1);
+	assert_int_equal(valid("zulip", v, err, sizeof(err)), 0);
+}
+
+static void
+kind_rocketchat(void **state)
+{
+	struct json_doc *d;
+
+	build_as("rocketchat", "https://rc.example.org/hooks/x", "down");
+	method_url(0, "POST", "https://rc.example.org/hooks/x");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 4);
+	jstr(d, "alias", "Mÿchecks");
+	jstr(d, "avatar", "https://hc.example.org/static/img/logo.png");
+	jstr(d, "text", "[" NAME "](" CLOAKED ") is DOWN.");
+	jstr(d, "attachments.0.color", "#d9534f");
+	assert_int_equal(jlen(d, "attachments.0.fields"), 7);
+	jstr(d, "attachments.0.fields.2.value", "`prod` `ünïcode` `db`");
+	jstr(d, "attachments.0.fields.6.title", "Last Ping Body");
+	jstr(d, "attachments.0.fields.6.value", "11 bytes, [show body]("
+	    CLOAKED "#ping-42)");
+	json_doc_free(d);
+	build_as("rocketchat", "https://rc.example.org/hooks/x", "up");
+	d = jdoc(&msgs[0].m_body);
+	jstr(d, "text", "[" NAME "](" CLOAKED ") is UP.");
+	jstr(d, "attachments.0.color", "#5cb85c");
+	json_doc_free(d);
+}
+
+static void
+kind_msteamsw(void **state)
+{
+	struct json_doc *d;
+
+	build_as("msteamsw", "https://x.logic.azure.com/workflows/1", "down");
+	method_url(0, "POST", "https://x.logic.azure.com/workflows/1");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, ""), 2);
+	jstr(d, "type", "message");
+	assert_int_equal(jlen(d, "attachments"), 1);
+	jstr(d, "attachments.0.contentType",
+	    "application/vnd.microsoft.card.adaptive");
+	jtype(d, "attachments.0.contentUrl", JSON_NULL);
+	jstr(d, "attachments.0.content.$schema",
+	    "http://adaptivecards.io/schemas/adaptive-card.json");
+	jstr(d, "attachments.0.content.type", "AdaptiveCard");
+	jstr(d, "attachments.0.content.version", "1.2");
+	jstr(d, "attachments.0.content.fallbackText",
+	    "🔴 “" NAME "” is DOWN (" REASON ").");
+	assert_int_equal(jlen(d, "attachments.0.content.body"), 4);
+	jstr(d, "attachments.0.content.body.0.type", "TextBlock");
+	jstr(d, "attachments.0.content.body.0.text",
+	    "🔴 “" NAME "” is DOWN (" REASON ").");
+	jstr(d, "attachments.0.content.body.0.style", "heading");
+	jstr(d, "attachments.0.content.body.1.type", "FactSet");
+	assert_int_equal(jlen(d, "attachments.0.content.body.1.facts"), 5);
+	jstr(d, "attachments.0.content.body.1.facts.0.title", "Project:");
+	jstr(d, "attachments.0.content.body.1.facts.0.value", "Åcme");
+	jstr(d, "attachments.0.content.body.1.facts.1.title", "Tags:");
+	jstr(d, "attachments.0.content.body.1.facts.2.title", "Period:");
+	jstr(d, "attachments.0.content.body.1.facts.3.title", "Total Pings:");
+	jstr(d, "attachments.0.content.body.1.facts.4.title", "Last Ping:");
+	jstr(d, "attachments.0.content.body.2.text", "Last Ping Body:");
+	jstr(d, "attachments.0.content.body.3.type", "CodeBlock");
+	jstr(d, "attachments.0.content.body.3.codeSnippet", "hello\nworld");
+	jstr(d, "attachments.0.content.actions.0.type", "Action.OpenUrl");
+	jstr(d, "attachments.0.content.actions.0.title", "View in Mÿchecks");
+	jstr(d, "attachments.0.content.actions.0.url", CLOAKED);
+	json_doc_free(d);
+	build_as("msteamsw", "https://x.logic.azure.com/workflows/1", "up");
+	d = jdoc(&msgs[0].m_body);
+	jstr(d, "attachments.0.content.body.0.text", "🟢 “" NAME "” is UP.");
+	json_doc_free(d);
+}
+
+static void
+kind_googlechat(void **state)
+{
+	struct json_doc	*d;
+	char		 err[200];
+
+	build_as("googlechat", "https://chat.googleapis.com/v1/spaces/S/"
+	    "messages?key=k&token=t", "down");
+	method_url(0, "POST", "https://chat.googleapis.com/v1/spaces/S/"
+	    "messages?key=k&token=t");
+	d = jdoc(&msgs[0].m_body);
+	assert_int_equal(jlen(d, "cardsV2"), 1);
+	jstr(d, "cardsV2.0.cardId", NOTIF_CODE);
+	jstr(d, "cardsV2.0.card.header.title", "🔴 “" NAME "” is DOWN.");
+	jstr(d, "cardsV2.0.card.header.subtitle", "Reason: " REASON ".");
+	jstr(d, "cardsV2.0.card.sections.0.widgets.1.decoratedText.topLabel",
+	    "Project");
+	jstr(d, "cardsV2.0.card.sections.0.widgets.1.decoratedText.text",
+	    "Åcme");
+	jstr(d, "cardsV2.0.card.sections.0.widgets.6.buttonList.buttons.0."
+	    "onClick.openLink.url", CLOAKED);
+	json_doc_free(d);
+	build_as("googlechat", "https://chat.googleapis.com/v1/spaces/S", "up");
+	d = jdoc(&msgs[0].m_body);
+	jstr(d, "cardsV2.0.card.header.title", "🟢 “" NAME "” is now UP.");
+	jstr(d, "cardsV2.0.card.header.subtitle",
+	    "The downtime lasted 1 hour, 2 minutes.");
+	json_doc_free(d);
+	assert_int_equal(valid("googlechat", "http://chat.googleapis.com/x",
+	    err, sizeof(err)), -1);
+}
+
+/* Values that every kind refuses, and the kinds' toggles. */
+static void
+validation(void **state)
+{
+	static const char *kinds[] = {
+		"call", "discord", "email", "github", "googlechat", "gotify",
+		"group", "matrix", "mattermost", "msteamsw", "ntfy",
+		"opsgenie", "pagertree", "pd", "po", "pushbullet",
+		"rocketchat", "shell", "signal", "slack", "sms", "spike",
+		"telegram", "trello", "victorops", "webhook", "whatsapp",
+		"zulip",
+	};
+	char	err[200];
+	size_t	i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (valid(kinds[i], "", err, sizeof(err)) != -1)
+			print_error("%s accepts \"\"\n", kinds[i]);
+		assert_int_equal(valid(kinds[i], "", err, sizeof(err)), -1);
+		assert_true(strlen(err) > 10);
+		assert_int_equal(valid(kinds[i], "{\"x\": ", err, sizeof(err)),
+		    -1);
+	}
+	/* The toggles of spec §10. */
+	{
+		static const struct { const char *k; int *f; } t[] = {
+			{ "slack", &cf.slack_enabled },
+			{ "mattermost", &cf.mattermost_enabled },
+			{ "msteamsw", &cf.msteams_enabled },
+			{ "opsgenie", &cf.opsgenie_enabled },
+			{ "pagertree", &cf.pagertree_enabled },
+			{ "pd", &cf.pd_enabled },
+			{ "rocketchat", &cf.rocketchat_enabled },
+			{ "spike", &cf.spike_enabled },
+			{ "victorops", &cf.victorops_enabled },
+			{ "zulip", &cf.zulip_enabled },
+		};
+
+		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+			const struct nt_kind *k = nt_kind_find(t[i].k);
+
+			assert_int_equal(k->k_enabled(&cf), 1);
+			*t[i].f = 0;
+			assert_int_equal(k->k_enabled(&cf), 0);
+			*t[i].f = 1;
+			assert_non_null(k->k_off_text);
+		}
+	}
+}
 
 int
 main(void)
@@ -1799,7 +2471,19 @@ main(void)
 		cmocka_unit_test(kind_victorops),
 		cmocka_unit_test(kind_pagertree),
 		cmocka_unit_test(kind_spike),
-		/*@LIST@*/
+		cmocka_unit_test(kind_sms),
+		cmocka_unit_test(kind_call),
+		cmocka_unit_test(kind_whatsapp),
+		cmocka_unit_test(kind_trello),
+		cmocka_unit_test(kind_github),
+		cmocka_unit_test(kind_signal),
+		cmocka_unit_test(kind_shell),
+		cmocka_unit_test(kind_group),
+		cmocka_unit_test(kind_zulip),
+		cmocka_unit_test(kind_rocketchat),
+		cmocka_unit_test(kind_msteamsw),
+		cmocka_unit_test(kind_googlechat),
+		cmocka_unit_test(validation),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
