@@ -146,6 +146,13 @@ struct nt_result {
 #define NK_VERIFIED	0x08	/* email: sent only if api_channel.email_verified,
 				   else the error "Email not verified" */
 
+/*
+ * A kind (kinds.c's table).  A NULL k_enabled means always enabled (or
+ * enabled by a setting the engine checks: WEBHOOKS_ENABLED,
+ * SHELL_ENABLED, SIGNAL_CLI_SOCKET, EMAIL_HOST), a NULL k_noop never a
+ * no-op, a NULL k_classify nt_classify_http, a NULL k_bucket no rate
+ * limit.  NK_REMOVED and NK_NOT_HERE kinds have no k_build.
+ */
 struct nt_kind {
 	const char	*k_name;		/* api_channel.kind */
 	int		 k_flags;
