@@ -2440,6 +2440,149 @@ validation(void **state)
 	}
 }
 
+/* A value every kind can build from (for the tests below). */
+static const char *
+good_value(const char *kind)
+{
+	static const struct { const char *k, *v; } t[] = {
+		{ "call", "+15551234" },
+		{ "discord", "{\"webhook\": {\"url\": \"https://discord.com/x\"}}" },
+		{ "email", "a@example.org" },
+		{ "github", "{\"installation_id\": 1, \"repo\": \"a/b\", "
+		    "\"_token\": \"t\", \"_token_expires\": 9007199254740991}" },
+		{ "googlechat", "https://chat.googleapis.com/x" },
+		{ "gotify", "{\"url\": \"https://g\", \"token\": \"t\"}" },
+		{ "group", CHAN_CODE },
+		{ "matrix", "!r:example.org" },
+		{ "mattermost", "https://m/x" },
+		{ "msteamsw", "https://t/x" },
+		{ "ntfy", "{\"topic\": \"t\", \"url\": \"https://n\", "
+		    "\"priority\": 3, \"priority_up\": 3}" },
+		{ "opsgenie", "k" },
+		{ "pagertree", "https://p/x" },
+		{ "pd", "k" },
+		{ "po", "u|2" },
+		{ "pushbullet", "t" },
+		{ "rocketchat", "https://r/x" },
+		{ "shell", "{\"cmd_down\": \"a $NAME\", \"cmd_up\": \"b $TAGS\"}" },
+		{ "signal", "+15551234" },
+		{ "slack", "https://s/x" },
+		{ "sms", "+15551234" },
+		{ "spike", "https://s/x" },
+		{ "telegram", "{\"id\": 1}" },
+		{ "trello", "{\"token\": \"t\", \"list_id\": \"l\"}" },
+		{ "victorops", "https://v/x" },
+		{ "webhook", "{\"method_down\": \"POST\", \"url_down\": "
+		    "\"https://w/$NAME/$TAG1\", \"body_down\": \"$BODY $JSON\", "
+		    "\"headers_down\": {\"X\": \"$NAME $TAGS\"}, \"method_up\": "
+		    "\"PUT\", \"url_up\": \"https://w/\", \"body_up\": "
+		    "\"$NAME_JSON $EXITSTATUS $SLUG\"}" },
+		{ "whatsapp", "+15551234" },
+		{ "zulip", "{\"bot_email\": \"b@z\", \"api_key\": \"k\", "
+		    "\"mtype\": \"stream\", \"to\": \"x\", \"site\": \"https://z\"}" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(t[i].k, kind) == 0)
+			return t[i].v;
+	return NULL;
+}
+
+/* Every kind, both statuses, with what the engine may leave NULL. */
+static void
+sparse_checks(void **state)
+{
+	const struct nt_kind	*k;
+	size_t			 i;
+	int			 s;
+	char			 err[200];
+
+	for (i = 0; (k = nt_kind_at(i)) != NULL; i++) {
+		if (k->k_build == NULL)
+			continue;
+		assert_non_null(good_value(k->k_name));
+		if (strcmp(k->k_name, "group") != 0 &&
+		    strcmp(k->k_name, "github") != 0)
+			assert_int_equal(valid(k->k_name, good_value(k->k_name),
+			    err, sizeof(err)), 0);
+		for (s = 0; s < 4; s++) {
+			sample(s & 1 ? "up" : "down");
+			if (s >= 2) {
+				chk.name = "";
+				chk.slug = NULL;
+				chk.desc = NULL;
+				chk.tags = NULL;
+				chk.kind = s == 3 ? "cron" : NULL;
+				chk.schedule = NULL;
+				chk.tz = NULL;
+				chk.last_ping = 0;
+				chk.last_ping_kind = NULL;
+				chk.last_ping_body = NULL;
+				chk.last_ping_body_len = 0;
+				chk.project_name = NULL;
+				chk.json = NULL;
+				chk.last_exit_status = -1;
+				ctx.reason = NULL;
+				ctx.project_nchecks = 0;
+				ctx.ndown_others = 0;
+			}
+			build(k->k_name, good_value(k->k_name));
+			if (strcmp(k->k_name, "shell") == 0 ||
+			    nmsgs != -1)
+				assert_true(nmsgs >= 1 && nmsgs <= NT_MAXSTEPS);
+			if (nmsgs >= 1 && msgs[0].m_transport == NT_HTTP) {
+				assert_true(msgs[0].m_method[0] != '\0');
+				assert_true(nt_is_http_url(nt_str(&msgs[0].m_url)));
+			}
+			/* Every JSON body is JSON. */
+			if (nmsgs >= 1 && msgs[0].m_transport == NT_HTTP &&
+			    msgs[0].m_body.b_len > 0 && !msgs[0].m_form &&
+			    strcmp(k->k_name, "webhook") != 0)
+				json_doc_free(jdoc(&msgs[0].m_body));
+		}
+	}
+}
+
+/* Templates of random pieces: no crash, no read past the end. */
+static void
+subst_random(void **state)
+{
+	static const char *bits[] = {
+		"$", "$$", "CODE", "STATUS", "NOW", "NAME", "NAME_JSON", "SLUG",
+		"TAGS", "TAG", "TAG1", "TAG2", "TAG9", "JSON", "BODY",
+		"BODY_JSON", "EXITSTATUS", "x", "é", "\xff", " ", "%", "'",
+	};
+	struct buf	t, out;
+	uint32_t	rnd = 12345;
+	int		i, j, q;
+
+	buf_init(&t);
+	buf_init(&out);
+	sample("down");
+	chk.name = "n$AME 'q' é";
+	chk.tags = "a$TAG1 $ é";
+	for (i = 0; i < 2000; i++) {
+		buf_reset(&t);
+		for (j = 0; j < 12; j++) {
+			rnd = rnd * 1103515245 + 12345;
+			buf_addstr(&t, bits[(rnd >> 16) % (sizeof(bits) /
+			    sizeof(bits[0]))]);
+		}
+		for (q = NQ_RAW; q <= NQ_SHELL; q++) {
+			buf_reset(&out);
+			nt_subst(&out, nt_str(&t), &ctx, (enum nt_quote)q);
+			/* The template's own text is not quoted; values are. */
+			if (q == NQ_URL)
+				assert_null(strstr(nt_str(&out), "n$AME"));
+			if (q == NQ_HEADER)
+				assert_null(strpbrk(nt_str(&out), "\r\n"));
+		}
+	}
+	buf_clear(&t);
+	buf_clear(&out);
+}
+
 int
 main(void)
 {
@@ -2483,6 +2626,8 @@ main(void)
 		cmocka_unit_test(kind_msteamsw),
 		cmocka_unit_test(kind_googlechat),
 		cmocka_unit_test(validation),
+		cmocka_unit_test(sparse_checks),
+		cmocka_unit_test(subst_random),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
