@@ -130,6 +130,34 @@ nt_kind_at(size_t i)
 	return i < NKINDS ? kinds[i] : NULL;
 }
 
+int
+nt_validate(const struct conf *cf, const char *kind, const char *value,
+    char *err, size_t errlen)
+{
+	const struct nt_kind *k = nt_kind_find(kind);
+
+	if (k == NULL) {
+		snprintf(err, errlen, "Unknown integration kind: %s",
+		    kind ? kind : "");
+		return -1;
+	}
+	if (value == NULL) {
+		snprintf(err, errlen, "A value is required");
+		return -1;
+	}
+	return k->k_validate(cf, value, err, errlen);
+}
+
+int
+nt_noop(const char *kind, const char *value, const char *status)
+{
+	const struct nt_kind *k = nt_kind_find(kind);
+
+	if (k == NULL || k->k_build == NULL || value == NULL)
+		return 1;
+	return k->k_noop != NULL && k->k_noop(value, status);
+}
+
 void
 nt_msg_init(struct nt_msg *m)
 {

@@ -189,6 +189,16 @@ void	 nt_msg_init(struct nt_msg *);
 void	 nt_msg_clear(struct nt_msg *);
 void	 nt_result_init(struct nt_result *);
 void	 nt_result_clear(struct nt_result *);
+/*
+ * Whether value is a valid stored value for kind, as at channel
+ * creation: 0, or -1 with the reason in err (an unknown kind, a kind
+ * that is gone, apprise, or the kind's k_validate).
+ */
+int	 nt_validate(const struct conf *, const char *kind, const char *value,
+	    char *err, size_t errlen);
+/* 1 if sending status to a channel of kind with value is a no-op
+   (§5.3; an unknown, removed or apprise kind always is). */
+int	 nt_noop(const char *kind, const char *value, const char *status);
 /* 200, 201, 202, 204 OK; 429 and 5xx transient; others failed. */
 void	 nt_classify_http(const struct nt_ctx *, int step,
 	    const struct nt_answer *, struct nt_result *);

@@ -454,6 +454,20 @@ table(void **state)
 	assert_true(nt_kind_find("call")->k_flags & NK_DOWN_ONLY);
 	assert_true(nt_kind_find("github")->k_flags & NK_DOWN_ONLY);
 	assert_true(nt_kind_find("trello")->k_flags & NK_DOWN_ONLY);
+	assert_int_equal(nt_validate(&cf, "nope", "x", err, sizeof(err)), -1);
+	assert_string_equal(err, "Unknown integration kind: nope");
+	assert_int_equal(nt_validate(&cf, "hipchat", "x", err, sizeof(err)),
+	    -1);
+	assert_int_equal(nt_validate(&cf, "apprise", "json://x", err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "Apprise is not supported by hcd");
+	assert_int_equal(nt_validate(&cf, "pd", "KEY", err, sizeof(err)), 0);
+	assert_int_equal(nt_noop("nope", "x", "down"), 1);
+	assert_int_equal(nt_noop("zendesk", "x", "down"), 1);
+	assert_int_equal(nt_noop("apprise", "x", "up"), 1);
+	assert_int_equal(nt_noop("pd", "KEY", "up"), 0);
+	assert_int_equal(nt_noop("call", "+15551234", "up"), 1);
+	assert_int_equal(nt_noop("call", "+15551234", "down"), 0);
 	assert_null(nt_kind_find("nope"));
 	assert_null(nt_kind_find(NULL));
 	assert_null(nt_kind_find("Slack"));
