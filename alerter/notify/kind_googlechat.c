@@ -2,10 +2,10 @@
  * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
  *
  * Google Chat (spec §5.4: "card v2"): a JSON POST to the space's
- * incoming webhook URL that is the value, with one cardsV2 card: a
- * header naming the check and its status, a section of decorated text
- * widgets (the facts of §5.2) and a button to the check.  The spec
- * names the card format only; the layout here is hcd's own.
+ * incoming webhook URL that is the value, with one cardsV2 card of one
+ * collapsible section: the headline as a text paragraph (the only
+ * widget shown folded), the facts of §5.2 as decorated text, and a
+ * button to the check.
  */
 #include <stdio.h>
 #include <string.h>
@@ -48,14 +48,12 @@ gc_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 {
 	const struct nt_check	*c = ctx->check;
 	struct json_w		 w;
-	struct buf		 t, h;
+	struct buf		 t;
 
 	hc_strlcpy(m->m_method, "POST", sizeof(m->m_method));
 	buf_addstr(&m->m_url, ctx->value);
-	nt_header(&m->m_headers, "Content-Type",
-	    "application/json; charset=UTF-8");
+	nt_header(&m->m_headers, "Content-Type", "application/json");
 	buf_init(&t);
-	buf_init(&h);
 	json_w_init(&w, &m->m_body);
 	json_w_obj_begin(&w);
 	json_w_key(&w, "cardsV2");
@@ -65,29 +63,33 @@ gc_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_str(&w, ctx->code);
 	json_w_key(&w, "card");
 	json_w_obj_begin(&w);
-	json_w_key(&w, "header");
-	json_w_obj_begin(&w);
-	json_w_key(&w, "title");
-	buf_printf(&h, "%s “%s” is %s%s.", nt_down(ctx) ? "🔴" : "🟢",
-	    nt_name(ctx), nt_down(ctx) ? "" : "now ", nt_upper(ctx));
-	json_w_str(&w, nt_str(&h));
-	if (nt_reason(ctx) != NULL || (!nt_down(ctx) && ctx->downtime >= 0)) {
-		json_w_key(&w, "subtitle");
-		if (nt_reason(ctx) != NULL)
-			buf_printf(&t, "Reason: %s.", nt_reason(ctx));
-		else
-			nt_downtime(&t, ctx);
-		json_w_str(&w, nt_str(&t));
-		buf_reset(&t);
-	}
-	json_w_obj_end(&w);
 	json_w_key(&w, "sections");
 	json_w_arr_begin(&w);
 	json_w_obj_begin(&w);
+	json_w_key(&w, "collapsible");
+	json_w_bool(&w, 1);
+	json_w_key(&w, "uncollapsibleWidgetsCount");
+	json_w_int(&w, 1);
 	json_w_key(&w, "widgets");
 	json_w_arr_begin(&w);
-	if (c->desc != NULL && *c->desc)
-		widget(&w, "Description", c->desc);
+	/* The headline, in the little HTML a text paragraph takes. */
+	buf_printf(&t, "%s <b>", nt_down(ctx) ? "🔴" : "🟢");
+	nt_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
+	buf_printf(&t, "</b> is <b>%s</b>.", nt_upper(ctx));
+	if (nt_reason(ctx) != NULL)
+		buf_printf(&t, " Reason: %s.", nt_reason(ctx));
+	else if (!nt_down(ctx) && ctx->downtime >= 0) {
+		buf_addc(&t, ' ');
+		nt_downtime(&t, ctx);
+	}
+	json_w_obj_begin(&w);
+	json_w_key(&w, "textParagraph");
+	json_w_obj_begin(&w);
+	json_w_key(&w, "text");
+	json_w_str(&w, nt_str(&t));
+	json_w_obj_end(&w);
+	json_w_obj_end(&w);
+	buf_reset(&t);
 	if (c->project_name != NULL && *c->project_name)
 		widget(&w, "Project", c->project_name);
 	nt_tags(&t, ctx, "", "", ", ");
@@ -115,9 +117,11 @@ gc_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_arr_begin(&w);
 	json_w_obj_begin(&w);
 	json_w_key(&w, "text");
-	buf_printf(&t, "View on %s", ctx->conf->site_name);
+	buf_printf(&t, "View in %s", ctx->conf->site_name);
 	json_w_str(&w, nt_str(&t));
 	buf_reset(&t);
+	json_w_key(&w, "type");
+	json_w_str(&w, "FILLED");
 	json_w_key(&w, "onClick");
 	json_w_obj_begin(&w);
 	json_w_key(&w, "openLink");
@@ -139,7 +143,6 @@ gc_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_arr_end(&w);
 	json_w_obj_end(&w);
 	buf_clear(&t);
-	buf_clear(&h);
 	return 1;
 }
 

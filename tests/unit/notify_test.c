@@ -2382,23 +2382,36 @@ kind_googlechat(void **state)
 	    "messages?key=k&token=t", "down");
 	method_url(0, "POST", "https://chat.googleapis.com/v1/spaces/S/"
 	    "messages?key=k&token=t");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
 	d = jdoc(&msgs[0].m_body);
 	assert_int_equal(jlen(d, "cardsV2"), 1);
 	jstr(d, "cardsV2.0.cardId", NOTIF_CODE);
-	jstr(d, "cardsV2.0.card.header.title", "🔴 “" NAME "” is DOWN.");
-	jstr(d, "cardsV2.0.card.header.subtitle", "Reason: " REASON ".");
-	jstr(d, "cardsV2.0.card.sections.0.widgets.1.decoratedText.topLabel",
-	    "Project");
-	jstr(d, "cardsV2.0.card.sections.0.widgets.1.decoratedText.text",
-	    "Åcme");
-	jstr(d, "cardsV2.0.card.sections.0.widgets.6.buttonList.buttons.0."
-	    "onClick.openLink.url", CLOAKED);
+	jtype(d, "cardsV2.0.card.sections.0.collapsible", JSON_TRUE);
+	jint(d, "cardsV2.0.card.sections.0.uncollapsibleWidgetsCount", 1);
+	assert_int_equal(jlen(d, "cardsV2.0.card.sections.0.widgets"), 7);
+#define W "cardsV2.0.card.sections.0.widgets."
+	jstr(d, W "0.textParagraph.text", "🔴 <b>" NAME "</b> is <b>DOWN</b>. "
+	    "Reason: " REASON ".");
+	jstr(d, W "1.decoratedText.topLabel", "Project");
+	jstr(d, W "1.decoratedText.text", "Åcme");
+	jstr(d, W "2.decoratedText.topLabel", "Tags");
+	jstr(d, W "2.decoratedText.text", "prod, ünïcode, db");
+	jstr(d, W "3.decoratedText.topLabel", "Period");
+	jstr(d, W "3.decoratedText.text", "1 day");
+	jstr(d, W "4.decoratedText.text", "42");
+	jstr(d, W "5.decoratedText.topLabel", "Last Ping");
+	jstr(d, W "5.decoratedText.text", "Success, 5 minutes ago");
+	jstr(d, W "6.buttonList.buttons.0.text", "View in Mÿchecks");
+	jstr(d, W "6.buttonList.buttons.0.type", "FILLED");
+	jstr(d, W "6.buttonList.buttons.0.onClick.openLink.url", CLOAKED);
 	json_doc_free(d);
-	build_as("googlechat", "https://chat.googleapis.com/v1/spaces/S", "up");
+	sample("up");
+	chk.name = "a<b>";
+	build("googlechat", "https://chat.googleapis.com/v1/spaces/S");
 	d = jdoc(&msgs[0].m_body);
-	jstr(d, "cardsV2.0.card.header.title", "🟢 “" NAME "” is now UP.");
-	jstr(d, "cardsV2.0.card.header.subtitle",
+	jstr(d, W "0.textParagraph.text", "🟢 <b>a&lt;b&gt;</b> is <b>UP</b>. "
 	    "The downtime lasted 1 hour, 2 minutes.");
+#undef W
 	json_doc_free(d);
 	assert_int_equal(valid("googlechat", "http://chat.googleapis.com/x",
 	    err, sizeof(err)), -1);
