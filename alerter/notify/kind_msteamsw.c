@@ -4,7 +4,7 @@
  * Microsoft Teams through a Workflows webhook (spec §5.4): a JSON POST
  * of a message with one Adaptive Card (version 1.2): a heading, a fact
  * set, the last ping's body as a code block, and a button to the
- * check.  MSTEAMS_ENABLED.  The old "msteams" connector kind is gone
+ * check, laid out as Healthchecks lays it out.  MSTEAMS_ENABLED.  The old "msteams" connector kind is gone
  * (kinds.c keeps it as a no-op).
  */
 #include <stdio.h>
@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "nt_text.h"
 
+/* A fact as Healthchecks writes it (with Slack's "short" flag). */
 static void
 fact(struct json_w *w, const char *title, const char *value)
 {
@@ -24,6 +25,8 @@ fact(struct json_w *w, const char *title, const char *value)
 	json_w_str(w, title);
 	json_w_key(w, "value");
 	json_w_str(w, value);
+	json_w_key(w, "short");
+	json_w_bool(w, 1);
 	json_w_obj_end(w);
 }
 
@@ -40,10 +43,8 @@ textblock(struct json_w *w, const char *text, int heading)
 	if (heading) {
 		json_w_key(w, "size");
 		json_w_str(w, "medium");
-	}
-	json_w_key(w, "wrap");
-	json_w_bool(w, 1);
-	if (heading) {
+		json_w_key(w, "wrap");
+		json_w_bool(w, 1);
 		json_w_key(w, "style");
 		json_w_str(w, "heading");
 	}
@@ -92,10 +93,14 @@ teams_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_str(&w, "http://adaptivecards.io/schemas/adaptive-card.json");
 	json_w_key(&w, "type");
 	json_w_str(&w, "AdaptiveCard");
+	json_w_key(&w, "fallbackText");
+	buf_addstr(&t, "“");
+	nt_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
+	buf_printf(&t, "” is %s.", nt_upper(ctx));
+	json_w_str(&w, nt_str(&t));
+	buf_reset(&t);
 	json_w_key(&w, "version");
 	json_w_str(&w, "1.2");
-	json_w_key(&w, "fallbackText");
-	json_w_str(&w, nt_str(&head));
 	json_w_key(&w, "body");
 	json_w_arr_begin(&w);
 	textblock(&w, nt_str(&head), 1);
@@ -104,9 +109,21 @@ teams_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_str(&w, "FactSet");
 	json_w_key(&w, "facts");
 	json_w_arr_begin(&w);
+	if (c->desc != NULL && *c->desc) {
+		const char *p;
+
+		/* Markdown: a lone newline would not break the line. */
+		for (p = c->desc; *p; p++) {
+			if (*p == '\n')
+				buf_addc(&t, '\n');
+			buf_addc(&t, *p);
+		}
+		fact(&w, "Description:", nt_str(&t));
+		buf_reset(&t);
+	}
 	if (c->project_name != NULL && *c->project_name)
 		fact(&w, "Project:", c->project_name);
-	nt_tags(&t, ctx, "", "", ", ");
+	nt_tags(&t, ctx, "", "", " ");
 	if (t.b_len > 0)
 		fact(&w, "Tags:", nt_str(&t));
 	buf_reset(&t);

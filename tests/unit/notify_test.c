@@ -2344,22 +2344,30 @@ kind_msteamsw(void **state)
 	    "http://adaptivecards.io/schemas/adaptive-card.json");
 	jstr(d, "attachments.0.content.type", "AdaptiveCard");
 	jstr(d, "attachments.0.content.version", "1.2");
-	jstr(d, "attachments.0.content.fallbackText",
-	    "🔴 “" NAME "” is DOWN (" REASON ").");
+	jstr(d, "attachments.0.content.fallbackText", "“" NAME "” is DOWN.");
 	assert_int_equal(jlen(d, "attachments.0.content.body"), 4);
 	jstr(d, "attachments.0.content.body.0.type", "TextBlock");
 	jstr(d, "attachments.0.content.body.0.text",
 	    "🔴 “" NAME "” is DOWN (" REASON ").");
 	jstr(d, "attachments.0.content.body.0.style", "heading");
 	jstr(d, "attachments.0.content.body.1.type", "FactSet");
-	assert_int_equal(jlen(d, "attachments.0.content.body.1.facts"), 5);
-	jstr(d, "attachments.0.content.body.1.facts.0.title", "Project:");
-	jstr(d, "attachments.0.content.body.1.facts.0.value", "Åcme");
-	jstr(d, "attachments.0.content.body.1.facts.1.title", "Tags:");
-	jstr(d, "attachments.0.content.body.1.facts.2.title", "Period:");
-	jstr(d, "attachments.0.content.body.1.facts.3.title", "Total Pings:");
-	jstr(d, "attachments.0.content.body.1.facts.4.title", "Last Ping:");
+#define F "attachments.0.content.body.1.facts."
+	assert_int_equal(jlen(d, "attachments.0.content.body.1.facts"), 6);
+	jstr(d, F "0.title", "Description:");
+	jstr(d, F "0.value", "Nightly dump");
+	jstr(d, F "1.title", "Project:");
+	jstr(d, F "1.value", "Åcme");
+	jstr(d, F "2.title", "Tags:");
+	jstr(d, F "2.value", "prod ünïcode db");
+	jstr(d, F "3.title", "Period:");
+	jstr(d, F "3.value", "1 day");
+	jstr(d, F "4.title", "Total Pings:");
+	jstr(d, F "4.value", "42");
+	jstr(d, F "5.title", "Last Ping:");
+	jstr(d, F "5.value", "Success, 5 minutes ago");
+	jtype(d, F "5.short", JSON_TRUE);
 	jstr(d, "attachments.0.content.body.2.text", "Last Ping Body:");
+	jabsent(d, "attachments.0.content.body.2.wrap");
 	jstr(d, "attachments.0.content.body.3.type", "CodeBlock");
 	jstr(d, "attachments.0.content.body.3.codeSnippet", "hello\nworld");
 	jstr(d, "attachments.0.content.actions.0.type", "Action.OpenUrl");
@@ -2369,6 +2377,19 @@ kind_msteamsw(void **state)
 	build_as("msteamsw", "https://x.logic.azure.com/workflows/1", "up");
 	d = jdoc(&msgs[0].m_body);
 	jstr(d, "attachments.0.content.body.0.text", "🟢 “" NAME "” is UP.");
+	json_doc_free(d);
+	sample("down");
+	chk.kind = "cron";
+	chk.desc = "line 1\nline 2";
+	build("msteamsw", "https://x.logic.azure.com/workflows/1");
+	d = jdoc(&msgs[0].m_body);
+	jstr(d, F "0.value", "line 1\n\nline 2");
+	jstr(d, F "3.title", "Schedule:");
+	jstr(d, F "3.value", "\xcd\x8f*/5 \xcd\x8f* \xcd\x8f* \xcd\x8f* "
+	    "\xcd\x8f*");
+	jstr(d, F "4.title", "Time Zone:");
+	jstr(d, F "4.value", "Europe/Riga");
+#undef F
 	json_doc_free(d);
 }
 
