@@ -309,6 +309,17 @@ gh_classify(const struct nt_ctx *ctx, int step, const struct nt_answer *a,
 			r->r_outcome = NR_PERMANENT;
 		return;
 	}
+	if (r->r_outcome == NR_FAILED) {
+		char			*repo = NULL;
+		struct json_doc		*v = nt_json_obj(ctx->value);
+
+		if (v != NULL)
+			repo = nt_jstr(v, "repo");
+		nt_result_set(r, NR_FAILED, "GitHub denied access to %s",
+		    repo ? repo : "the repository");
+		free(repo);
+		json_doc_free(v);
+	}
 	if (r->r_outcome != NR_OK)
 		return;
 	token = nt_answer_str(a, "token");

@@ -2034,6 +2034,12 @@ kind_github(void **state)
 		EVP_MD_CTX_free(md);
 	}
 	free(auth);
+	/* The App was uninstalled: no token. */
+	classify(k, 0, 404, "{\"message\": \"Not Found\"}");
+	assert_int_equal(res.r_outcome, NR_FAILED);
+	assert_string_equal(res.r_error, "GitHub denied access to acme/ops");
+	classify(k, 0, 502, "");
+	assert_int_equal(res.r_outcome, NR_TRANSIENT);
 	/* The token comes back: resend with it stored in the value. */
 	classify(k, 0, 201, "{\"token\": \"ghs_T1\", \"expires_at\": "
 	    "\"2026-01-02T04:04:05Z\", \"permissions\": {}}");
