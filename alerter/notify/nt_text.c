@@ -654,26 +654,28 @@ nt_message(struct buf *b, const struct nt_ctx *ctx, enum nt_markup m,
 	nt_last_ping(&t, ctx);
 	fact(b, "Last Ping", nt_str(&t), m);
 	buf_reset(&t);
-	if ((flags & NT_M_BODY) && nt_body(&t, ctx, 1000)) {
+	/* In Markdown a body holding ``` would break out of its fence. */
+	if ((flags & NT_M_BODY) && nt_body(&t, ctx, 1000) &&
+	    !(m == NM_MARKDOWN && strstr(nt_str(&t), "```") != NULL)) {
 		buf_addc(b, '\n');
 		bold(b, "Last Ping Body:", m);
 		if (m == NM_HTML) {
 			buf_addstr(b, "\n<pre>");
 			nt_html(b, nt_str(&t), t.b_len);
 			buf_addstr(b, "</pre>\n");
-		} else if (m == NM_MARKDOWN &&
-		    strstr(nt_str(&t), "```") == NULL)
+		} else if (m == NM_MARKDOWN)
 			buf_printf(b, "\n```\n%s\n```\n", nt_str(&t));
 		else
 			buf_printf(b, "\n%s\n", nt_str(&t));
 		buf_reset(&t);
 	}
+	buf_reset(&t);
 	if (flags & NT_M_OTHERS) {
 		nt_others(&t, ctx, m);
 		if (t.b_len > 0)
 			buf_printf(b, "\n%s\n", nt_str(&t));
 	}
-	/* One newline at the end, none before it. */
+	/* No newline at the end. */
 	while (b->b_len > 0 && b->b_data[b->b_len - 1] == '\n')
 		b->b_len--;
 	b->b_data[b->b_len] = '\0';

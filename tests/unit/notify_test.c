@@ -792,6 +792,16 @@ message_text(void **state)
 	    "**Period:** 1 day\n"
 	    "**Total Pings:** 0\n"
 	    "**Last Ping:** Never");
+	/* A body that would end its Markdown fence is left out. */
+	sample("down");
+	chk.last_ping_body = "a ``` b";
+	chk.last_ping_body_len = 7;
+	buf_reset(&b);
+	nt_message(&b, &ctx, NM_MARKDOWN, NT_M_BODY);
+	assert_null(strstr(nt_str(&b), "Last Ping Body"));
+	buf_reset(&b);
+	nt_message(&b, &ctx, NM_HTML, NT_M_BODY);
+	assert_non_null(strstr(nt_str(&b), "<pre>a ``` b</pre>"));
 	buf_clear(&b);
 }
 
