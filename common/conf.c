@@ -54,6 +54,7 @@ static const struct ckey conf_keys[] = {
 	{ "ACK_MODE", C_ACK, O(ack_mode), HC_ACK_MODE, 0, 0, 0, 0 },
 	LATER("ADMINS"),
 	STR("ALLOWED_HOSTS", allowed_hosts, "*"),
+	LATER("APPRISE_ENABLED"),
 	STR("CONTROL_SOCKET", control_socket, HC_CONTROL_SOCKET),
 	STR("DATABASE_URL", database_url, NULL),
 	STR("DB", db, HC_DB),
@@ -72,6 +73,8 @@ static const struct ckey conf_keys[] = {
 	STR("DB_USER", db_user, HC_DB_USER),
 	BOOL("DEBUG", debug, "False"),
 	STR("DEFAULT_FROM_EMAIL", default_from_email, "healthchecks@example.org"),
+	LATER("DISCORD_CLIENT_ID"),
+	LATER("DISCORD_CLIENT_SECRET"),
 	STR("EMAIL_HOST", email_host, NULL),
 	SECRET("EMAIL_HOST_PASSWORD", email_host_password, NULL),
 	STR("EMAIL_HOST_USER", email_host_user, NULL),
@@ -84,9 +87,14 @@ static const struct ckey conf_keys[] = {
 	BOOL("INTEGRATIONS_ALLOW_PRIVATE_IPS", integrations_allow_private_ips,
 	    "False"),
 	STR("MASTER_BADGE_LABEL", master_badge_label, NULL),
+	LATER("MATTERMOST_ENABLED"),
 	INT("MAX_CHECKS", max_checks, XS(HC_MAX_CHECKS), 16, 10000000, 0),
 	SECRET("METRICS_KEY", metrics_key, NULL),
+	LATER("MSTEAMS_ENABLED"),
 	STR("NODE_NAME", node_name, NULL),
+	LATER("OPSGENIE_ENABLED"),
+	LATER("PAGERTREE_ENABLED"),
+	LATER("PD_ENABLED"),
 	INT("PING_BODY_LIMIT", ping_body_limit, XS(HC_PING_BODY_LIMIT), 0,
 	    HC_PING_BODY_LIMIT_MAX, 1),
 	STR("PING_EMAIL_DOMAIN", ping_email_domain, HC_PING_EMAIL_DOMAIN),
@@ -96,12 +104,15 @@ static const struct ckey conf_keys[] = {
 	LATER("REMOTE_USER_HEADER"),
 	INT("RING_SIZE", ring_size, XS(HC_RING_SIZE), 1024 * 1024,
 	    (int64_t)16 * 1024 * 1024 * 1024, 0),
+	LATER("ROCKETCHAT_ENABLED"),
 	{ "SANDBOX", C_SANDBOX, O(sandbox), HC_SANDBOX, 0, 0, 0, 0 },
 	SECRET("SECRET_KEY", secret_key, HC_SECRET_KEY),
 	LATER("SECURE_PROXY_SSL_HEADER"),
 	LATER("SHELL_ENABLED"),
+	LATER("SITE_LOGO_URL"),
 	STR("SITE_NAME", site_name, HC_SITE_NAME),
 	STR("SITE_ROOT", site_root, HC_SITE_ROOT),
+	LATER("SLACK_ENABLED"),
 	INT("SMTP_DATA_TIMEOUT", smtp_data_timeout, XS(HC_SMTP_DATA_TIMEOUT),
 	    1, 86400, 0),
 	STR("SMTP_LISTEN", smtp_listen, NULL),
@@ -118,18 +129,24 @@ static const struct ckey conf_keys[] = {
 	INT("SMTP_TIMEOUT", smtp_timeout, XS(HC_SMTP_TIMEOUT), 1, 86400, 0),
 	STR("SMTP_TLS_CERT", smtp_tls_cert, NULL),
 	STR("SMTP_TLS_KEY", smtp_tls_key, NULL),
+	LATER("SPIKE_ENABLED"),
 	LATER("SUPPORT_EMAIL"),
 	STR("USER", user, HC_USER),
 	BOOL("USE_PAYMENTS", use_payments, "False"),
+	LATER("VICTOROPS_ENABLED"),
 	LATER("WEBHOOKS_ENABLED"),
 	INT("WORKERS", workers, "0", 0, HC_MAX_PRODUCERS - 1, 0),
+	LATER("ZULIP_ENABLED"),
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
 /*
  * The settings of the integration kinds (alerter/notify/kind_*.c), a
  * table of their own, sorted by name too, so that adding a kind's key
- * touches this block only.  A key is in one table or the other.
+ * touches this block only.  A key here wins over a LATER placeholder of
+ * the same name in conf_keys (conf_find looks here first); the
+ * placeholders stay there until the notification branches are merged,
+ * so that the two do not edit the same lines.
  */
 static const struct ckey conf_kind_keys[] = {
 	BOOL("APPRISE_ENABLED", apprise_enabled, "False"),
@@ -213,9 +230,9 @@ conf_find(const char *name)
 {
 	const struct ckey *k;
 
-	if ((k = conf_search(conf_keys, NKEYS, name)) != NULL)
+	if ((k = conf_search(conf_kind_keys, NKINDKEYS, name)) != NULL)
 		return k;
-	return conf_search(conf_kind_keys, NKINDKEYS, name);
+	return conf_search(conf_keys, NKEYS, name);
 }
 
 int
@@ -230,11 +247,14 @@ conf_keys_sorted(void)
 		if (strcmp(conf_kind_keys[i - 1].k_name,
 		    conf_kind_keys[i].k_name) >= 0)
 			return 0;
-	/* ... and no key in both. */
-	for (i = 0; i < NKINDKEYS; i++)
-		if (conf_search(conf_keys, NKEYS, conf_kind_keys[i].k_name) !=
-		    NULL)
+	/* ... and a key in both is only a placeholder in conf_keys. */
+	for (i = 0; i < NKINDKEYS; i++) {
+		const struct ckey *k = conf_search(conf_keys, NKEYS,
+		    conf_kind_keys[i].k_name);
+
+		if (k != NULL && k->k_off != NOSTORE)
 			return 0;
+	}
 	return 1;
 }
 

@@ -55,10 +55,6 @@
 #define HC_SMTP_DATA_TIMEOUT	600		/* s for a whole DATA phase */
 #define HC_SMTP_MAX_CONNECTIONS	100		/* in all; each may hold a message */
 #define HC_SMTP_MAX_CONNECTIONS_PER_CLIENT 20	/* from one address */
-/* Integration kinds (alerter/notify/). */
-#define HC_PUSHOVER_EMERGENCY_RETRY_DELAY	300	/* seconds */
-#define HC_PUSHOVER_EMERGENCY_EXPIRATION	86400	/* seconds */
-#define HC_TELEGRAM_BOT_NAME	"ExampleBot"
 
 /* Tunables that are not configuration keys. */
 #define HC_BATCH_MAX		8192	/* ring records per transaction */
@@ -85,6 +81,11 @@
 #define HC_SMTP_SUBJECT_MAX	4096	/* bytes of decoded Subject a record keeps */
 #define HC_SMTP_TEXT_MAX	(256 * 1024)	/* bytes of body text a record keeps */
 #define HC_SMTP_MAX_ERRORS	10	/* protocol errors, then 421 and close */
+
+/* Defaults of the integration kinds' keys (conf.c, conf_kind_keys). */
+#define HC_PUSHOVER_EMERGENCY_RETRY_DELAY	300	/* seconds */
+#define HC_PUSHOVER_EMERGENCY_EXPIRATION	86400	/* seconds */
+#define HC_TELEGRAM_BOT_NAME	"ExampleBot"
 
 /* Exit status of a child that must not be respawned (config, privileges). */
 #define HC_EXIT_FATAL		2
