@@ -59,8 +59,8 @@ gh_validate(const struct conf *cf, const char *value, char *err,
 	free(repo);
 	json_doc_free(d);
 	if (!ok) {
-		snprintf(err, errlen, "Expected JSON {installation_id: integer, "
-		    "repo: \"owner/name\", labels: [strings]}");
+		snprintf(err, errlen, "Expected JSON {installation_id: "
+		    "integer, repo: \"owner/name\", labels: [strings]}");
 		return -1;
 	}
 	return 0;

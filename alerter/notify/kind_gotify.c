@@ -27,7 +27,7 @@ static int
 gotify_noop(const char *value, const char *status)
 {
 	struct json_doc	*d = nt_json_obj(value);
-	int64_t		 p = 5;	/* old values have no priorities */
+	int64_t		 p = 5;	/* old values: no priorities */
 
 	if (d != NULL)
 		gotify_prio(d, status, &p);

@@ -44,8 +44,8 @@ group_validate(const struct conf *cf, const char *value, char *err,
 		for (e = p; *e && *e != ',' && *e != ' '; e++)
 			;
 		if (!is_uuid(p, (size_t)(e - p))) {
-			snprintf(err, errlen, "Expected channel UUIDs separated "
-			    "by commas");
+			snprintf(err, errlen, "Expected channel UUIDs "
+			    "separated by commas");
 			return -1;
 		}
 		n++;

@@ -4,8 +4,8 @@
  * Microsoft Teams through a Workflows webhook (spec §5.4): a JSON POST
  * of a message with one Adaptive Card (version 1.2): a heading, a fact
  * set, the last ping's body as a code block, and a button to the
- * check, laid out as Healthchecks lays it out.  MSTEAMS_ENABLED.  The old "msteams" connector kind is gone
- * (kinds.c keeps it as a no-op).
+ * check, laid out as Healthchecks lays it out.  MSTEAMS_ENABLED.  The
+ * old "msteams" connector kind is gone (kinds.c keeps it as a no-op).
  */
 #include <stdio.h>
 #include <string.h>

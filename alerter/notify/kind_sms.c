@@ -147,7 +147,8 @@ sms_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 		return -1;
 	}
 	hc_strlcpy(m->m_method, "POST", sizeof(m->m_method));
-	buf_printf(&m->m_url, TWILIO_API "%s/Messages.json", cf->twilio_account);
+	buf_printf(&m->m_url, TWILIO_API "%s/Messages.json",
+	    cf->twilio_account);
 	nt_twilio_auth(m, cf);
 	m->m_form = 1;
 	nt_header(&m->m_headers, "Content-Type",

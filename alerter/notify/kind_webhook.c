@@ -194,7 +194,8 @@ wh_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	}
 	while (json_type(d, h) == JSON_OBJECT &&
 	    (it = json_obj_next(d, h, it, &k, &v)) != -1) {
-		char		*name = json_str(d, k), *val = json_str(d, v);
+		char		*name = json_str(d, k);
+		char		*val = json_str(d, v);
 		struct buf	 t;
 
 		if (name != NULL && val != NULL && token(name) &&
@@ -208,7 +209,8 @@ wh_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 		free(val);
 	}
 	nt_header(&m->m_headers, WH_NOTIF_HDR, ctx->code);
-	if (body != NULL && *body != '\0' && (strcmp(m->m_method, "POST") == 0 ||
+	if (body != NULL && *body != '\0' &&
+	    (strcmp(m->m_method, "POST") == 0 ||
 	    strcmp(m->m_method, "PUT") == 0))
 		nt_subst(&m->m_body, body, ctx, NQ_RAW);
 out:

@@ -193,9 +193,9 @@ nt_shell_quote(struct buf *b, const char *s, size_t n)
 	for (i = 0; i < n && plain; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || strchr("@%+=:,./-_", c) != NULL) ||
-		    c == '\0')
+		if (c == '\0' || !((c >= 'A' && c <= 'Z') ||
+		    (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    strchr("@%+=:,./-_", c) != NULL))
 			plain = 0;
 	}
 	if (plain) {
@@ -250,7 +250,8 @@ nt_url_validate(const struct conf *cf, const char *value, char *err,
     size_t errlen)
 {
 	if (!nt_is_http_url(value) || strpbrk(value, " \t\r\n") != NULL) {
-		snprintf(err, errlen, "Enter a valid URL (http:// or https://)");
+		snprintf(err, errlen,
+		    "Enter a valid URL (http:// or https://)");
 		return -1;
 	}
 	return 0;
@@ -284,7 +285,8 @@ nt_reason(const struct nt_ctx *ctx)
 	if (!nt_down(ctx) || ctx->reason == NULL)
 		return NULL;
 	if (strcmp(ctx->reason, "timeout") == 0)
-		return "success signal did not arrive on time, grace time passed";
+		return "success signal did not arrive on time, "
+		    "grace time passed";
 	if (strcmp(ctx->reason, "fail") == 0)
 		return "received a failure signal";
 	return NULL;
@@ -429,13 +431,15 @@ void
 nt_last_ping(struct buf *b, const struct nt_ctx *ctx)
 {
 	const struct nt_check	*c = ctx->check;
-	const char		*k = c->last_ping_kind ? c->last_ping_kind : "";
+	const char		*k = c->last_ping_kind;
 	const char		*what = "Success";
 
 	if (c->last_ping == 0) {
 		buf_addstr(b, "Never");
 		return;
 	}
+	if (k == NULL)
+		k = "";
 	if (strcmp(k, "fail") == 0)
 		what = "Failure";
 	else if (strcmp(k, "start") == 0)
@@ -777,7 +781,8 @@ placeholder(struct buf *b, const char *p, const struct nt_ctx *ctx,
 		return n;
 	}
 	if (!shell && IS("EXITSTATUS")) {
-		buf_printf(b, "%d", c->last_ping != 0 ? c->last_exit_status : -1);
+		buf_printf(b, "%d", c->last_ping != 0 ?
+		    c->last_exit_status : -1);
 		return n;
 	}
 #undef IS

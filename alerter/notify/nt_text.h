@@ -34,7 +34,8 @@ char		*nt_jstr(const struct json_doc *, const char *key);
 char		*nt_jstr2(const struct json_doc *, const char *outer,
 		    const char *key);
 /* Integer member: 0 and *out, or -1 if absent or not an integer. */
-int		 nt_jint(const struct json_doc *, const char *key, int64_t *out);
+int		 nt_jint(const struct json_doc *, const char *key,
+		    int64_t *out);
 /* Boolean member, def if absent or not a boolean. */
 int		 nt_jbool(const struct json_doc *, const char *key, int def);
 
@@ -118,7 +119,8 @@ char	*nt_answer_str(const struct nt_answer *, const char *key);
 /* Shared by kinds of one family. */
 /* kind_slack.c: the Slack-compatible payload; asterisks in the schedule
    are replaced by ast (Slack, Mattermost: U+034F '*'; Discord: "\\*"). */
-void	 nt_slack_payload(struct buf *, const struct nt_ctx *, const char *ast);
+void	 nt_slack_payload(struct buf *, const struct nt_ctx *,
+	    const char *ast);
 /* kind_sms.c: a phone value, JSON {value, up, down} or a bare number. */
 int	 nt_phone(const char *value, struct buf *number, int *up, int *down);
 int	 nt_phone_noop(const char *value, const char *status);
