@@ -9,6 +9,12 @@
  * Python's Apprise library, which has no C counterpart, so it is kept
  * and never sent (its k_off_text says why).  Also here: the message and
  * result objects of notify.h and the default HTTP classification.
+ *
+ * To add a kind: write kind_<name>.c defining `const struct nt_kind
+ * nt_k_<name>` (nt_text.c has the message content and escapers), declare
+ * it in nt_text.h, add its row below in name order, and its cases to
+ * tests/unit/notify_test.c.  Settings of its own go in conf.c's
+ * conf_kind_keys.
  */
 #include <stdarg.h>
 #include <stdio.h>
