@@ -805,6 +805,39 @@ message_text(void **state)
 	buf_clear(&b);
 }
 
+static void
+escapers(void **state)
+{
+	struct buf	b;
+	const char	*h = "a\n<pre>x\ny</pre>\nb";
+
+	buf_init(&b);
+	nt_html_breaks(&b, h, strlen(h));
+	assert_string_equal(nt_str(&b), "a\n<pre>x\ny</pre><br>\nb");
+	buf_reset(&b);
+	nt_html(&b, "<a href=\"x\">&'</a>", 19);
+	assert_string_equal(nt_str(&b),
+	    "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;&lt;/a&gt;");
+	buf_reset(&b);
+	nt_quote(&b, "a b/c~d_e.f-g+é", strlen("a b/c~d_e.f-g+é"), "/");
+	assert_string_equal(nt_str(&b), "a%20b/c~d_e.f-g%2B%C3%A9");
+	buf_reset(&b);
+	nt_form(&b, "k y", "v&w=x y+é");
+	nt_form_int(&b, "n", -3);
+	assert_string_equal(nt_str(&b), "k+y=v%26w%3Dx+y%2B%C3%A9&n=-3");
+	buf_reset(&b);
+	nt_header(&b, "X-A", "1\r\n2");
+	assert_string_equal(nt_str(&b), "X-A: 1  2\r\n");
+	buf_reset(&b);
+	nt_shell_quote(&b, "", 0);
+	assert_string_equal(nt_str(&b), "''");
+	assert_int_equal(nt_is_http_url("https://x"), 1);
+	assert_int_equal(nt_is_http_url("http://"), 0);
+	assert_int_equal(nt_is_http_url("HTTPS://x"), 0);
+	assert_int_equal(nt_is_http_url(NULL), 0);
+	buf_clear(&b);
+}
+
 /* Placeholders (§5.4) */
 
 static void
@@ -2659,6 +2692,7 @@ main(void)
 		cmocka_unit_test(others),
 		cmocka_unit_test(urls_and_names),
 		cmocka_unit_test(message_text),
+		cmocka_unit_test(escapers),
 		cmocka_unit_test(subst_split),
 		cmocka_unit_test(subst_modes),
 		cmocka_unit_test(kind_slack),
