@@ -155,23 +155,99 @@ static const struct ckey conf_keys[] = {
 };
 #define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
+/*
+ * The settings of the integration kinds (alerter/notify/kind_*.c), a
+ * table of their own, sorted by name too, so that adding a kind's key
+ * touches this block only.  A key here wins over a LATER placeholder of
+ * the same name in conf_keys (conf_find looks here first); the
+ * placeholders stay there until the notification branches are merged,
+ * so that the two do not edit the same lines.
+ */
+static const struct ckey conf_kind_keys[] = {
+	BOOL("APPRISE_ENABLED", apprise_enabled, "False"),
+	STR("DISCORD_CLIENT_ID", discord_client_id, NULL),
+	SECRET("DISCORD_CLIENT_SECRET", discord_client_secret, NULL),
+	STR("GITHUB_CLIENT_ID", github_client_id, NULL),
+	SECRET("GITHUB_CLIENT_SECRET", github_client_secret, NULL),
+	SECRET("GITHUB_PRIVATE_KEY", github_private_key, NULL),
+	STR("GITHUB_PUBLIC_LINK", github_public_link, NULL),
+	SECRET("MATRIX_ACCESS_TOKEN", matrix_access_token, NULL),
+	STR("MATRIX_HOMESERVER", matrix_homeserver, NULL),
+	STR("MATRIX_USER_ID", matrix_user_id, NULL),
+	BOOL("MATTERMOST_ENABLED", mattermost_enabled, "True"),
+	BOOL("MSTEAMS_ENABLED", msteams_enabled, "True"),
+	SECRET("NTFY_SH_TOKEN", ntfy_sh_token, NULL),
+	BOOL("OPSGENIE_ENABLED", opsgenie_enabled, "True"),
+	BOOL("PAGERTREE_ENABLED", pagertree_enabled, "True"),
+	STR("PD_APP_ID", pd_app_id, NULL),
+	BOOL("PD_ENABLED", pd_enabled, "True"),
+	STR("PUSHBULLET_CLIENT_ID", pushbullet_client_id, NULL),
+	SECRET("PUSHBULLET_CLIENT_SECRET", pushbullet_client_secret, NULL),
+	SECRET("PUSHOVER_API_TOKEN", pushover_api_token, NULL),
+	INT("PUSHOVER_EMERGENCY_EXPIRATION", pushover_emergency_expiration,
+	    XS(HC_PUSHOVER_EMERGENCY_EXPIRATION), 0, 10800000, 1),
+	INT("PUSHOVER_EMERGENCY_RETRY_DELAY", pushover_emergency_retry_delay,
+	    XS(HC_PUSHOVER_EMERGENCY_RETRY_DELAY), 0, 10800000, 1),
+	STR("PUSHOVER_SUBSCRIPTION_URL", pushover_subscription_url, NULL),
+	BOOL("ROCKETCHAT_ENABLED", rocketchat_enabled, "True"),
+	STR("SITE_LOGO_URL", site_logo_url, NULL),
+	STR("SLACK_CLIENT_ID", slack_client_id, NULL),
+	SECRET("SLACK_CLIENT_SECRET", slack_client_secret, NULL),
+	BOOL("SLACK_ENABLED", slack_enabled, "True"),
+	BOOL("SPIKE_ENABLED", spike_enabled, "True"),
+	STR("TELEGRAM_BOT_NAME", telegram_bot_name, HC_TELEGRAM_BOT_NAME),
+	SECRET("TELEGRAM_TOKEN", telegram_token, NULL),
+	SECRET("TRELLO_APP_KEY", trello_app_key, NULL),
+	STR("TWILIO_ACCOUNT", twilio_account, NULL),
+	SECRET("TWILIO_AUTH", twilio_auth, NULL),
+	STR("TWILIO_FROM", twilio_from, NULL),
+	STR("TWILIO_MESSAGING_SERVICE_SID", twilio_messaging_service_sid, NULL),
+	BOOL("TWILIO_USE_WHATSAPP", twilio_use_whatsapp, "False"),
+	BOOL("VICTOROPS_ENABLED", victorops_enabled, "True"),
+	STR("WHATSAPP_DOWN_CONTENT_SID", whatsapp_down_content_sid, NULL),
+	STR("WHATSAPP_UP_CONTENT_SID", whatsapp_up_content_sid, NULL),
+	BOOL("ZULIP_ENABLED", zulip_enabled, "True"),
+};
+#define NKINDKEYS	(sizeof(conf_kind_keys) / sizeof(conf_kind_keys[0]))
+
+/* The i-th key of both tables, NULL past the end. */
 static const struct ckey *
-conf_find(const char *name)
+conf_key_at(size_t i)
 {
-	size_t lo = 0, hi = NKEYS;
+	if (i < NKEYS)
+		return &conf_keys[i];
+	if (i < NKEYS + NKINDKEYS)
+		return &conf_kind_keys[i - NKEYS];
+	return NULL;
+}
+
+static const struct ckey *
+conf_search(const struct ckey *tab, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t	mid = (lo + hi) / 2;
-		int	c = strcmp(name, conf_keys[mid].k_name);
+		int	c = strcmp(name, tab[mid].k_name);
 
 		if (c == 0)
-			return &conf_keys[mid];
+			return &tab[mid];
 		if (c < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
 	return NULL;
+}
+
+static const struct ckey *
+conf_find(const char *name)
+{
+	const struct ckey *k;
+
+	if ((k = conf_search(conf_kind_keys, NKINDKEYS, name)) != NULL)
+		return k;
+	return conf_search(conf_keys, NKEYS, name);
 }
 
 int
@@ -182,6 +258,18 @@ conf_keys_sorted(void)
 	for (i = 1; i < NKEYS; i++)
 		if (strcmp(conf_keys[i - 1].k_name, conf_keys[i].k_name) >= 0)
 			return 0;
+	for (i = 1; i < NKINDKEYS; i++)
+		if (strcmp(conf_kind_keys[i - 1].k_name,
+		    conf_kind_keys[i].k_name) >= 0)
+			return 0;
+	/* ... and a key in both is only a placeholder in conf_keys. */
+	for (i = 0; i < NKINDKEYS; i++) {
+		const struct ckey *k = conf_search(conf_keys, NKEYS,
+		    conf_kind_keys[i].k_name);
+
+		if (k != NULL && k->k_off != NOSTORE)
+			return 0;
+	}
 	return 1;
 }
 
@@ -414,8 +502,7 @@ conf_load_all(const char *path, int optional, struct conf *cf, char *err,
 	size_t		 i;
 
 	memset(cf, 0, sizeof(*cf));
-	for (i = 0; i < NKEYS; i++) {
-		k = &conf_keys[i];
+	for (i = 0; (k = conf_key_at(i)) != NULL; i++) {
 		if (conf_set(cf, k, k->k_def ? k->k_def : "", &e) == -1) {
 			snprintf(err, errsz, "default of %s: %s", k->k_name, e);
 			return -1;
@@ -429,8 +516,7 @@ conf_load_all(const char *path, int optional, struct conf *cf, char *err,
 		if (path != NULL)
 			cf->c_path = xstrdup(path);
 	}
-	for (i = 0; i < NKEYS; i++) {
-		k = &conf_keys[i];
+	for (i = 0; (k = conf_key_at(i)) != NULL; i++) {
 		if (strcmp(k->k_name, "USER") == 0)
 			val = getenv("HCD_USER");
 		else
@@ -524,8 +610,8 @@ conf_free(struct conf *cf)
 {
 	size_t i;
 
-	for (i = 0; i < NKEYS; i++) {
-		const struct ckey *k = &conf_keys[i];
+	for (i = 0; conf_key_at(i) != NULL; i++) {
+		const struct ckey *k = conf_key_at(i);
 
 		if (k->k_off != NOSTORE && k->k_type == C_STR) {
 			char **p = (char **)((char *)cf + k->k_off);
@@ -544,11 +630,17 @@ void
 conf_dump(const struct conf *cf, struct buf *b)
 {
 	const char	*base = (const char *)cf;
-	size_t		 i;
+	size_t		 i = 0, j = 0;
 
-	for (i = 0; i < NKEYS; i++) {
-		const struct ckey *k = &conf_keys[i];
+	/* Both tables merged, so that the listing is sorted by name. */
+	while (i < NKEYS || j < NKINDKEYS) {
+		const struct ckey *k;
 
+		if (j == NKINDKEYS || (i < NKEYS && strcmp(conf_keys[i].k_name,
+		    conf_kind_keys[j].k_name) < 0))
+			k = &conf_keys[i++];
+		else
+			k = &conf_kind_keys[j++];
 		if (k->k_off == NOSTORE)
 			continue;
 		buf_printf(b, "%s = ", k->k_name);

@@ -81,6 +81,44 @@ struct conf {
 	char	*node_name;		/* NODE_NAME: this node's name among several */
 	enum sandbox_mode sandbox;	/* SANDBOX on|log|off */
 
+	/* The integration kinds' settings (conf_kind_keys in conf.c). */
+	int	 apprise_enabled;	/* APPRISE_ENABLED (apprise cannot be sent) */
+	char	*discord_client_id, *discord_client_secret;
+	char	*github_client_id, *github_client_secret;
+	char	*github_private_key;	/* GITHUB_PRIVATE_KEY: PEM of the App */
+	char	*github_public_link;
+	char	*matrix_access_token;	/* MATRIX_ACCESS_TOKEN */
+	char	*matrix_homeserver;	/* MATRIX_HOMESERVER, https://... */
+	char	*matrix_user_id;	/* MATRIX_USER_ID */
+	int	 mattermost_enabled;	/* MATTERMOST_ENABLED */
+	int	 msteams_enabled;	/* MSTEAMS_ENABLED */
+	char	*ntfy_sh_token;		/* NTFY_SH_TOKEN for https://ntfy.sh */
+	int	 opsgenie_enabled;	/* OPSGENIE_ENABLED */
+	int	 pagertree_enabled;	/* PAGERTREE_ENABLED */
+	char	*pd_app_id;		/* PD_APP_ID */
+	int	 pd_enabled;		/* PD_ENABLED */
+	char	*pushbullet_client_id, *pushbullet_client_secret;
+	char	*pushover_api_token;	/* PUSHOVER_API_TOKEN: enables pushover */
+	int64_t	 pushover_emergency_expiration;	/* seconds, -1 = None */
+	int64_t	 pushover_emergency_retry_delay;	/* seconds, -1 = None */
+	char	*pushover_subscription_url;
+	int	 rocketchat_enabled;	/* ROCKETCHAT_ENABLED */
+	char	*site_logo_url;		/* SITE_LOGO_URL, "" = SITE_ROOT's logo */
+	char	*slack_client_id, *slack_client_secret;
+	int	 slack_enabled;		/* SLACK_ENABLED */
+	int	 spike_enabled;		/* SPIKE_ENABLED */
+	char	*telegram_bot_name;	/* TELEGRAM_BOT_NAME */
+	char	*telegram_token;	/* TELEGRAM_TOKEN: enables telegram */
+	char	*trello_app_key;	/* TRELLO_APP_KEY: enables trello */
+	char	*twilio_account;	/* TWILIO_ACCOUNT (SID) */
+	char	*twilio_auth;		/* TWILIO_AUTH */
+	char	*twilio_from;		/* TWILIO_FROM number */
+	char	*twilio_messaging_service_sid;
+	int	 twilio_use_whatsapp;	/* TWILIO_USE_WHATSAPP */
+	int	 victorops_enabled;	/* VICTOROPS_ENABLED */
+	char	*whatsapp_down_content_sid, *whatsapp_up_content_sid;
+	int	 zulip_enabled;		/* ZULIP_ENABLED */
+
 	char	*c_path;		/* file it came from, NULL if none */
 	int	 c_insecure;		/* it holds a secret others may read, and
 					 * HCD_ALLOW_INSECURE_CONF=1 let it pass */

@@ -89,6 +89,11 @@
 #define HC_SMTP_TEXT_MAX	(256 * 1024)	/* bytes of body text a record keeps */
 #define HC_SMTP_MAX_ERRORS	10	/* protocol errors, then 421 and close */
 
+/* Defaults of the integration kinds' keys (conf.c, conf_kind_keys). */
+#define HC_PUSHOVER_EMERGENCY_RETRY_DELAY	300	/* seconds */
+#define HC_PUSHOVER_EMERGENCY_EXPIRATION	86400	/* seconds */
+#define HC_TELEGRAM_BOT_NAME	"ExampleBot"
+
 /* Exit status of a child that must not be respawned (config, privileges). */
 #define HC_EXIT_FATAL		2
 

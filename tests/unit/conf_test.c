@@ -217,7 +217,7 @@ test_file(void **state)
 	    "SMTP_LISTEN = 0.0.0.0:2525\n"
 	    "NODE_NAME = node-1\n"
 	    "ADMINS = root@example.org\n"	/* accepted, not used */
-	    "SLACK_ENABLED = whatever\n"
+	    "REMOTE_USER_HEADER = whatever\n"
 	    "SECRET_KEY = abc\r\n"
 	    "USER = _hcd\n"
 	    "EMPTY_LAST_LINE_FOLLOWS = ignored?\n";
