@@ -42,6 +42,15 @@ def free_port():
     return port
 
 
+def vm_rss(pid):
+    """Resident memory of a process, in bytes (Linux /proc)."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
 def run_sql(conninfo, query, timeout=60):
     """Run one statement with psql; rows as tuples of str (None = NULL)."""
     p = subprocess.run(

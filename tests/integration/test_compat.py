@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from conftest import BIN, SLOW, raw_exchange, read_response
+from conftest import BIN, SLOW, raw_exchange, read_response, vm_rss
 
 UPLOAD_MAX = 2621440        # Django's DATA_UPLOAD_MAX_MEMORY_SIZE
 API_MAX = 1024 * 1024       # hcd's cap on any other request body
@@ -337,14 +337,6 @@ def test_headers_over_32k(hcd, check):
 
 
 # --- the bound on reading while an answer is held -------------------------
-
-def vm_rss(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
-
 
 def test_held_answer_bounds_reading(make_hcd):
     """While a ping's answer is held for its commit, the worker stops

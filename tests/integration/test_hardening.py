@@ -30,15 +30,7 @@ import time
 
 import pytest
 
-from conftest import SLOW, SANITIZED, read_response
-
-
-def vm_rss(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
+from conftest import SLOW, SANITIZED, read_response, vm_rss
 
 
 def cpu_seconds(pid):
