@@ -934,6 +934,13 @@ json_w_raw(struct json_w *w, const char *raw)
 }
 
 void
+json_w_rawn(struct json_w *w, const char *raw, size_t n)
+{
+	w_sep(w);
+	buf_add(w->b, raw, n);
+}
+
+void
 json_w_bool(struct json_w *w, int v)
 {
 	json_w_raw(w, v ? "true" : "false");

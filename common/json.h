@@ -73,6 +73,8 @@ void	json_w_double(struct json_w *, double, int);
 void	json_w_bool(struct json_w *, int);
 void	json_w_null(struct json_w *);
 void	json_w_raw(struct json_w *, const char *);
+/* n bytes of JSON, already encoded (a value the caller escaped). */
+void	json_w_rawn(struct json_w *, const char *, size_t);
 void	json_w_time(struct json_w *, int64_t);
 void	json_w_time_us(struct json_w *, int64_t);
 void	json_escape(struct buf *, const char *, size_t);

@@ -61,14 +61,14 @@ badges_list(struct api *a)
 	PGresult		*r;
 	struct json_w		 j;
 	struct tagset		 l;
-	struct buf		 u, qt;
+	struct buf		 u, qt, pre;
 	struct badge_signer	 bs;
 	char			 pid[24], *key, sig[BADGE_SIG_LEN + 1];
 	const char		*p[1] = { pid };
 	static const char	*fmts[] = { "svg", "json", "shields" };
 	static const char	*names[3][2] = { { "svg", "svg3" },
 	    { "json", "json3" }, { "shields", "shields3" } };
-	size_t			 i, *order;
+	size_t			 i, *order, tagbytes;
 	int			 k, f;
 
 	snprintf(pid, sizeof(pid), "%lld", (long long)a->a_project);
@@ -94,8 +94,24 @@ badges_list(struct api *a)
 	json_w_obj_begin(&j);
 	json_w_key(&j, "badges");
 	json_w_obj_begin(&j);
+	/*
+	 * 50,000 tags make 300,000 URLs (29 MB): the part every URL shares
+	 * is escaped once, the rest is safe as it is (a signature in URL-
+	 * safe base64, a percent-encoded tag), and the answer's buffer is
+	 * sized once.
+	 */
 	buf_init(&u);
 	buf_init(&qt);
+	buf_init(&pre);
+	buf_addc(&pre, '"');
+	json_escape(&pre, cf->site_root, strlen(cf->site_root));
+	buf_addstr(&pre, "/badge/");
+	json_escape(&pre, key, strlen(key));
+	buf_addc(&pre, '/');
+	for (i = 0, tagbytes = 0; i < l.ts_n; i++)
+		tagbytes += strlen(l.ts_tag[i]);
+	buf_reserve(j.b, (l.ts_n + 1) * (6 * (pre.b_len + 40) + 100) +
+	    tagbytes * 24);
 	if (badge_signer_init(&bs, cf->secret_key, key) == -1)
 		fatalx("%s: SHA-1 failed", __func__);
 	for (i = 0; i <= l.ts_n; i++) {
@@ -104,20 +120,29 @@ badges_list(struct api *a)
 		/* One signature and one quoting per tag, six URLs. */
 		badge_signer_sig(&bs, tag, sig);
 		buf_reset(&qt);
-		if (i != 0)
+		if (i != 0) {
+			buf_addc(&qt, '/');
 			badge_tag_quote(&qt, tag);
+		}
 		json_w_key(&j, tag);
 		json_w_obj_begin(&j);
 		for (f = 0; f < 3; f++)
 			for (k = 0; k < 2; k++) {
 				buf_reset(&u);
-				badge_url_parts(&u, cf, key, sig, i == 0 ?
-				    NULL : (char *)qt.b_data, fmts[f], k);
+				buf_add(&u, pre.b_data, pre.b_len);
+				buf_addstr(&u, sig);
+				if (!k)
+					buf_addstr(&u, "-2");
+				buf_add(&u, qt.b_data, qt.b_len);
+				buf_addc(&u, '.');
+				buf_addstr(&u, fmts[f]);
+				buf_addc(&u, '"');
 				json_w_key(&j, names[f][k]);
-				json_w_str(&j, (char *)u.b_data);
+				json_w_rawn(&j, (char *)u.b_data, u.b_len);
 			}
 		json_w_obj_end(&j);
 	}
+	buf_clear(&pre);
 	badge_signer_free(&bs);
 	buf_clear(&qt);
 	buf_clear(&u);
