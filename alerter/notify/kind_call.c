@@ -50,9 +50,9 @@ call_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	nt_form(&m->m_body, "From", cf->twilio_from);
 	nt_form(&m->m_body, "To", nt_str(&num));
 	buf_addstr(&t, "<Response><Say>Hello! A message from ");
-	nt_html(&t, cf->site_name, strlen(cf->site_name));
+	buf_add_html(&t, cf->site_name, strlen(cf->site_name));
 	buf_addstr(&t, ". The check &quot;");
-	nt_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
+	buf_add_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
 	buf_addstr(&t, "&quot; is down. Goodbye!</Say></Response>");
 	nt_form(&m->m_body, "Twiml", nt_str(&t));
 	buf_reset(&t);

@@ -170,7 +170,7 @@ email_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	/* The HTML part: the same facts, lines as paragraphs. */
 	buf_addstr(&m->m_html, "<!DOCTYPE html>\n<html><head><meta "
 	    "charset=\"utf-8\"><title>");
-	nt_html(&m->m_html, nt_str(&m->m_subject), m->m_subject.b_len);
+	buf_add_html(&m->m_html, nt_str(&m->m_subject), m->m_subject.b_len);
 	buf_addstr(&m->m_html, "</title></head><body>\n<div>");
 	{
 		struct buf h;
@@ -183,12 +183,12 @@ email_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	buf_addstr(&m->m_html, "</div>\n<p><a href=\"");
 	buf_reset(&t);
 	nt_cloaked_url(&t, ctx);
-	nt_html(&m->m_html, nt_str(&t), t.b_len);
+	buf_add_html(&m->m_html, nt_str(&t), t.b_len);
 	buf_printf(&m->m_html, "\">View on %s</a></p>\n<p><small>"
 	    "<a href=\"", ctx->conf->site_name);
 	buf_reset(&t);
 	nt_unsub_url(&t, ctx->conf, ctx->channel_code);
-	nt_html(&m->m_html, nt_str(&t), t.b_len);
+	buf_add_html(&m->m_html, nt_str(&t), t.b_len);
 	buf_addstr(&m->m_html, "\">Unsubscribe</a></small></p>\n"
 	    "</body></html>\n");
 	buf_clear(&t);

@@ -74,7 +74,7 @@ gc_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_arr_begin(&w);
 	/* The headline, in the little HTML a text paragraph takes. */
 	buf_printf(&t, "%s <b>", nt_down(ctx) ? "🔴" : "🟢");
-	nt_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
+	buf_add_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
 	buf_printf(&t, "</b> is <b>%s</b>.", nt_upper(ctx));
 	if (nt_reason(ctx) != NULL)
 		buf_printf(&t, " Reason: %s.", nt_reason(ctx));

@@ -95,7 +95,7 @@ teams_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_str(&w, "AdaptiveCard");
 	json_w_key(&w, "fallbackText");
 	buf_addstr(&t, "“");
-	nt_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
+	buf_add_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
 	buf_printf(&t, "” is %s.", nt_upper(ctx));
 	json_w_str(&w, nt_str(&t));
 	buf_reset(&t);

@@ -137,34 +137,6 @@ nt_form_int(struct buf *b, const char *key, int64_t val)
 }
 
 void
-nt_html(struct buf *b, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '&':
-			buf_addstr(b, "&amp;");
-			break;
-		case '<':
-			buf_addstr(b, "&lt;");
-			break;
-		case '>':
-			buf_addstr(b, "&gt;");
-			break;
-		case '"':
-			buf_addstr(b, "&quot;");
-			break;
-		case '\'':
-			buf_addstr(b, "&#x27;");
-			break;
-		default:
-			buf_addc(b, s[i]);
-		}
-	}
-}
-
-void
 nt_html_breaks(struct buf *b, const char *s, size_t n)
 {
 	size_t	i;
@@ -522,7 +494,7 @@ static void
 text(struct buf *b, const char *s, enum nt_markup m)
 {
 	if (m == NM_HTML)
-		nt_html(b, s, strlen(s));
+		buf_add_html(b, s, strlen(s));
 	else if (m == NM_SIGNAL) {
 		for (; *s; s++)
 			if (*s != '\x01' && *s != '\x02')
@@ -536,7 +508,7 @@ bold(struct buf *b, const char *s, enum nt_markup m)
 {
 	if (m == NM_HTML) {
 		buf_addstr(b, "<b>");
-		nt_html(b, s, strlen(s));
+		buf_add_html(b, s, strlen(s));
 		buf_addstr(b, "</b>");
 	} else if (m == NM_MARKDOWN)
 		buf_printf(b, "**%s**", s);
@@ -665,7 +637,7 @@ nt_message(struct buf *b, const struct nt_ctx *ctx, enum nt_markup m,
 		bold(b, "Last Ping Body:", m);
 		if (m == NM_HTML) {
 			buf_addstr(b, "\n<pre>");
-			nt_html(b, nt_str(&t), t.b_len);
+			buf_add_html(b, nt_str(&t), t.b_len);
 			buf_addstr(b, "</pre>\n");
 		} else if (m == NM_MARKDOWN)
 			buf_printf(b, "\n```\n%s\n```\n", nt_str(&t));

@@ -46,8 +46,13 @@ void	 nt_quote(struct buf *, const char *s, size_t n, const char *safe);
    unless the buffer is empty (quote_plus: space is '+'). */
 void	 nt_form(struct buf *, const char *key, const char *val);
 void	 nt_form_int(struct buf *, const char *key, int64_t val);
-/* HTML text: & < > " ' escaped. */
-void	 nt_html(struct buf *, const char *s, size_t n);
+/* HTML text: & < > " ' escaped; buf_add_html (common/util.c) does it,
+   and the kinds call that; the old name stays for its callers. */
+static inline void
+nt_html(struct buf *b, const char *s, size_t n)
+{
+	buf_add_html(b, s, n);
+}
 /* HTML whose newlines are line breaks: "<br>\n" outside <pre>. */
 void	 nt_html_breaks(struct buf *, const char *html, size_t n);
 /* Python's shlex.quote. */
