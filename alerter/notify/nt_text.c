@@ -76,6 +76,46 @@ nt_jbool(const struct json_doc *d, const char *key, int def)
 	}
 }
 
+int
+nt_contact(const char *value, struct buf *contact, int *up, int *down)
+{
+	struct json_doc	*d;
+	char		*v;
+
+	*up = *down = 1;
+	if ((d = nt_json_obj(value)) == NULL) {
+		if (value == NULL || *value == '\0' || *value == '{')
+			return -1;
+		buf_addstr(contact, value);
+		return 0;
+	}
+	v = nt_jstr(d, "value");
+	*up = nt_jbool(d, "up", 1);
+	*down = nt_jbool(d, "down", 1);
+	json_doc_free(d);
+	if (v == NULL || *v == '\0') {
+		free(v);
+		return -1;
+	}
+	buf_addstr(contact, v);
+	free(v);
+	return 0;
+}
+
+int
+nt_contact_noop(const char *value, const char *status)
+{
+	struct buf	n;
+	int		up, down, rv;
+
+	buf_init(&n);
+	rv = nt_contact(value, &n, &up, &down);
+	buf_clear(&n);
+	if (rv == -1)
+		return 1;
+	return strcmp(status, "down") == 0 ? !down : !up;
+}
+
 /* Escapers */
 
 static int
