@@ -199,6 +199,9 @@ void	 nt_details_head(struct json_w *, const struct nt_ctx *);
    are replaced by ast (Slack, Mattermost: U+034F '*'; Discord: "\\*"). */
 void	 nt_slack_payload(struct buf *, const struct nt_ctx *,
 	    const char *ast);
+/* An nt_fact_fn: one Slack attachment field {title, value, short}. */
+void	 nt_slack_field(struct json_w *, const char *title, const char *value,
+	    int shrt);
 /* kind_sms.c: the Twilio kinds (sms, call, whatsapp).  The phone
    number of a value (nt_contact) must be E.164. */
 int	 nt_phone_validate(const struct conf *, const char *value, char *err,
