@@ -42,9 +42,7 @@ rc_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_key(&w, "alias");
 	json_w_str(&w, ctx->conf->site_name);
 	json_w_key(&w, "avatar");
-	nt_logo_url(&t, ctx->conf);
-	json_w_str(&w, nt_str(&t));
-	buf_reset(&t);
+	nt_json_logo(&w, ctx->conf);
 	json_w_key(&w, "text");
 	buf_printf(&t, "[%s](%s) is %s.", nt_name(ctx), nt_str(&url),
 	    nt_upper(ctx));

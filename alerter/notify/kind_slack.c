@@ -50,9 +50,7 @@ nt_slack_payload(struct buf *b, const struct nt_ctx *ctx, const char *ast)
 	json_w_key(&w, "username");
 	json_w_str(&w, ctx->conf->site_name);
 	json_w_key(&w, "icon_url");
-	nt_logo_url(&t, ctx->conf);
-	json_w_str(&w, nt_str(&t));
-	buf_reset(&t);
+	nt_json_logo(&w, ctx->conf);
 	json_w_key(&w, "attachments");
 	json_w_arr_begin(&w);
 	json_w_obj_begin(&w);

@@ -64,6 +64,17 @@ nt_json_cloaked(struct json_w *w, const struct nt_ctx *ctx)
 }
 
 void
+nt_json_logo(struct json_w *w, const struct conf *cf)
+{
+	struct buf t;
+
+	buf_init(&t);
+	nt_logo_url(&t, cf);
+	json_w_str(w, nt_str(&t));
+	buf_clear(&t);
+}
+
+void
 nt_json_view(struct json_w *w, const struct nt_ctx *ctx, const char *key,
     const char *verb)
 {

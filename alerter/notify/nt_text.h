@@ -133,11 +133,13 @@ struct json_w;
 /* POST to url with Content-Type application/json; w writes m_body and
    its root object is begun (the caller ends it). */
 void	 nt_json_post(struct nt_msg *, const char *url, struct json_w *w);
-/* String values: "N is DOWN", nt_message, the cloaked details URL. */
+/* String values: "N is DOWN", nt_message, the cloaked details URL,
+   the logo URL. */
 void	 nt_json_title(struct json_w *, const struct nt_ctx *);
 void	 nt_json_message(struct json_w *, const struct nt_ctx *,
 	    enum nt_markup, int flags);
 void	 nt_json_cloaked(struct json_w *, const struct nt_ctx *);
+void	 nt_json_logo(struct json_w *, const struct conf *);
 /* Members key: "<verb> SITE_NAME" and url: the cloaked URL (a button). */
 void	 nt_json_view(struct json_w *, const struct nt_ctx *, const char *key,
 	    const char *verb);
