@@ -127,6 +127,14 @@ void	 nt_result_set(struct nt_result *, int outcome, const char *fmt, ...)
 int	 nt_http_ok(long status);
 /* The JSON string member key of an answer's body, heap, or NULL. */
 char	*nt_answer_str(const struct nt_answer *, const char *key);
+/* The error text "Received status code N with a message: "msg"" (the
+   outcome is kept). */
+void	 nt_result_message(struct nt_result *, const struct nt_answer *,
+	    const char *msg);
+/* nt_classify_http, then nt_result_message with the answer's member key
+   if a failed answer has one (Opsgenie "message", Zulip "msg"). */
+void	 nt_classify_message(const struct nt_ctx *, int step,
+	    const struct nt_answer *, struct nt_result *, const char *key);
 
 /* nt_json.c: the JSON that several kinds write alike. */
 struct json_w;

@@ -932,6 +932,19 @@ shared_builders(void **state)
 	assert_non_null(strstr(nt_str(&msgs[0].m_body), "\"s\": \"U\", "
 	    "\"st\": \"up\""));
 	buf_clear(&b);
+
+	/* An error answer's own message (Opsgenie "message", Zulip "msg"). */
+	classify(nt_kind_find("opsgenie"), 0, 422, "{\"message\": \"bad\"}");
+	assert_string_equal(res.r_error,
+	    "Received status code 422 with a message: \"bad\"");
+	classify(nt_kind_find("opsgenie"), 0, 422, "{\"msg\": \"bad\"}");
+	assert_string_equal(res.r_error, "Received status code 422");
+	classify(nt_kind_find("zulip"), 0, 400, "{\"msg\": \"no stream\"}");
+	assert_string_equal(res.r_error,
+	    "Received status code 400 with a message: \"no stream\"");
+	classify(nt_kind_find("zulip"), 0, 200, "{\"msg\": \"\"}");
+	assert_int_equal(res.r_outcome, NR_OK);
+	assert_string_equal(res.r_error, "");
 }
 
 /* Placeholders (§5.4) */
