@@ -5,8 +5,11 @@
  * channel's stored value, the escapers of the formats the kinds speak
  * (URL, form, HTML, shell, header), the facts of spec §5.2 ("Last
  * Ping", period, the other checks that are down, the clipped ping
- * body) and one message text in three markups.  Private to
- * alerter/notify/; everything here is pure and thread-safe.
+ * body) and one message text in three markups (nt_text.c); the JSON
+ * that several kinds write alike, such as event objects and a card's
+ * facts (nt_json.c); and helpers of one family of kinds (Slack,
+ * Twilio).  Private to alerter/notify/; everything here is pure and
+ * thread-safe.
  */
 #ifndef HC_NT_TEXT_H
 #define HC_NT_TEXT_H
