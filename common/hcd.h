@@ -129,6 +129,9 @@ void	 buf_reserve(struct buf *, size_t);
 void	 buf_add(struct buf *, const void *, size_t);
 void	 buf_addstr(struct buf *, const char *);
 void	 buf_addc(struct buf *, int);
+/* s[0..n) as HTML or XML text: & < > " ' become &amp; &lt; &gt; &quot;
+   &#x27; (Python's html.escape); other bytes, NUL included, are kept. */
+void	 buf_add_html(struct buf *, const char *s, size_t n);
 void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_consume(struct buf *, size_t);

@@ -206,6 +206,33 @@ buf_addc(struct buf *b, int c)
 }
 
 void
+buf_add_html(struct buf *b, const char *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		switch (s[i]) {
+		case '&':
+			buf_addstr(b, "&amp;");
+			break;
+		case '<':
+			buf_addstr(b, "&lt;");
+			break;
+		case '>':
+			buf_addstr(b, "&gt;");
+			break;
+		case '"':
+			buf_addstr(b, "&quot;");
+			break;
+		case '\'':
+			buf_addstr(b, "&#x27;");
+			break;
+		default:
+			buf_addc(b, s[i]);
+		}
+}
+
+void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list	ap;

@@ -82,31 +82,6 @@ badge_width(const char *s)
 	return total;
 }
 
-static void
-xml_escape(struct buf *b, const char *s)
-{
-	for (; *s; s++)
-		switch (*s) {
-		case '&':
-			buf_addstr(b, "&amp;");
-			break;
-		case '<':
-			buf_addstr(b, "&lt;");
-			break;
-		case '>':
-			buf_addstr(b, "&gt;");
-			break;
-		case '"':
-			buf_addstr(b, "&quot;");
-			break;
-		case '\'':
-			buf_addstr(b, "&#x27;");
-			break;
-		default:
-			buf_addc(b, *s);
-		}
-}
-
 /* Half of n as Python prints a float: "12.0" or "12.5". */
 static void
 half(char *out, size_t outsz, int n)
@@ -153,14 +128,14 @@ badge_svg(struct buf *b, const char *label, const char *status)
 	    "text-rendering=\"geometricPrecision\" font-size=\"11\">\n");
 	buf_printf(b, "    <text x=\"%s\" y=\"15\" fill=\"#010101\" "
 	    "fill-opacity=\".3\">", x1);
-	xml_escape(b, label);
+	buf_add_html(b, label, strlen(label));
 	buf_printf(b, "</text>\n    <text x=\"%s\" y=\"14\">", x1);
-	xml_escape(b, label);
+	buf_add_html(b, label, strlen(label));
 	buf_printf(b, "</text>\n    <text x=\"%s\" y=\"15\" fill=\"#010101\" "
 	    "fill-opacity=\".3\">", x2);
-	xml_escape(b, status);
+	buf_add_html(b, status, strlen(status));
 	buf_printf(b, "</text>\n    <text x=\"%s\" y=\"14\">", x2);
-	xml_escape(b, status);
+	buf_add_html(b, status, strlen(status));
 	buf_addstr(b, "</text>\n  </g>\n</svg>\n");
 }
 

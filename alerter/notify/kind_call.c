@@ -31,33 +31,19 @@ call_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 {
 	const struct conf	*cf = ctx->conf;
 	struct buf		 num, t;
-	int			 up, down;
 
-	buf_init(&num);
-	buf_init(&t);
-	if (nt_phone(ctx->value, &num, &up, &down) == -1) {
-		buf_clear(&num);
-		nt_result_set(r, NR_FAILED, "Invalid phone number");
+	if (nt_twilio_begin(ctx, m, r, "Calls.json", &num) == -1)
 		return -1;
-	}
-	hc_strlcpy(m->m_method, "POST", sizeof(m->m_method));
-	buf_printf(&m->m_url, "https://api.twilio.com/2010-04-01/Accounts/"
-	    "%s/Calls.json", cf->twilio_account);
-	nt_twilio_auth(m, cf);
-	m->m_form = 1;
-	nt_header(&m->m_headers, "Content-Type",
-	    "application/x-www-form-urlencoded");
+	buf_init(&t);
 	nt_form(&m->m_body, "From", cf->twilio_from);
 	nt_form(&m->m_body, "To", nt_str(&num));
 	buf_addstr(&t, "<Response><Say>Hello! A message from ");
-	nt_html(&t, cf->site_name, strlen(cf->site_name));
+	buf_add_html(&t, cf->site_name, strlen(cf->site_name));
 	buf_addstr(&t, ". The check &quot;");
-	nt_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
+	buf_add_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
 	buf_addstr(&t, "&quot; is down. Goodbye!</Say></Response>");
 	nt_form(&m->m_body, "Twiml", nt_str(&t));
-	buf_reset(&t);
-	nt_status_url(&t, ctx);
-	nt_form(&m->m_body, "StatusCallback", nt_str(&t));
+	nt_twilio_status(&m->m_body, ctx);
 	buf_clear(&num);
 	buf_clear(&t);
 	return 1;

@@ -26,47 +26,6 @@
 #include "notify.h"
 #include "nt_text.h"
 
-/* The address and flags of a value; -1 if there is no address. */
-static int
-email_parse(const char *value, struct buf *addr, int *up, int *down)
-{
-	struct json_doc	*d;
-	char		*v;
-
-	*up = *down = 1;
-	if ((d = nt_json_obj(value)) == NULL) {
-		if (value == NULL || *value == '\0' || *value == '{')
-			return -1;
-		buf_addstr(addr, value);
-		return 0;
-	}
-	v = nt_jstr(d, "value");
-	*up = nt_jbool(d, "up", 1);
-	*down = nt_jbool(d, "down", 1);
-	json_doc_free(d);
-	if (v == NULL || *v == '\0') {
-		free(v);
-		return -1;
-	}
-	buf_addstr(addr, v);
-	free(v);
-	return 0;
-}
-
-static int
-email_noop(const char *value, const char *status)
-{
-	struct buf	a;
-	int		up, down, rv;
-
-	buf_init(&a);
-	rv = email_parse(value, &a, &up, &down);
-	buf_clear(&a);
-	if (rv == -1)
-		return 1;
-	return strcmp(status, "down") == 0 ? !down : !up;
-}
-
 static int
 email_validate(const struct conf *cf, const char *value, char *err,
     size_t errlen)
@@ -76,7 +35,7 @@ email_validate(const struct conf *cf, const char *value, char *err,
 	const char	*at;
 
 	buf_init(&a);
-	ok = email_parse(value, &a, &up, &down) == 0;
+	ok = nt_contact(value, &a, &up, &down) == 0;
 	if (ok) {
 		const char *s = nt_str(&a);
 
@@ -143,7 +102,7 @@ email_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	int		up, down;
 
 	m->m_transport = NT_SMTP;
-	if (email_parse(ctx->value, &m->m_rcpt, &up, &down) == -1) {
+	if (nt_contact(ctx->value, &m->m_rcpt, &up, &down) == -1) {
 		nt_result_set(r, NR_FAILED, "Invalid email address");
 		return -1;
 	}
@@ -170,7 +129,7 @@ email_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	/* The HTML part: the same facts, lines as paragraphs. */
 	buf_addstr(&m->m_html, "<!DOCTYPE html>\n<html><head><meta "
 	    "charset=\"utf-8\"><title>");
-	nt_html(&m->m_html, nt_str(&m->m_subject), m->m_subject.b_len);
+	buf_add_html(&m->m_html, nt_str(&m->m_subject), m->m_subject.b_len);
 	buf_addstr(&m->m_html, "</title></head><body>\n<div>");
 	{
 		struct buf h;
@@ -183,12 +142,12 @@ email_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	buf_addstr(&m->m_html, "</div>\n<p><a href=\"");
 	buf_reset(&t);
 	nt_cloaked_url(&t, ctx);
-	nt_html(&m->m_html, nt_str(&t), t.b_len);
+	buf_add_html(&m->m_html, nt_str(&t), t.b_len);
 	buf_printf(&m->m_html, "\">View on %s</a></p>\n<p><small>"
 	    "<a href=\"", ctx->conf->site_name);
 	buf_reset(&t);
 	nt_unsub_url(&t, ctx->conf, ctx->channel_code);
-	nt_html(&m->m_html, nt_str(&t), t.b_len);
+	buf_add_html(&m->m_html, nt_str(&t), t.b_len);
 	buf_addstr(&m->m_html, "\">Unsubscribe</a></small></p>\n"
 	    "</body></html>\n");
 	buf_clear(&t);
@@ -199,6 +158,6 @@ const struct nt_kind nt_k_email = {
 	.k_name = "email",
 	.k_flags = NK_VERIFIED,
 	.k_validate = email_validate,
-	.k_noop = email_noop,
+	.k_noop = nt_contact_noop,
 	.k_build = email_build,
 };

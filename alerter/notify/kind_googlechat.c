@@ -16,8 +16,9 @@
 #include "notify.h"
 #include "nt_text.h"
 
+/* An nt_fact_fn: a decoratedText widget. */
 static void
-widget(struct json_w *w, const char *label, const char *text)
+widget(struct json_w *w, const char *label, const char *text, int shrt)
 {
 	json_w_obj_begin(w);
 	json_w_key(w, "decoratedText");
@@ -29,6 +30,11 @@ widget(struct json_w *w, const char *label, const char *text)
 	json_w_obj_end(w);
 	json_w_obj_end(w);
 }
+
+static const struct nt_facts gc_facts = {
+	.f_fact = widget,
+	.f_tag = { "", "", ", " },
+};
 
 static int
 gc_validate(const struct conf *cf, const char *value, char *err,
@@ -46,16 +52,11 @@ gc_validate(const struct conf *cf, const char *value, char *err,
 static int
 gc_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 {
-	const struct nt_check	*c = ctx->check;
-	struct json_w		 w;
-	struct buf		 t;
+	struct json_w	w;
+	struct buf	t;
 
-	hc_strlcpy(m->m_method, "POST", sizeof(m->m_method));
-	buf_addstr(&m->m_url, ctx->value);
-	nt_header(&m->m_headers, "Content-Type", "application/json");
 	buf_init(&t);
-	json_w_init(&w, &m->m_body);
-	json_w_obj_begin(&w);
+	nt_json_post(m, ctx->value, &w);
 	json_w_key(&w, "cardsV2");
 	json_w_arr_begin(&w);
 	json_w_obj_begin(&w);
@@ -74,7 +75,7 @@ gc_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_arr_begin(&w);
 	/* The headline, in the little HTML a text paragraph takes. */
 	buf_printf(&t, "%s <b>", nt_down(ctx) ? "🔴" : "🟢");
-	nt_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
+	buf_add_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
 	buf_printf(&t, "</b> is <b>%s</b>.", nt_upper(ctx));
 	if (nt_reason(ctx) != NULL)
 		buf_printf(&t, " Reason: %s.", nt_reason(ctx));
@@ -90,26 +91,7 @@ gc_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_obj_end(&w);
 	json_w_obj_end(&w);
 	buf_reset(&t);
-	if (c->project_name != NULL && *c->project_name)
-		widget(&w, "Project", c->project_name);
-	nt_tags(&t, ctx, "", "", ", ");
-	if (t.b_len > 0)
-		widget(&w, "Tags", nt_str(&t));
-	buf_reset(&t);
-	if (c->kind == NULL || strcmp(c->kind, "simple") == 0) {
-		nt_period(&t, c->timeout);
-		widget(&w, "Period", nt_str(&t));
-	} else {
-		widget(&w, "Schedule", c->schedule ? c->schedule : "");
-		widget(&w, "Time Zone", c->tz ? c->tz : "");
-	}
-	buf_reset(&t);
-	buf_printf(&t, "%lld", c->last_ping ? (long long)c->n_pings : 0LL);
-	widget(&w, "Total Pings", nt_str(&t));
-	buf_reset(&t);
-	nt_last_ping(&t, ctx);
-	widget(&w, "Last Ping", nt_str(&t));
-	buf_reset(&t);
+	nt_facts(&w, ctx, &gc_facts);
 	json_w_obj_begin(&w);
 	json_w_key(&w, "buttonList");
 	json_w_obj_begin(&w);
@@ -127,8 +109,7 @@ gc_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_key(&w, "openLink");
 	json_w_obj_begin(&w);
 	json_w_key(&w, "url");
-	nt_cloaked_url(&t, ctx);
-	json_w_str(&w, nt_str(&t));
+	nt_json_cloaked(&w, ctx);
 	json_w_obj_end(&w);
 	json_w_obj_end(&w);
 	json_w_obj_end(&w);

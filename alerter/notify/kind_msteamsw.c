@@ -16,9 +16,9 @@
 #include "notify.h"
 #include "nt_text.h"
 
-/* A fact as Healthchecks writes it (with Slack's "short" flag). */
+/* An nt_fact_fn: a fact as Healthchecks writes it (always "short"). */
 static void
-fact(struct json_w *w, const char *title, const char *value)
+fact(struct json_w *w, const char *title, const char *value, int shrt)
 {
 	json_w_obj_begin(w);
 	json_w_key(w, "title");
@@ -51,6 +51,13 @@ textblock(struct json_w *w, const char *text, int heading)
 	json_w_obj_end(w);
 }
 
+static const struct nt_facts teams_facts = {
+	.f_fact = fact,
+	.f_colon = ":",
+	.f_tag = { "", "", " " },
+	.f_ast = "\xcd\x8f*",
+};
+
 static int
 teams_enabled(const struct conf *cf)
 {
@@ -64,9 +71,6 @@ teams_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	struct json_w		 w;
 	struct buf		 t, head;
 
-	hc_strlcpy(m->m_method, "POST", sizeof(m->m_method));
-	buf_addstr(&m->m_url, ctx->value);
-	nt_header(&m->m_headers, "Content-Type", "application/json");
 	buf_init(&t);
 	buf_init(&head);
 	buf_printf(&head, "%s “", nt_down(ctx) ? "🔴" : "🟢");
@@ -76,8 +80,7 @@ teams_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 		buf_printf(&head, " (%s)", nt_reason(ctx));
 	buf_addc(&head, '.');
 
-	json_w_init(&w, &m->m_body);
-	json_w_obj_begin(&w);
+	nt_json_post(m, ctx->value, &w);
 	json_w_key(&w, "type");
 	json_w_str(&w, "message");
 	json_w_key(&w, "attachments");
@@ -95,7 +98,7 @@ teams_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_str(&w, "AdaptiveCard");
 	json_w_key(&w, "fallbackText");
 	buf_addstr(&t, "“");
-	nt_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
+	buf_add_html(&t, nt_name(ctx), strlen(nt_name(ctx)));
 	buf_printf(&t, "” is %s.", nt_upper(ctx));
 	json_w_str(&w, nt_str(&t));
 	buf_reset(&t);
@@ -118,30 +121,10 @@ teams_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 				buf_addc(&t, '\n');
 			buf_addc(&t, *p);
 		}
-		fact(&w, "Description:", nt_str(&t));
+		fact(&w, "Description:", nt_str(&t), 1);
 		buf_reset(&t);
 	}
-	if (c->project_name != NULL && *c->project_name)
-		fact(&w, "Project:", c->project_name);
-	nt_tags(&t, ctx, "", "", " ");
-	if (t.b_len > 0)
-		fact(&w, "Tags:", nt_str(&t));
-	buf_reset(&t);
-	if (c->kind == NULL || strcmp(c->kind, "simple") == 0) {
-		nt_period(&t, c->timeout);
-		fact(&w, "Period:", nt_str(&t));
-	} else {
-		nt_asterisks(&t, c->schedule, "\xcd\x8f*");
-		fact(&w, "Schedule:", nt_str(&t));
-		fact(&w, "Time Zone:", c->tz ? c->tz : "");
-	}
-	buf_reset(&t);
-	buf_printf(&t, "%lld", c->last_ping ? (long long)c->n_pings : 0LL);
-	fact(&w, "Total Pings:", nt_str(&t));
-	buf_reset(&t);
-	nt_last_ping(&t, ctx);
-	fact(&w, "Last Ping:", nt_str(&t));
-	buf_reset(&t);
+	nt_facts(&w, ctx, &teams_facts);
 	json_w_arr_end(&w);
 	json_w_obj_end(&w);
 	if (nt_body(&t, ctx, 1000)) {
@@ -162,13 +145,7 @@ teams_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_obj_begin(&w);
 	json_w_key(&w, "type");
 	json_w_str(&w, "Action.OpenUrl");
-	json_w_key(&w, "title");
-	buf_printf(&t, "View in %s", ctx->conf->site_name);
-	json_w_str(&w, nt_str(&t));
-	buf_reset(&t);
-	json_w_key(&w, "url");
-	nt_cloaked_url(&t, ctx);
-	json_w_str(&w, nt_str(&t));
+	nt_json_view(&w, ctx, "title", "View in");
 	json_w_obj_end(&w);
 	json_w_arr_end(&w);
 	json_w_obj_end(&w);

@@ -62,6 +62,12 @@ og_validate(const struct conf *cf, const char *value, char *err,
 	return rv;
 }
 
+static const struct nt_facts og_facts = {
+	.f_fact = nt_fact_member,
+	.f_code = { "<code>", "</code>" },
+	.f_tz = "Time zone",
+};
+
 static int
 og_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 {
@@ -113,31 +119,10 @@ og_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 		json_w_str(&w, c->desc ? c->desc : "");
 		json_w_key(&w, "details");
 		json_w_obj_begin(&w);
-		json_w_key(&w, "Project");
-		json_w_str(&w, c->project_name ? c->project_name : "");
-		json_w_key(&w, "Total pings");
-		json_w_int(&w, c->last_ping ? c->n_pings : 0);
-		json_w_key(&w, "Last ping");
-		nt_last_ping(&t, ctx);
-		json_w_str(&w, nt_str(&t));
-		buf_reset(&t);
-		if (c->kind == NULL || strcmp(c->kind, "simple") == 0) {
-			json_w_key(&w, "Period");
-			nt_period(&t, c->timeout);
-			json_w_str(&w, nt_str(&t));
-			buf_reset(&t);
-		} else {
-			json_w_key(&w, "Schedule");
-			buf_printf(&t, "<code>%s</code>", c->schedule ?
-			    c->schedule : "");
-			json_w_str(&w, nt_str(&t));
-			buf_reset(&t);
-			json_w_key(&w, "Time zone");
-			json_w_str(&w, c->tz ? c->tz : "");
-		}
+		nt_details_head(&w, ctx);
+		nt_facts_schedule(&w, ctx, &og_facts);
 		json_w_key(&w, "Full details");
-		nt_cloaked_url(&t, ctx);
-		json_w_str(&w, nt_str(&t));
+		nt_json_cloaked(&w, ctx);
 		json_w_obj_end(&w);
 	}
 	json_w_obj_end(&w);
@@ -151,15 +136,7 @@ static void
 og_classify(const struct nt_ctx *ctx, int step, const struct nt_answer *a,
     struct nt_result *r)
 {
-	char *msg;
-
-	nt_classify_http(ctx, step, a, r);
-	if (r->r_outcome == NR_OK)
-		return;
-	if ((msg = nt_answer_str(a, "message")) != NULL)
-		nt_result_set(r, r->r_outcome, "Received status code %ld with "
-		    "a message: \"%s\"", a->a_status, msg);
-	free(msg);
+	nt_classify_message(ctx, step, a, r, "message");
 }
 
 const struct nt_kind nt_k_opsgenie = {

@@ -29,6 +29,11 @@ pd_key(const char *value)
 	return k;
 }
 
+static const struct nt_facts pd_facts = {
+	.f_fact = nt_fact_member,
+	.f_tz = "Time zone",
+};
+
 static int
 pd_enabled(const struct conf *cf)
 {
@@ -95,14 +100,7 @@ pd_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	buf_reset(&t);
 	json_w_key(&w, "details");
 	json_w_obj_begin(&w);
-	json_w_key(&w, "Project");
-	json_w_str(&w, c->project_name ? c->project_name : "");
-	json_w_key(&w, "Total pings");
-	json_w_int(&w, c->last_ping ? c->n_pings : 0);
-	json_w_key(&w, "Last ping");
-	nt_last_ping(&t, ctx);
-	json_w_str(&w, nt_str(&t));
-	buf_reset(&t);
+	nt_details_head(&w, ctx);
 	if (c->desc != NULL && *c->desc) {
 		json_w_key(&w, "Description");
 		json_w_str(&w, c->desc);
@@ -113,16 +111,7 @@ pd_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 		json_w_str(&w, nt_str(&t));
 		buf_reset(&t);
 	}
-	if (c->kind == NULL || strcmp(c->kind, "simple") == 0) {
-		json_w_key(&w, "Period");
-		nt_period(&t, c->timeout);
-		json_w_str(&w, nt_str(&t));
-	} else {
-		json_w_key(&w, "Schedule");
-		json_w_str(&w, c->schedule ? c->schedule : "");
-		json_w_key(&w, "Time zone");
-		json_w_str(&w, c->tz ? c->tz : "");
-	}
+	nt_facts_schedule(&w, ctx, &pd_facts);
 	json_w_obj_end(&w);
 	json_w_obj_end(&w);
 	buf_clear(&t);

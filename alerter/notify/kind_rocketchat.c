@@ -15,20 +15,12 @@
 #include "notify.h"
 #include "nt_text.h"
 
-static void
-field(struct json_w *w, const char *title, const char *value, int shrt)
-{
-	json_w_obj_begin(w);
-	json_w_key(w, "title");
-	json_w_str(w, title);
-	json_w_key(w, "value");
-	json_w_str(w, value);
-	if (shrt) {
-		json_w_key(w, "short");
-		json_w_bool(w, 1);
-	}
-	json_w_obj_end(w);
-}
+static const struct nt_facts rc_facts = {
+	.f_fact = nt_slack_field,
+	.f_tag = { "`", "`", " " },
+	.f_ast = "\xcd\x8f*",
+	.f_desc = 1,
+};
 
 static int
 rc_enabled(const struct conf *cf)
@@ -43,20 +35,14 @@ rc_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	struct json_w		 w;
 	struct buf		 t, url;
 
-	hc_strlcpy(m->m_method, "POST", sizeof(m->m_method));
-	buf_addstr(&m->m_url, ctx->value);
-	nt_header(&m->m_headers, "Content-Type", "application/json");
 	buf_init(&t);
 	buf_init(&url);
 	nt_cloaked_url(&url, ctx);
-	json_w_init(&w, &m->m_body);
-	json_w_obj_begin(&w);
+	nt_json_post(m, ctx->value, &w);
 	json_w_key(&w, "alias");
 	json_w_str(&w, ctx->conf->site_name);
 	json_w_key(&w, "avatar");
-	nt_logo_url(&t, ctx->conf);
-	json_w_str(&w, nt_str(&t));
-	buf_reset(&t);
+	nt_json_logo(&w, ctx->conf);
 	json_w_key(&w, "text");
 	buf_printf(&t, "[%s](%s) is %s.", nt_name(ctx), nt_str(&url),
 	    nt_upper(ctx));
@@ -69,34 +55,12 @@ rc_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_str(&w, nt_down(ctx) ? "#d9534f" : "#5cb85c");
 	json_w_key(&w, "fields");
 	json_w_arr_begin(&w);
-	if (c->desc != NULL && *c->desc)
-		field(&w, "Description", c->desc, 0);
-	if (c->project_name != NULL && *c->project_name)
-		field(&w, "Project", c->project_name, 1);
-	nt_tags(&t, ctx, "`", "`", " ");
-	if (t.b_len > 0)
-		field(&w, "Tags", nt_str(&t), 1);
-	buf_reset(&t);
-	if (c->kind == NULL || strcmp(c->kind, "simple") == 0) {
-		nt_period(&t, c->timeout);
-		field(&w, "Period", nt_str(&t), 1);
-	} else {
-		nt_asterisks(&t, c->schedule, "\xcd\x8f*");
-		field(&w, "Schedule", nt_str(&t), 1);
-		field(&w, "Time Zone", c->tz ? c->tz : "", 1);
-	}
-	buf_reset(&t);
-	buf_printf(&t, "%lld", c->last_ping ? (long long)c->n_pings : 0LL);
-	field(&w, "Total Pings", nt_str(&t), 1);
-	buf_reset(&t);
-	nt_last_ping(&t, ctx);
-	field(&w, "Last Ping", nt_str(&t), 1);
-	buf_reset(&t);
+	nt_facts(&w, ctx, &rc_facts);
 	if (c->last_ping != 0 && c->last_ping_body_len > 0) {
 		buf_printf(&t, "%zu byte%s, [show body](%s#ping-%lld)",
 		    c->last_ping_body_len, c->last_ping_body_len == 1 ? "" :
 		    "s", nt_str(&url), (long long)c->n_pings);
-		field(&w, "Last Ping Body", nt_str(&t), 1);
+		nt_slack_field(&w, "Last Ping Body", nt_str(&t), 1);
 	}
 	json_w_arr_end(&w);
 	json_w_obj_end(&w);

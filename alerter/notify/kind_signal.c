@@ -32,7 +32,7 @@ signal_validate(const struct conf *cf, const char *value, char *err,
 	const char	*s;
 
 	buf_init(&n);
-	ok = nt_phone(value, &n, &up, &down) == 0;
+	ok = nt_contact(value, &n, &up, &down) == 0;
 	s = nt_str(&n);
 	if (ok && strchr(s, '.') != NULL)
 		ok = strpbrk(s, " \t\r\n") == NULL && n.b_len <= 64;
@@ -54,7 +54,7 @@ recipient(struct buf *b, const char *value)
 	int		up, down;
 
 	buf_init(&n);
-	if (nt_phone(value, &n, &up, &down) == 0) {
+	if (nt_contact(value, &n, &up, &down) == 0) {
 		if (strchr(nt_str(&n), '.') != NULL)
 			buf_addstr(b, "u:");
 		buf_add(b, n.b_data, n.b_len);
@@ -210,7 +210,7 @@ signal_bucket(const struct nt_ctx *ctx, char *b, size_t len)
 const struct nt_kind nt_k_signal = {
 	.k_name = "signal",
 	.k_validate = signal_validate,
-	.k_noop = nt_phone_noop,
+	.k_noop = nt_contact_noop,
 	.k_build = signal_build,
 	.k_classify = signal_classify,
 	.k_bucket = signal_bucket,

@@ -18,8 +18,8 @@
 #include "notify.h"
 #include "nt_text.h"
 
-static void
-field(struct json_w *w, const char *title, const char *value, int shrt)
+void
+nt_slack_field(struct json_w *w, const char *title, const char *value, int shrt)
 {
 	json_w_obj_begin(w);
 	json_w_key(w, "title");
@@ -36,9 +36,13 @@ field(struct json_w *w, const char *title, const char *value, int shrt)
 void
 nt_slack_payload(struct buf *b, const struct nt_ctx *ctx, const char *ast)
 {
-	const struct nt_check	*c = ctx->check;
-	struct json_w		 w;
-	struct buf		 t;
+	struct nt_facts	 facts = {
+		.f_fact = nt_slack_field,
+		.f_tag = { "`", "`", " " },
+		.f_desc = 1,
+	};
+	struct json_w	 w;
+	struct buf	 t;
 
 	buf_init(&t);
 	json_w_init(&w, b);
@@ -46,9 +50,7 @@ nt_slack_payload(struct buf *b, const struct nt_ctx *ctx, const char *ast)
 	json_w_key(&w, "username");
 	json_w_str(&w, ctx->conf->site_name);
 	json_w_key(&w, "icon_url");
-	nt_logo_url(&t, ctx->conf);
-	json_w_str(&w, nt_str(&t));
-	buf_reset(&t);
+	nt_json_logo(&w, ctx->conf);
 	json_w_key(&w, "attachments");
 	json_w_arr_begin(&w);
 	json_w_obj_begin(&w);
@@ -83,35 +85,14 @@ nt_slack_payload(struct buf *b, const struct nt_ctx *ctx, const char *ast)
 
 	json_w_key(&w, "fields");
 	json_w_arr_begin(&w);
-	if (c->desc != NULL && *c->desc)
-		field(&w, "Description", c->desc, 0);
-	if (c->project_name != NULL && *c->project_name)
-		field(&w, "Project", c->project_name, 1);
-	nt_tags(&t, ctx, "`", "`", " ");
-	if (t.b_len > 0)
-		field(&w, "Tags", nt_str(&t), 1);
-	buf_reset(&t);
-	if (c->kind == NULL || strcmp(c->kind, "simple") == 0) {
-		nt_period(&t, c->timeout);
-		field(&w, "Period", nt_str(&t), 1);
-	} else {
-		nt_asterisks(&t, c->schedule, ast);
-		field(&w, "Schedule", nt_str(&t), 1);
-		field(&w, "Time Zone", c->tz ? c->tz : "", 1);
-	}
-	buf_reset(&t);
-	buf_printf(&t, "%lld", c->last_ping ? (long long)c->n_pings : 0LL);
-	field(&w, "Total Pings", nt_str(&t), 1);
-	buf_reset(&t);
-	nt_last_ping(&t, ctx);
-	field(&w, "Last Ping", nt_str(&t), 1);
-	buf_reset(&t);
+	facts.f_ast = ast;
+	nt_facts(&w, ctx, &facts);
 	if (nt_body(&t, ctx, 1000) && strstr(nt_str(&t), "```") == NULL) {
 		struct buf f;
 
 		buf_init(&f);
 		buf_printf(&f, "```\n%s\n```", nt_str(&t));
-		field(&w, "Last Ping Body", nt_str(&f), 0);
+		nt_slack_field(&w, "Last Ping Body", nt_str(&f), 0);
 		buf_clear(&f);
 	}
 	json_w_arr_end(&w);

@@ -22,46 +22,6 @@
 
 #define TWILIO_API	"https://api.twilio.com/2010-04-01/Accounts/"
 
-int
-nt_phone(const char *value, struct buf *number, int *up, int *down)
-{
-	struct json_doc	*d;
-	char		*v;
-
-	*up = *down = 1;
-	if ((d = nt_json_obj(value)) == NULL) {
-		if (value == NULL || *value == '\0' || *value == '{')
-			return -1;
-		buf_addstr(number, value);
-		return 0;
-	}
-	v = nt_jstr(d, "value");
-	*up = nt_jbool(d, "up", 1);
-	*down = nt_jbool(d, "down", 1);
-	json_doc_free(d);
-	if (v == NULL || *v == '\0') {
-		free(v);
-		return -1;
-	}
-	buf_addstr(number, v);
-	free(v);
-	return 0;
-}
-
-int
-nt_phone_noop(const char *value, const char *status)
-{
-	struct buf	n;
-	int		up, down, rv;
-
-	buf_init(&n);
-	rv = nt_phone(value, &n, &up, &down);
-	buf_clear(&n);
-	if (rv == -1)
-		return 1;
-	return strcmp(status, "down") == 0 ? !down : !up;
-}
-
 /* "+" and 5 to 15 digits, as Healthchecks' form has it. */
 static int
 e164(const char *s)
@@ -83,7 +43,7 @@ nt_phone_validate(const struct conf *cf, const char *value, char *err,
 	int		up, down, ok;
 
 	buf_init(&n);
-	ok = nt_phone(value, &n, &up, &down) == 0 && e164(nt_str(&n));
+	ok = nt_contact(value, &n, &up, &down) == 0 && e164(nt_str(&n));
 	buf_clear(&n);
 	if (!ok) {
 		snprintf(err, errlen, "Invalid phone number format: expected "
@@ -125,6 +85,39 @@ nt_twilio_auth(struct nt_msg *m, const struct conf *cf)
 	m->m_userpwd = (const char *)m->m_auth.b_data;
 }
 
+int
+nt_twilio_begin(const struct nt_ctx *ctx, struct nt_msg *m,
+    struct nt_result *r, const char *endpoint, struct buf *num)
+{
+	int up, down;
+
+	buf_init(num);
+	if (nt_contact(ctx->value, num, &up, &down) == -1) {
+		buf_clear(num);
+		nt_result_set(r, NR_FAILED, "Invalid phone number");
+		return -1;
+	}
+	hc_strlcpy(m->m_method, "POST", sizeof(m->m_method));
+	buf_printf(&m->m_url, TWILIO_API "%s/%s", ctx->conf->twilio_account,
+	    endpoint);
+	nt_twilio_auth(m, ctx->conf);
+	m->m_form = 1;
+	nt_header(&m->m_headers, "Content-Type",
+	    "application/x-www-form-urlencoded");
+	return 0;
+}
+
+void
+nt_twilio_status(struct buf *form, const struct nt_ctx *ctx)
+{
+	struct buf t;
+
+	buf_init(&t);
+	nt_status_url(&t, ctx);
+	nt_form(form, "StatusCallback", nt_str(&t));
+	buf_clear(&t);
+}
+
 static int
 sms_enabled(const struct conf *cf)
 {
@@ -137,22 +130,10 @@ sms_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 {
 	const struct conf	*cf = ctx->conf;
 	struct buf		 num, t;
-	int			 up, down;
 
-	buf_init(&num);
-	buf_init(&t);
-	if (nt_phone(ctx->value, &num, &up, &down) == -1) {
-		buf_clear(&num);
-		nt_result_set(r, NR_FAILED, "Invalid phone number");
+	if (nt_twilio_begin(ctx, m, r, "Messages.json", &num) == -1)
 		return -1;
-	}
-	hc_strlcpy(m->m_method, "POST", sizeof(m->m_method));
-	buf_printf(&m->m_url, TWILIO_API "%s/Messages.json",
-	    cf->twilio_account);
-	nt_twilio_auth(m, cf);
-	m->m_form = 1;
-	nt_header(&m->m_headers, "Content-Type",
-	    "application/x-www-form-urlencoded");
+	buf_init(&t);
 	nt_form(&m->m_body, "To", nt_str(&num));
 	buf_printf(&t, "%s: The check \"%s\" is %s%s.", cf->site_name,
 	    nt_name(ctx), nt_down(ctx) ? "" : "now ", nt_upper(ctx));
@@ -162,9 +143,7 @@ sms_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 		buf_addc(&t, '.');
 	}
 	nt_form(&m->m_body, "Body", nt_str(&t));
-	buf_reset(&t);
-	nt_status_url(&t, ctx);
-	nt_form(&m->m_body, "StatusCallback", nt_str(&t));
+	nt_twilio_status(&m->m_body, ctx);
 	if (*cf->twilio_messaging_service_sid)
 		nt_form(&m->m_body, "MessagingServiceSid",
 		    cf->twilio_messaging_service_sid);
@@ -179,7 +158,7 @@ const struct nt_kind nt_k_sms = {
 	.k_name = "sms",
 	.k_enabled = sms_enabled,
 	.k_validate = nt_phone_validate,
-	.k_noop = nt_phone_noop,
+	.k_noop = nt_contact_noop,
 	.k_build = sms_build,
 	.k_classify = nt_twilio_classify,
 	.k_off_text = "SMS notifications are not enabled",

@@ -19,32 +19,20 @@ spike_enabled(const struct conf *cf)
 	return cf->spike_enabled;
 }
 
+static const struct nt_event spike_event = {
+	.ev_members = {
+		{ "check_id", NE_KEY },
+		{ "title", NE_TITLE },
+		{ "message", NE_MESSAGE },
+		{ "status", NE_STATUS },
+		{ NULL },
+	},
+};
+
 static int
 spike_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 {
-	struct json_w	w;
-	struct buf	t;
-
-	hc_strlcpy(m->m_method, "POST", sizeof(m->m_method));
-	buf_addstr(&m->m_url, ctx->value);
-	nt_header(&m->m_headers, "Content-Type", "application/json");
-	buf_init(&t);
-	json_w_init(&w, &m->m_body);
-	json_w_obj_begin(&w);
-	json_w_key(&w, "check_id");
-	json_w_str(&w, ctx->check->unique_key);
-	json_w_key(&w, "title");
-	buf_printf(&t, "%s is %s", nt_name(ctx), nt_upper(ctx));
-	json_w_str(&w, nt_str(&t));
-	buf_reset(&t);
-	json_w_key(&w, "message");
-	nt_message(&t, ctx, NM_PLAIN, 0);
-	json_w_str(&w, nt_str(&t));
-	json_w_key(&w, "status");
-	json_w_str(&w, ctx->status);
-	json_w_obj_end(&w);
-	buf_clear(&t);
-	return 1;
+	return nt_event_build(ctx, m, &spike_event);
 }
 
 const struct nt_kind nt_k_spike = {

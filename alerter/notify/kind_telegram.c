@@ -156,8 +156,7 @@ tg_classify(const struct nt_ctx *ctx, int step, const struct nt_answer *a,
 		nt_result_set(r, NR_RESEND, "%s", desc ? desc :
 		    "Chat migrated");
 	} else if (desc != NULL) {
-		nt_result_set(r, r->r_outcome, "Received status code %ld with "
-		    "a message: \"%s\"", a->a_status, desc);
+		nt_result_message(r, a, desc);
 		for (i = 0; i < sizeof(permanent) / sizeof(permanent[0]); i++)
 			if (strcmp(desc, permanent[i]) == 0)
 				r->r_outcome = NR_PERMANENT;

@@ -21,32 +21,23 @@ vo_enabled(const struct conf *cf)
 	return cf->victorops_enabled;
 }
 
+static const struct nt_event vo_event = {
+	.ev_down = "CRITICAL",
+	.ev_up = "RECOVERY",
+	.ev_members = {
+		{ "entity_id", NE_KEY },
+		{ "message_type", NE_STATE },
+		{ "entity_display_name", NE_NAME },
+		{ "state_message", NE_MESSAGE },
+		{ "monitoring_tool", NE_SITE_NAME },
+		{ NULL },
+	},
+};
+
 static int
 vo_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 {
-	struct json_w	w;
-	struct buf	t;
-
-	hc_strlcpy(m->m_method, "POST", sizeof(m->m_method));
-	buf_addstr(&m->m_url, ctx->value);
-	nt_header(&m->m_headers, "Content-Type", "application/json");
-	buf_init(&t);
-	json_w_init(&w, &m->m_body);
-	json_w_obj_begin(&w);
-	json_w_key(&w, "entity_id");
-	json_w_str(&w, ctx->check->unique_key);
-	json_w_key(&w, "message_type");
-	json_w_str(&w, nt_down(ctx) ? "CRITICAL" : "RECOVERY");
-	json_w_key(&w, "entity_display_name");
-	json_w_str(&w, nt_name(ctx));
-	json_w_key(&w, "state_message");
-	nt_message(&t, ctx, NM_PLAIN, 0);
-	json_w_str(&w, nt_str(&t));
-	json_w_key(&w, "monitoring_tool");
-	json_w_str(&w, ctx->conf->site_name);
-	json_w_obj_end(&w);
-	buf_clear(&t);
-	return 1;
+	return nt_event_build(ctx, m, &vo_event);
 }
 
 static void

@@ -31,22 +31,10 @@ wa_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	const struct conf	*cf = ctx->conf;
 	struct buf		 num, t;
 	struct json_w		 w;
-	int			 up, down;
 
-	buf_init(&num);
-	buf_init(&t);
-	if (nt_phone(ctx->value, &num, &up, &down) == -1) {
-		buf_clear(&num);
-		nt_result_set(r, NR_FAILED, "Invalid phone number");
+	if (nt_twilio_begin(ctx, m, r, "Messages.json", &num) == -1)
 		return -1;
-	}
-	hc_strlcpy(m->m_method, "POST", sizeof(m->m_method));
-	buf_printf(&m->m_url, "https://api.twilio.com/2010-04-01/Accounts/"
-	    "%s/Messages.json", cf->twilio_account);
-	nt_twilio_auth(m, cf);
-	m->m_form = 1;
-	nt_header(&m->m_headers, "Content-Type",
-	    "application/x-www-form-urlencoded");
+	buf_init(&t);
 	buf_printf(&t, "whatsapp:%s", nt_str(&num));
 	nt_form(&m->m_body, "To", nt_str(&t));
 	buf_reset(&t);
@@ -63,9 +51,7 @@ wa_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	json_w_str(&w, nt_name(ctx));
 	json_w_obj_end(&w);
 	nt_form(&m->m_body, "ContentVariables", nt_str(&t));
-	buf_reset(&t);
-	nt_status_url(&t, ctx);
-	nt_form(&m->m_body, "StatusCallback", nt_str(&t));
+	nt_twilio_status(&m->m_body, ctx);
 	buf_clear(&num);
 	buf_clear(&t);
 	return 1;
@@ -75,7 +61,7 @@ const struct nt_kind nt_k_whatsapp = {
 	.k_name = "whatsapp",
 	.k_enabled = wa_enabled,
 	.k_validate = nt_phone_validate,
-	.k_noop = nt_phone_noop,
+	.k_noop = nt_contact_noop,
 	.k_build = wa_build,
 	.k_classify = nt_twilio_classify,
 	.k_off_text = "WhatsApp notifications are not enabled",

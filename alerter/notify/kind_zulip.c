@@ -128,15 +128,7 @@ static void
 zulip_classify(const struct nt_ctx *ctx, int step, const struct nt_answer *a,
     struct nt_result *r)
 {
-	char *msg;
-
-	nt_classify_http(ctx, step, a, r);
-	if (r->r_outcome == NR_OK)
-		return;
-	if ((msg = nt_answer_str(a, "msg")) != NULL)
-		nt_result_set(r, r->r_outcome, "Received status code %ld with "
-		    "a message: \"%s\"", a->a_status, msg);
-	free(msg);
+	nt_classify_message(ctx, step, a, r, "msg");
 }
 
 const struct nt_kind nt_k_zulip = {

@@ -261,3 +261,25 @@ nt_answer_str(const struct nt_answer *a, const char *key)
 	json_doc_free(d);
 	return s;
 }
+
+void
+nt_result_message(struct nt_result *r, const struct nt_answer *a,
+    const char *msg)
+{
+	nt_result_set(r, r->r_outcome, "Received status code %ld with "
+	    "a message: \"%s\"", a->a_status, msg);
+}
+
+void
+nt_classify_message(const struct nt_ctx *ctx, int step,
+    const struct nt_answer *a, struct nt_result *r, const char *key)
+{
+	char *msg;
+
+	nt_classify_http(ctx, step, a, r);
+	if (r->r_outcome == NR_OK)
+		return;
+	if ((msg = nt_answer_str(a, key)) != NULL)
+		nt_result_message(r, a, msg);
+	free(msg);
+}

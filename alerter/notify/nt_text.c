@@ -76,6 +76,46 @@ nt_jbool(const struct json_doc *d, const char *key, int def)
 	}
 }
 
+int
+nt_contact(const char *value, struct buf *contact, int *up, int *down)
+{
+	struct json_doc	*d;
+	char		*v;
+
+	*up = *down = 1;
+	if ((d = nt_json_obj(value)) == NULL) {
+		if (value == NULL || *value == '\0' || *value == '{')
+			return -1;
+		buf_addstr(contact, value);
+		return 0;
+	}
+	v = nt_jstr(d, "value");
+	*up = nt_jbool(d, "up", 1);
+	*down = nt_jbool(d, "down", 1);
+	json_doc_free(d);
+	if (v == NULL || *v == '\0') {
+		free(v);
+		return -1;
+	}
+	buf_addstr(contact, v);
+	free(v);
+	return 0;
+}
+
+int
+nt_contact_noop(const char *value, const char *status)
+{
+	struct buf	n;
+	int		up, down, rv;
+
+	buf_init(&n);
+	rv = nt_contact(value, &n, &up, &down);
+	buf_clear(&n);
+	if (rv == -1)
+		return 1;
+	return strcmp(status, "down") == 0 ? !down : !up;
+}
+
 /* Escapers */
 
 static int
@@ -134,34 +174,6 @@ nt_form_int(struct buf *b, const char *key, int64_t val)
 
 	snprintf(s, sizeof(s), "%lld", (long long)val);
 	nt_form(b, key, s);
-}
-
-void
-nt_html(struct buf *b, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '&':
-			buf_addstr(b, "&amp;");
-			break;
-		case '<':
-			buf_addstr(b, "&lt;");
-			break;
-		case '>':
-			buf_addstr(b, "&gt;");
-			break;
-		case '"':
-			buf_addstr(b, "&quot;");
-			break;
-		case '\'':
-			buf_addstr(b, "&#x27;");
-			break;
-		default:
-			buf_addc(b, s[i]);
-		}
-	}
 }
 
 void
@@ -522,7 +534,7 @@ static void
 text(struct buf *b, const char *s, enum nt_markup m)
 {
 	if (m == NM_HTML)
-		nt_html(b, s, strlen(s));
+		buf_add_html(b, s, strlen(s));
 	else if (m == NM_SIGNAL) {
 		for (; *s; s++)
 			if (*s != '\x01' && *s != '\x02')
@@ -536,7 +548,7 @@ bold(struct buf *b, const char *s, enum nt_markup m)
 {
 	if (m == NM_HTML) {
 		buf_addstr(b, "<b>");
-		nt_html(b, s, strlen(s));
+		buf_add_html(b, s, strlen(s));
 		buf_addstr(b, "</b>");
 	} else if (m == NM_MARKDOWN)
 		buf_printf(b, "**%s**", s);
@@ -665,7 +677,7 @@ nt_message(struct buf *b, const struct nt_ctx *ctx, enum nt_markup m,
 		bold(b, "Last Ping Body:", m);
 		if (m == NM_HTML) {
 			buf_addstr(b, "\n<pre>");
-			nt_html(b, nt_str(&t), t.b_len);
+			buf_add_html(b, nt_str(&t), t.b_len);
 			buf_addstr(b, "</pre>\n");
 		} else if (m == NM_MARKDOWN)
 			buf_printf(b, "\n```\n%s\n```\n", nt_str(&t));

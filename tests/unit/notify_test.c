@@ -838,6 +838,115 @@ escapers(void **state)
 	buf_clear(&b);
 }
 
+/* The builders kinds share (nt_text.c, nt_json.c). */
+
+static struct buf facts_seen;
+
+/* An nt_fact_fn noting "label=value/short;" in facts_seen. */
+static void
+rec_fact(struct json_w *w, const char *label, const char *value, int shrt)
+{
+	buf_printf(&facts_seen, "%s=%s/%d;", label, value, shrt);
+}
+
+static void
+shared_builders(void **state)
+{
+	static const struct nt_event ev = {
+		.ev_down = "D",
+		.ev_up = "U",
+		.ev_members = {
+			{ "k", NE_KEY }, { "s", NE_STATE }, { "st", NE_STATUS },
+			{ "n", NE_NAME }, { "sn", NE_SITE_NAME },
+			{ "sr", NE_SITE_ROOT }, { "t", NE_TAGS }, { NULL },
+		},
+	};
+	struct nt_facts	 f = { .f_fact = rec_fact, .f_tag = { "", "", "," } };
+	struct buf	 b;
+	struct json_w	 w;
+	int		 up, down;
+
+	/* Contact values: bare, JSON with flags, and none. */
+	buf_init(&b);
+	assert_int_equal(nt_contact("+1555", &b, &up, &down), 0);
+	assert_string_equal(nt_str(&b), "+1555");
+	assert_true(up && down);
+	buf_reset(&b);
+	assert_int_equal(nt_contact("{\"value\": \"a@b\", \"up\": false}",
+	    &b, &up, &down), 0);
+	assert_string_equal(nt_str(&b), "a@b");
+	assert_true(!up && down);
+	assert_int_equal(nt_contact("{\"value\": \"\"}", &b, &up, &down), -1);
+	assert_int_equal(nt_contact("{x", &b, &up, &down), -1);
+	assert_int_equal(nt_contact("", &b, &up, &down), -1);
+	assert_int_equal(nt_contact_noop("{\"value\": \"x\", \"up\": false}",
+	    "up"), 1);
+	assert_int_equal(nt_contact_noop("x", "up"), 0);
+	assert_int_equal(nt_contact_noop("", "down"), 1);
+
+	/* The facts walk, a simple check then a cron one. */
+	sample("down");
+	buf_init(&facts_seen);
+	nt_facts(&w, &ctx, &f);
+	assert_string_equal(nt_str(&facts_seen), "Project=Åcme/1;"
+	    "Tags=prod,ünïcode,db/1;Period=1 day/1;Total Pings=42/1;"
+	    "Last Ping=Success, 5 minutes ago/1;");
+	chk.kind = "cron";
+	chk.desc = "D";
+	chk.tags = "";
+	f.f_desc = 1;
+	f.f_colon = ":";
+	f.f_ast = "+";
+	f.f_code[0] = "<";
+	f.f_code[1] = ">";
+	f.f_tz = "TZ";
+	buf_reset(&facts_seen);
+	nt_facts(&w, &ctx, &f);
+	assert_string_equal(nt_str(&facts_seen), "Description:=D/0;"
+	    "Project:=Åcme/1;Schedule:=<+/5 + + + +>/1;TZ:=Europe/Riga/1;"
+	    "Total Pings:=42/1;Last Ping:=Success, 5 minutes ago/1;");
+	buf_clear(&facts_seen);
+	buf_reset(&b);
+	json_w_init(&w, &b);
+	json_w_obj_begin(&w);
+	nt_details_head(&w, &ctx);
+	json_w_obj_end(&w);
+	assert_string_equal(nt_str(&b), "{\"Project\": \"\\u00c5cme\", "
+	    "\"Total pings\": 42, \"Last ping\": \"Success, 5 minutes ago\"}");
+
+	/* An event object, down and up. */
+	build_as("pagertree", "https://e.example/x", "down");
+	reset();
+	assert_int_equal(nt_event_build(&ctx, msgs, &ev), 1);
+	method_url(0, "POST", "https://e.example/x");
+	hdr_eq(&msgs[0], "Content-Type", "application/json");
+	assert_string_equal(nt_str(&msgs[0].m_body), "{\"k\": \"" UKEY "\", "
+	    "\"s\": \"D\", \"st\": \"down\", "
+	    "\"n\": \"D\\u00e5tabase backup \\u2713\", "
+	    "\"sn\": \"M\\u00ffchecks\", \"sr\": \"https://hc.example.org\", "
+	    "\"t\": \"prod,\\u00fcn\\u00efcode,db\"}");
+	sample("up");
+	ctx.value = "https://e.example/x";
+	reset();
+	assert_int_equal(nt_event_build(&ctx, msgs, &ev), 1);
+	assert_non_null(strstr(nt_str(&msgs[0].m_body), "\"s\": \"U\", "
+	    "\"st\": \"up\""));
+	buf_clear(&b);
+
+	/* An error answer's own message (Opsgenie "message", Zulip "msg"). */
+	classify(nt_kind_find("opsgenie"), 0, 422, "{\"message\": \"bad\"}");
+	assert_string_equal(res.r_error,
+	    "Received status code 422 with a message: \"bad\"");
+	classify(nt_kind_find("opsgenie"), 0, 422, "{\"msg\": \"bad\"}");
+	assert_string_equal(res.r_error, "Received status code 422");
+	classify(nt_kind_find("zulip"), 0, 400, "{\"msg\": \"no stream\"}");
+	assert_string_equal(res.r_error,
+	    "Received status code 400 with a message: \"no stream\"");
+	classify(nt_kind_find("zulip"), 0, 200, "{\"msg\": \"\"}");
+	assert_int_equal(res.r_outcome, NR_OK);
+	assert_string_equal(res.r_error, "");
+}
+
 /* Placeholders (§5.4) */
 
 static void
@@ -2693,6 +2802,7 @@ main(void)
 		cmocka_unit_test(urls_and_names),
 		cmocka_unit_test(message_text),
 		cmocka_unit_test(escapers),
+		cmocka_unit_test(shared_builders),
 		cmocka_unit_test(subst_split),
 		cmocka_unit_test(subst_modes),
 		cmocka_unit_test(kind_slack),

@@ -233,6 +233,32 @@ test_buf_printf(void **state)
 	buf_clear(&b);
 }
 
+static void
+test_buf_add_html(void **state)
+{
+	struct buf	b;
+
+	buf_init(&b);
+	buf_add_html(&b, "", 0);
+	assert_int_equal(b.b_len, 0);
+	buf_add_html(&b, "<a href=\"x\">&'</a>", 19);
+	assert_string_equal((char *)b.b_data,
+	    "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;&lt;/a&gt;");
+	/* n, not the NUL, ends the text; UTF-8 passes through. */
+	buf_reset(&b);
+	buf_add_html(&b, "a\0<\xc3\xa9&", 5);
+	assert_int_equal(b.b_len, 8);
+	assert_memory_equal(b.b_data, "a\0&lt;\xc3\xa9", 8);
+	buf_reset(&b);
+	buf_add_html(&b, "x&y", 2);
+	assert_string_equal((char *)b.b_data, "x&amp;");
+	/* Already-escaped text is escaped again. */
+	buf_reset(&b);
+	buf_add_html(&b, "&amp;", 5);
+	assert_string_equal((char *)b.b_data, "&amp;amp;");
+	buf_clear(&b);
+}
+
 /* utf8_sanitize into a fresh buffer, compared with `want`. */
 static void
 san(const char *in, size_t len, size_t max, const char *want)
@@ -497,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_strlcpy),
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_buf_printf),
+		cmocka_unit_test(test_buf_add_html),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_utf8_random),
 		cmocka_unit_test(test_alloc),
