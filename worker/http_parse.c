@@ -360,6 +360,14 @@ http_header_semantics(const struct http_hdr *h, struct http_req *req,
 		break;
 	case 17:
 		if (http_ieq(h->name, 17, "transfer-encoding")) {
+			/*
+			 * Once: a front end that reads only the first field
+			 * (or only the last) would frame the body otherwise.
+			 */
+			if (st->te_seen) {
+				*errstr = "more than one Transfer-Encoding";
+				return -1;
+			}
 			st->te_seen = 1;
 			return http_list(h->value, h->value_len,
 			    http_te_elem, st);

@@ -90,8 +90,9 @@ enum {
  * Content-Length with Transfer-Encoding; Content-Length values that
  * differ, or that are not all digits (a sign, an empty list element,
  * more than INT64_MAX); Transfer-Encoding other than exactly one
- * "chunked" (another coding before or after it, "chunked" twice across
- * fields, an empty value), or in an HTTP/1.0 request; obs-fold;
+ * "chunked" (another coding before or after it, "chunked" twice, an
+ * empty value), in more than one field (even an empty one), or in an
+ * HTTP/1.0 request; obs-fold;
  * whitespace before the colon; a field name that is not a token; a CR
  * anywhere but before LF; NUL or another control in a value; a request
  * line with other than single spaces or without "HTTP/1.x"; an

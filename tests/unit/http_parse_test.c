@@ -284,12 +284,19 @@ static const struct {
 	    "\r\n", "unsupported Transfer-Encoding" },
 	{ "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked"
 	    "\r\n\r\n", "unsupported Transfer-Encoding" },
+	/* ... in one field only */
 	{ "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n",
-	    "unsupported Transfer-Encoding" },
+	    "more than one Transfer-Encoding" },
 	{ "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n"
 	    "Transfer-Encoding: chunked\r\n\r\n",
-	    "unsupported Transfer-Encoding" },
+	    "more than one Transfer-Encoding" },
+	{ "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n",
+	    "more than one Transfer-Encoding" },
+	{ "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+	    "transfer-encoding:\r\n\r\n",
+	    "more than one Transfer-Encoding" },
 	{ "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n\r\n",
 	    "unsupported Transfer-Encoding" },
 	{ "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:\r\n\r\n",
