@@ -24,6 +24,8 @@
 #define TZ_DIR		"/usr/share/zoneinfo/"
 #define TZ_NAME_MAX	100
 #define TZ_FILE_MAX	(1024 * 1024)
+#define TZ_OFF_MIN	(-89999)	/* RFC 8536 3.2: more than -25 h */
+#define TZ_OFF_MAX	93599		/* ... and less than 26 h */
 
 /* One POSIX TZ transition rule ("M3.5.0/3", "J60", "59/-1"). */
 struct tz_rule {
@@ -408,8 +410,17 @@ tz_parse_tzif(struct tz *z, const uint8_t *d, size_t len)
 	z->tz_ntrans = timecnt;
 	z->tz_trans = xcalloc(timecnt ? timecnt : 1, sizeof(int64_t));
 	z->tz_tidx = xcalloc(timecnt ? timecnt : 1, 1);
-	for (i = 0; i < timecnt; i++)
+	/*
+	 * RFC 8536 3.2: transition times strictly ascending, and UT offsets
+	 * above -25 and below 26 hours.  The lookups rely on the first,
+	 * the schedulers' searches on the second: a file that breaks either
+	 * is refused rather than evaluated.
+	 */
+	for (i = 0; i < timecnt; i++) {
 		z->tz_trans[i] = tz_be64(p + i * 8);
+		if (i > 0 && z->tz_trans[i] <= z->tz_trans[i - 1])
+			return -1;
+	}
 	p += (size_t)timecnt * 8;
 	for (i = 0; i < timecnt; i++) {
 		if (p[i] >= typecnt)
@@ -419,8 +430,11 @@ tz_parse_tzif(struct tz *z, const uint8_t *d, size_t len)
 	p += timecnt;
 	z->tz_ntypes = typecnt;
 	z->tz_toff = xcalloc(typecnt, sizeof(int32_t));
-	for (i = 0; i < typecnt; i++)
+	for (i = 0; i < typecnt; i++) {
 		z->tz_toff[i] = (int32_t)tz_be32(p + i * 6);
+		if (z->tz_toff[i] < TZ_OFF_MIN || z->tz_toff[i] > TZ_OFF_MAX)
+			return -1;
+	}
 	p += (size_t)typecnt * 6 + charcnt + isstdcnt + isutcnt;
 
 	/* Footer: "\n<POSIX TZ>\n"; an empty string means "no rule". */
@@ -475,6 +489,29 @@ tz_free(struct tz *z)
 	free(z);
 }
 
+struct tz *
+tz_from_tzif(const char *name, const uint8_t *data, size_t len)
+{
+	struct tz *z;
+
+	if (len > TZ_FILE_MAX)
+		return NULL;
+	z = xcalloc(1, sizeof(*z));
+	hc_strlcpy(z->tz_name, name, sizeof(z->tz_name));
+	if (tz_parse_tzif(z, data, len) == -1) {
+		tz_free(z);
+		return NULL;
+	}
+	return z;
+}
+
+void
+tz_release(struct tz *z)
+{
+	if (z != NULL && z != &tz_utc_zone)
+		tz_free(z);
+}
+
 /* A zone read from its file, not cached yet; NULL if it cannot be. */
 static struct tz *
 tz_load(const char *name)
@@ -482,7 +519,6 @@ tz_load(const char *name)
 	struct tz *z;
 	struct buf b;
 	char path[sizeof(TZ_DIR) + TZ_NAME_MAX + 1];
-	int rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s%s", TZ_DIR, name) >=
 	    sizeof(path))
@@ -492,14 +528,8 @@ tz_load(const char *name)
 		buf_clear(&b);
 		return NULL;
 	}
-	z = xcalloc(1, sizeof(*z));
-	hc_strlcpy(z->tz_name, name, sizeof(z->tz_name));
-	rc = tz_parse_tzif(z, b.b_data, b.b_len);
+	z = tz_from_tzif(name, b.b_data, b.b_len);
 	buf_clear(&b);
-	if (rc == -1) {
-		tz_free(z);
-		return NULL;
-	}
 	return z;
 }
 

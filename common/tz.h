@@ -20,6 +20,7 @@
 #ifndef HC_TZ_H
 #define HC_TZ_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct tz;
@@ -41,6 +42,20 @@ struct tz;
  * still work but are not cached and leak one zone each.
  */
 const struct tz	*tz_get(const char *name);
+
+/*
+ * A zone parsed from data[0..len), the bytes of a TZif file, and named
+ * `name' (truncated to 100 bytes).  Unlike tz_get() the zone is not
+ * cached: the caller owns it and gives it back with tz_release().
+ * NULL when the bytes are not TZif v2 or later, carry leap second
+ * records or exceed 1 MiB.  tz_get() reads its files through this;
+ * the fuzzer (tests/fuzz/tz_fuzz.c) feeds it arbitrary bytes.
+ */
+struct tz	*tz_from_tzif(const char *name, const uint8_t *data,
+		    size_t len);
+
+/* Free a zone from tz_from_tzif(); NULL is a no-op. */
+void		 tz_release(struct tz *);
 
 /* The zone's name as given to tz_get(), or its canonical form if mapped. */
 const char	*tz_name(const struct tz *);

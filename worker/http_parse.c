@@ -22,30 +22,33 @@
 #define C_TARGET	0x02	/* allowed in a request-target */
 #define C_VALUE		0x04	/* allowed in a field value (incl. HTAB) */
 #define C_HEX		0x08
+#define C_HOST		0x10	/* allowed in Host and an authority */
 
 /*
  * Bits per byte value: C_TCHAR for token characters (RFC 9110 5.6.2);
  * C_TARGET for visible ASCII and bytes >= 0x80, allowed in a
  * request-target (many servers accept the latter); C_VALUE for what a
- * field value may hold (HTAB, SP, VCHAR, obs-text); C_HEX for hex digits.
+ * field value may hold (HTAB, SP, VCHAR, obs-text); C_HEX for hex digits;
+ * C_HOST for what uri-host [":" port] may hold (RFC 3986: unreserved,
+ * pct-encoded, sub-delims, ':' and the brackets of an IP literal).
  */
 static const uint8_t ctab[256] = {
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x00 */
 	0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x08 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x10 */
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* 0x18 */
-	0x04, 0x07, 0x06, 0x07, 0x07, 0x07, 0x07, 0x07,	/* 0x20 */
-	0x06, 0x06, 0x07, 0x07, 0x06, 0x07, 0x07, 0x06,	/* 0x28 */
-	0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f,	/* 0x30 */
-	0x0f, 0x0f, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x38 */
-	0x06, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x07,	/* 0x40 */
-	0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07,	/* 0x48 */
-	0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07,	/* 0x50 */
-	0x07, 0x07, 0x07, 0x06, 0x06, 0x06, 0x07, 0x07,	/* 0x58 */
-	0x07, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x07,	/* 0x60 */
-	0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07,	/* 0x68 */
-	0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07, 0x07,	/* 0x70 */
-	0x07, 0x07, 0x07, 0x06, 0x07, 0x06, 0x07, 0x00,	/* 0x78 */
+	0x04, 0x17, 0x06, 0x07, 0x17, 0x17, 0x17, 0x17,	/* 0x20 */
+	0x16, 0x16, 0x17, 0x17, 0x16, 0x17, 0x17, 0x06,	/* 0x28 */
+	0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f,	/* 0x30 */
+	0x1f, 0x1f, 0x16, 0x16, 0x06, 0x16, 0x06, 0x06,	/* 0x38 */
+	0x06, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x17,	/* 0x40 */
+	0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17,	/* 0x48 */
+	0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17,	/* 0x50 */
+	0x17, 0x17, 0x17, 0x16, 0x06, 0x16, 0x07, 0x17,	/* 0x58 */
+	0x07, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x1f, 0x17,	/* 0x60 */
+	0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17,	/* 0x68 */
+	0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17, 0x17,	/* 0x70 */
+	0x17, 0x17, 0x17, 0x06, 0x07, 0x06, 0x17, 0x00,	/* 0x78 */
 	0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x80 */
 	0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x88 */
 	0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06, 0x06,	/* 0x90 */
@@ -144,8 +147,14 @@ http_split_target(struct http_req *req, const char **errstr)
 			return -1;
 		}
 		p = t + i;
-		while (p < end && *p != '/' && *p != '?' && *p != '#')
+		while (p < end && *p != '/' && *p != '?' && *p != '#') {
+			/* no userinfo ('@', RFC 9110 4.2.4), no stray bytes */
+			if (!(ctab[(unsigned char)*p] & C_HOST)) {
+				*errstr = "invalid authority in request-target";
+				return -1;
+			}
 			p++;
+		}
 		if (p == t + i) {
 			*errstr = "empty authority in request-target";
 			return -1;
@@ -215,7 +224,12 @@ http_request_line(const uint8_t *buf, size_t s, size_t e,
 	return http_split_target(req, errstr);
 }
 
-/* Content-Length: 1*DIGIT, or a list of identical values. */
+/*
+ * Content-Length: 1*DIGIT, or a comma list of identical values (RFC 9110
+ * 8.6 lets a recipient take "5, 5" as 5).  Across repeated fields the
+ * values must agree too.  No sign, no empty element, nothing above
+ * INT64_MAX.
+ */
 static int
 http_content_length(const char *v, size_t n, struct http_req *req,
     const char **errstr)
@@ -251,8 +265,11 @@ http_content_length(const char *v, size_t n, struct http_req *req,
 			*errstr = "invalid Content-Length";
 			return -1;
 		}
-		if (i < n)
-			i++;
+		if (i < n && ++i == n) {
+			/* "5," : an empty element after the last comma */
+			*errstr = "invalid Content-Length";
+			return -1;
+		}
 		if (req->content_length != -1 && req->content_length != val) {
 			*errstr = "conflicting Content-Length";
 			return -1;
@@ -301,6 +318,7 @@ struct http_hstate {
 	int	te_other;	/* some other coding seen */
 	int	conn_close;
 	int	conn_keepalive;
+	int	host_seen;
 };
 
 static int
@@ -342,6 +360,14 @@ http_header_semantics(const struct http_hdr *h, struct http_req *req,
 		break;
 	case 17:
 		if (http_ieq(h->name, 17, "transfer-encoding")) {
+			/*
+			 * Once: a front end that reads only the first field
+			 * (or only the last) would frame the body otherwise.
+			 */
+			if (st->te_seen) {
+				*errstr = "more than one Transfer-Encoding";
+				return -1;
+			}
 			st->te_seen = 1;
 			return http_list(h->value, h->value_len,
 			    http_te_elem, st);
@@ -351,6 +377,23 @@ http_header_semantics(const struct http_hdr *h, struct http_req *req,
 		if (http_ieq(h->name, 10, "connection"))
 			return http_list(h->value, h->value_len,
 			    http_conn_elem, st);
+		break;
+	case 4:
+		if (http_ieq(h->name, 4, "host")) {
+			size_t i;
+
+			if (st->host_seen++) {
+				*errstr = "more than one Host";
+				return -1;
+			}
+			for (i = 0; i < h->value_len; i++) {
+				if (!(ctab[(unsigned char)h->value[i]] &
+				    C_HOST)) {
+					*errstr = "invalid Host";
+					return -1;
+				}
+			}
+		}
 		break;
 	case 6:
 		if (http_ieq(h->name, 6, "expect") &&
@@ -362,9 +405,101 @@ http_header_semantics(const struct http_hdr *h, struct http_req *req,
 }
 
 /*
+ * Like http_line(), for the chunked framing, where a line must end in
+ * CRLF: 1 with *end before the CR, 0 when no LF is found before lim, -1
+ * for a bare LF.
+ */
+static int
+http_crlf_line(const uint8_t *buf, size_t pos, size_t lim, size_t *end,
+    size_t *next)
+{
+	const uint8_t	*lf;
+
+	if (pos >= lim)
+		return 0;
+	if ((lf = memchr(buf + pos, '\n', lim - pos)) == NULL)
+		return 0;
+	if (lf == buf + pos || lf[-1] != '\r')
+		return -1;
+	*next = (size_t)(lf - buf) + 1;
+	*end = (size_t)(lf - buf) - 1;
+	return 1;
+}
+
+static size_t
+http_skip_bws(const uint8_t *buf, size_t i, size_t end)
+{
+	while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	return i;
+}
+
+static size_t
+http_skip_token(const uint8_t *buf, size_t i, size_t end)
+{
+	while (i < end && (ctab[buf[i]] & C_TCHAR))
+		i++;
+	return i;
+}
+
+/*
+ * The chunk extensions of a chunk-size line, buf[i..end) just after the
+ * size digits (RFC 9112 7.1.1):
+ *	*( BWS ";" BWS token [ BWS "=" BWS ( token / quoted-string ) ] )
+ * hcd reads none of them but checks their syntax, so that a line another
+ * parser would split differently is refused.  0 if well-formed, else -1
+ * (whitespace after the size or after the last extension included).
+ */
+static int
+http_chunk_ext(const uint8_t *buf, size_t i, size_t end)
+{
+	size_t	s, j;
+
+	while (i < end) {
+		i = http_skip_bws(buf, i, end);
+		if (i == end || buf[i] != ';')
+			return -1;
+		i = http_skip_bws(buf, i + 1, end);
+		s = i;
+		if ((i = http_skip_token(buf, i, end)) == s)
+			return -1;
+		j = http_skip_bws(buf, i, end);
+		if (j == end || buf[j] != '=')
+			continue;	/* i: BWS, then ';' or the end */
+		i = http_skip_bws(buf, j + 1, end);
+		if (i < end && buf[i] == '"') {
+			/* quoted-string: qdtext and quoted-pairs */
+			for (i++;; i++) {
+				if (i == end)
+					return -1;
+				if (buf[i] == '"')
+					break;
+				if (buf[i] == '\\' && ++i == end)
+					return -1;
+				if (!(ctab[buf[i]] & C_VALUE))
+					return -1;
+			}
+			i++;
+		} else {
+			s = i;
+			if ((i = http_skip_token(buf, i, end)) == s)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Walk a chunked body starting at pos.  With out != NULL the chunk data
  * is appended to it.  *bodylen gets the de-chunked size and *endp the
  * offset just past the trailer section.
+ *
+ * Stricter than the header section: every line of the framing (chunk
+ * sizes, the CRLF after each chunk's data, the trailer fields and the
+ * final empty line) must end in CRLF.  Front ends differ on where a
+ * bare LF ends a chunk line, which is how chunked bodies are used to
+ * smuggle requests; and the clients that send bare LF (hand-written
+ * scripts) do not send chunked bodies.
  */
 static int
 http_chunked(const uint8_t *buf, size_t len, size_t pos, size_t max_header,
@@ -372,7 +507,7 @@ http_chunked(const uint8_t *buf, size_t len, size_t pos, size_t max_header,
     const char **errstr)
 {
 	size_t	start = pos, total = 0, wire_max, lim, end, next, i, size;
-	int	d;
+	int	d, r;
 
 	if (max_body > (SIZE_MAX - max_header) / 8)
 		wire_max = SIZE_MAX;
@@ -386,7 +521,11 @@ http_chunked(const uint8_t *buf, size_t len, size_t pos, size_t max_header,
 		}
 		lim = len - pos > HTTP_CHUNK_LINE_MAX ?
 		    pos + HTTP_CHUNK_LINE_MAX : len;
-		if (!http_line(buf, pos, lim, &end, &next)) {
+		if ((r = http_crlf_line(buf, pos, lim, &end, &next)) == -1) {
+			*errstr = "chunk-size line not ended by CRLF";
+			return HTTP_PARSE_ERROR;
+		}
+		if (r == 0) {
 			if (len - pos >= HTTP_CHUNK_LINE_MAX) {
 				*errstr = "chunk-size line too long";
 				return HTTP_PARSE_ERROR;
@@ -407,49 +546,40 @@ http_chunked(const uint8_t *buf, size_t len, size_t pos, size_t max_header,
 			*errstr = "invalid chunk size";
 			return HTTP_PARSE_ERROR;
 		}
-		while (i < end && (buf[i] == ' ' || buf[i] == '\t'))
-			i++;
-		if (i < end) {
-			/* chunk extensions: tolerated, checked for controls */
-			if (buf[i] != ';') {
-				*errstr = "invalid chunk size";
-				return HTTP_PARSE_ERROR;
-			}
-			for (; i < end; i++) {
-				if (!(ctab[buf[i]] & C_VALUE)) {
-					*errstr = "invalid chunk extension";
-					return HTTP_PARSE_ERROR;
-				}
-			}
+		if (http_chunk_ext(buf, i, end) == -1) {
+			*errstr = "invalid chunk size or extension";
+			return HTTP_PARSE_ERROR;
 		}
 		pos = next;
 
 		if (size == 0)
 			break;
 
-		if (len - pos < size + 1)
+		if (len - pos < size + 2)
 			return HTTP_PARSE_INCOMPLETE;
-		if (out != NULL)
-			buf_add(out, buf + pos, size);
-		total += size;
-		pos += size;
-		if (buf[pos] == '\r') {
-			if (len - pos < 2)
-				return HTTP_PARSE_INCOMPLETE;
-			pos++;
-		}
-		if (buf[pos] != '\n') {
+		if (buf[pos + size] != '\r' || buf[pos + size + 1] != '\n') {
 			*errstr = "missing CRLF after chunk data";
 			return HTTP_PARSE_ERROR;
 		}
-		pos++;
+		if (out != NULL)
+			buf_add(out, buf + pos, size);
+		total += size;
+		pos += size + 2;
 	}
 
-	/* trailer section: field lines up to an empty line, skipped */
+	/*
+	 * Trailer section: field lines up to an empty line, checked as the
+	 * header section's are (no obs-fold, a token name, a colon right
+	 * after it, a clean value) and then ignored.
+	 */
 	start = pos;
 	for (;;) {
 		lim = len - start > max_header ? start + max_header : len;
-		if (!http_line(buf, pos, lim, &end, &next)) {
+		if ((r = http_crlf_line(buf, pos, lim, &end, &next)) == -1) {
+			*errstr = "trailer line not ended by CRLF";
+			return HTTP_PARSE_ERROR;
+		}
+		if (r == 0) {
 			if (len - start >= max_header) {
 				*errstr = "trailer section too large";
 				return HTTP_PARSE_TOO_LARGE;
@@ -458,7 +588,12 @@ http_chunked(const uint8_t *buf, size_t len, size_t pos, size_t max_header,
 		}
 		if (end == pos)
 			break;
-		for (i = pos; i < end; i++) {
+		i = http_skip_token(buf, pos, end);
+		if (i == pos || i == end || buf[i] != ':') {
+			*errstr = "invalid trailer field";
+			return HTTP_PARSE_ERROR;
+		}
+		for (i++; i < end; i++) {
 			if (!(ctab[buf[i]] & C_VALUE)) {
 				*errstr = "invalid trailer field";
 				return HTTP_PARSE_ERROR;
@@ -556,6 +691,12 @@ http_parse(const uint8_t *buf, size_t len, size_t max_header,
 	}
 #undef NEED_LINE
 	req->header_len = next;
+
+	/* RFC 9112 3.2: an HTTP/1.1 request without Host is a 400 */
+	if (req->minor == 1 && !st.host_seen) {
+		*errstr = "missing Host";
+		return HTTP_PARSE_ERROR;
+	}
 
 	if (req->minor == 0) {
 		req->keep_alive = st.conn_keepalive && !st.conn_close;

@@ -85,14 +85,35 @@ enum {
  * chunked body is only validated (req->body is NULL, req->body_len is
  * set).  A Content-Length body points into buf.
  *
- * Syntax decisions: lines may end in CRLF or a bare LF (RFC 9112 2.2
- * allows it; a bare CR anywhere is an error).  Empty lines before the
- * request line are skipped.  obs-fold, whitespace before the colon,
- * controls in values, both Content-Length and Transfer-Encoding,
- * conflicting Content-Length values, a Transfer-Encoding other than a
- * single "chunked", and Transfer-Encoding in HTTP/1.0 are errors.  A
- * missing Host header is tolerated.  HTTP/1.2 .. 1.9 are treated as 1.1;
- * other versions are errors.
+ * Strictness (RFC 9112 where request smuggling is at stake; hcd(8),
+ * "HTTP strictness", lists the same rules for operators).  Errors (400):
+ * Content-Length with Transfer-Encoding; Content-Length values that
+ * differ, or that are not all digits (a sign, an empty list element,
+ * more than INT64_MAX); Transfer-Encoding other than exactly one
+ * "chunked" (another coding before or after it, "chunked" twice, an
+ * empty value), in more than one field (even an empty one), or in an
+ * HTTP/1.0 request; obs-fold;
+ * whitespace before the colon; a field name that is not a token; a CR
+ * anywhere but before LF; NUL or another control in a value; a request
+ * line with other than single spaces or without "HTTP/1.x"; an
+ * HTTP/1.1 request without Host, any request with two Host fields, a
+ * Host value or absolute-form authority with bytes no host can hold
+ * (userinfo included); in a chunked body, a chunk size that is not hex,
+ * malformed chunk extensions, whitespace after the size without an
+ * extension, chunk data not followed by CRLF, a malformed trailer
+ * field, and any framing line that ends in a bare LF.  A chunk size
+ * beyond max_body is TOO_LARGE.
+ * Leniencies kept: the request line and the header section may end
+ * their lines in a bare LF (RFC 9112 2.2 allows it; hand-written
+ * clients send it); empty lines before the request line are skipped;
+ * identical Content-Length values, repeated or as a list, count once
+ * (RFC 9110 8.6); an empty Host is accepted (RFC 9112 3.2 allows it);
+ * bytes >= 0x80 are accepted in the target and in values (obs-text);
+ * a fragment in the target is dropped; HTTP/1.2 .. 1.9 are treated as
+ * 1.1 (other versions are errors); chunk extensions and trailer fields
+ * are checked, then ignored.  An unknown transfer coding gets 400, not
+ * the 501 RFC 9112 6.1 permits: this parser has one error answer, and
+ * closing the connection is what matters.
  *
  * errstr may be NULL; it is set to NULL on OK and INCOMPLETE.
  */

@@ -5,18 +5,13 @@
  * (worker/http_parse.c, worker/route.c).  Beyond memory safety it
  * checks the properties the worker relies on: every pointer stays inside
  * the input, total_len never exceeds the input, a prefix of a complete
- * request is INCOMPLETE, and pipelined requests can be consumed one by
- * one.
+ * request is INCOMPLETE, pipelined requests can be consumed one by
+ * one, and every request accepted keeps the framing rules of hcd(8)
+ * "HTTP strictness" (framing_rules()).
  *
- * Build and run (from the repository root):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -D_GNU_SOURCE \
- *       worker/http_parse.c worker/route.c common/uuid.c common/util.c \
- *       common/log.c \
- *       tests/fuzz/http_parse_fuzz.c -o build/http_parse_fuzz
- *   mkdir -p build/fuzz-corpus
- *   build/http_parse_fuzz -dict=tests/fuzz/http_parse.dict \
- *       -max_total_time=60 build/fuzz-corpus
- * Debian needs libclang-rt-14-dev for the fuzzer runtime.
+ * Built and run by `make fuzz` (GNUmakefile), with the seeds of
+ * tests/fuzz/corpus/http_parse/ and tests/fuzz/http_parse.dict.  Debian
+ * needs libclang-rt-14-dev for the fuzzer runtime.
  */
 
 #include <stdint.h>
@@ -39,6 +34,52 @@ inside(const void *p, size_t n, const uint8_t *buf, size_t len)
 	if (n == 0)
 		return 1;
 	return q >= buf && q <= buf + len && n <= (size_t)(buf + len - q);
+}
+
+static int
+ieq(const char *a, size_t n, const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((a[i] | 0x20) != s[i])
+			return 0;
+	return 1;
+}
+
+/*
+ * What hcd(8) "HTTP strictness" promises of every request it accepts:
+ * one framing (never Content-Length with Transfer-Encoding, chunked
+ * only in HTTP/1.1), one Host (and one at all in HTTP/1.1), field
+ * names without separators or controls, values without CR, LF or NUL.
+ */
+static void
+framing_rules(const struct http_req *r)
+{
+	const struct http_hdr	*h;
+	int			 i, host = 0, cl = 0, te = 0;
+	size_t			 k;
+
+	for (i = 0; i < r->nhdrs; i++) {
+		h = &r->hdrs[i];
+		CHECK(h->name_len > 0);
+		for (k = 0; k < h->name_len; k++)
+			CHECK((unsigned char)h->name[k] > 0x20 &&
+			    (unsigned char)h->name[k] < 0x7f &&
+			    strchr(":()<>@,;\\\"/[]?={}", h->name[k]) == NULL);
+		for (k = 0; k < h->value_len; k++)
+			CHECK(h->value[k] != '\r' && h->value[k] != '\n' &&
+			    h->value[k] != '\0');
+		host += ieq(h->name, h->name_len, "host");
+		cl += ieq(h->name, h->name_len, "content-length");
+		te += ieq(h->name, h->name_len, "transfer-encoding");
+	}
+	CHECK(host <= 1 && (r->minor == 0 || host == 1));
+	CHECK(!(cl && te));
+	CHECK(te == 0 || (r->chunked && r->minor == 1));
+	CHECK(!r->chunked || (te == 1 && r->content_length == -1));
 }
 
 static void
@@ -67,6 +108,8 @@ exercise_req(const struct http_req *r, const uint8_t *buf, size_t len,
 	else
 		CHECK(inside(r->body, r->body_len, buf + r->header_len,
 		    r->total_len - r->header_len));
+
+	framing_rules(r);
 
 	h = http_req_header(r, "content-type");
 	(void)http_hdr_eq(h, "text/plain");
