@@ -8,6 +8,9 @@
  * the page's context and renders it with web_page(), which puts it in
  * the layout with the security headers every page gets.
  *
+ * Sessions live in hcd_session (schema/001_init.sql): its key column
+ * holds the SHA-256 of the cookie's random key, never the key itself.
+ *
  * CSRF: every visitor has a random hcd_csrf cookie (HttpOnly,
  * SameSite=Lax); forms and the pages' scripts carry HMAC(SECRET_KEY,
  * cookie) as the field "csrf" or the header X-CSRF-Token, and a POST
@@ -259,7 +262,7 @@ session_load(struct web *w)
 	params[0] = hash;
 	r = cdb_exec(&w->w_x, "SELECT u.id, u.email, u.is_superuser "
 	    "FROM hcd_session s JOIN auth_user u ON u.id = s.user_id "
-	    "WHERE s.key_hash = $1 AND s.expires > now() AND u.is_active",
+	    "WHERE s.key = $1 AND s.expires > now() AND u.is_active",
 	    1, params, &e);
 	if (r == NULL)
 		return;
@@ -552,9 +555,9 @@ web_login(struct web *w, int64_t user)
 	params[2] = age;
 	params[3] = old;
 	r = cdb_exec(&w->w_x, "WITH gone AS (DELETE FROM hcd_session WHERE "
-	    "key_hash = $4 OR (user_id = $2::int AND expires < now())), "
+	    "key = $4 OR (user_id = $2::int AND expires < now())), "
 	    "u AS (UPDATE auth_user SET last_login = now() WHERE id = "
-	    "$2::int) INSERT INTO hcd_session (key_hash, user_id, expires) "
+	    "$2::int) INSERT INTO hcd_session (key, user_id, expires) "
 	    "VALUES ($1, $2::int, now() + make_interval(secs => $3::int))",
 	    4, params, &e);
 	if (r == NULL)
@@ -580,7 +583,7 @@ web_logout(struct web *w)
 		web_sha256_hex(w->w_session, strlen(w->w_session), hash);
 		params[0] = hash;
 		if ((r = cdb_exec(&w->w_x, "DELETE FROM hcd_session WHERE "
-		    "key_hash = $1", 1, params, &e)) != NULL)
+		    "key = $1", 1, params, &e)) != NULL)
 			PQclear(r);
 	}
 	set_cookie(w, WEB_SESSION_COOKIE, "", 0);
