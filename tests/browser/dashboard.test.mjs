@@ -187,7 +187,9 @@ try {
 	await step("read the event log and a ping's body", async () => {
 		curl("--data-raw", "backup finished: 42 files", `${URL_}/ping/${code}`);
 		// the details page's log is live
-		await page.waitForSelector("#events tr.success", { timeout: 15000 });
+		await page.waitForSelector("#events tr.success >> text=backup finished: 42 files", { timeout: 15000 });
+		assert.ok(await page.$("#status-icon.up"));
+		assert.match(await page.textContent("#status-text"), /This check is up/);
 		await shots(page, "04-details");
 		await page.click("#full-log");
 		await page.waitForSelector("#log-filters");
