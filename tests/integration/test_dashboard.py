@@ -410,3 +410,78 @@ def test_cloaked_redirect(inst):
     other = web(inst, "10.12.0.2")
     other.login("b@example.org", "pw")
     assert other.get("/cloaked/%s/" % uk).status == 404
+
+
+def test_projects_create_rename_delete(inst):
+    w = web(inst, "10.13.0.1")
+    w.login("a@example.org", "pw")
+    r = w.post("/projects/add/", {"name": "Scratch <1>"})
+    assert r.status == 302
+    pcode = re.search(r"/projects/([0-9a-f-]{36})/checks/",
+                      r.headers["location"]).group(1)
+    r = w.get("/")
+    assert "Scratch &lt;1&gt;" in r.text and "Scratch <1>" not in r.text
+    r = w.get("/projects/%s/settings/" % pcode)
+    assert r.status == 200
+    r = w.post("/projects/%s/settings/" % pcode, {"name": ""})
+    assert r.status == 400
+    r = w.post("/projects/%s/settings/" % pcode, {"name": "Scratch 2"})
+    assert r.status == 200 and "renamed" in r.text
+    # the worst status leads the overview: a down check in Scratch 2
+    w.post("/projects/%s/checks/add/" % pcode, {"name": "will-fail",
+           "kind": "simple", "timeout": "3600", "grace": "60"})
+    code = inst.sql("SELECT c.code FROM api_check c JOIN accounts_project p"
+                    " ON p.id = c.project_id WHERE p.code = '%s'" % pcode)[0][0]
+    inst.ping(code + "/fail")
+    for _ in range(100):
+        if inst.check_row(code)["status"] == "down":
+            break
+    r = w.get("/")
+    first = re.search(r'class="card project" href="/projects/([0-9a-f-]{36})'
+                      r'/checks/" data-status="(\w+)"', r.text)
+    assert first.groups() == (pcode, "down")
+    # another user cannot delete it; its owner can
+    other = web(inst, "10.13.0.2")
+    other.login("b@example.org", "pw")
+    assert other.post("/projects/%s/remove/" % pcode).status == 404
+    r = w.post("/projects/%s/remove/" % pcode)
+    assert r.status == 302
+    assert inst.sql("SELECT count(*) FROM accounts_project WHERE code = '%s'"
+                    % pcode)[0][0] == "0"
+    # its check is gone from the ping path too
+    assert inst.ping(code).status == 404
+
+
+def test_transfer_clear_filters(inst):
+    w = web(inst, "10.14.0.1")
+    w.login("a@example.org", "pw")
+    r = w.post("/projects/add/", {"name": "Target"})
+    target = re.search(r"/projects/([0-9a-f-]{36})/", r.headers["location"]
+                       ).group(1)
+    c = a_check(inst, name="mover")
+    code = c["ping_url"].rsplit("/", 1)[1]
+    assert inst.ping(code).status == 200
+    w.get("/checks/%s/details/" % code)
+    r = w.post("/checks/%s/filtering_rules/" % code,
+               {"methods": "POST", "filter_http_body": "1",
+                "success_kw": "done", "failure_kw": "boom"})
+    assert r.status == 302
+    assert inst.sql("SELECT methods, filter_http_body, success_kw,"
+                    " failure_kw FROM api_check WHERE code = '%s'" % code) \
+        == [("POST", "t", "done", "boom")]
+    # moving to a project the user cannot write to is refused
+    r = w.post("/checks/%s/transfer/" % code, {"project": inst.other_project})
+    assert r.status == 404
+    r = w.post("/checks/%s/transfer/" % code, {"project": target})
+    assert r.status == 302
+    assert inst.sql("SELECT p.code FROM api_check c JOIN accounts_project p"
+                    " ON p.id = c.project_id WHERE c.code = '%s'" % code) \
+        == [(target,)]
+    # the ping path follows it (a POST: methods=POST now)
+    assert inst.ping(code, method="POST", body=b"done").status == 200
+    r = w.post("/checks/%s/clear_events/" % code)
+    assert r.status == 302
+    assert inst.check_row(code)["status"] == "new"
+    assert inst.pings(code) == [] and inst.flips(code) == []
+    r = w.get("/checks/%s/details/" % code)
+    assert "No events yet" in r.text
