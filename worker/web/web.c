@@ -753,12 +753,13 @@ web_set_project(struct web *w, const struct web_project *p)
 void
 web_ago(struct buf *b, int64_t then, int64_t now)
 {
-	int64_t s = (now - then) / CT_SEC;
+	int64_t s;
 
 	if (then == CT_NONE) {
 		buf_addstr(b, "Never");
 		return;
 	}
+	s = (now - then) / CT_SEC;
 	if (s < 0)
 		s = 0;
 	if (s < 10)

@@ -408,7 +408,8 @@ list_page(struct web *w, struct web_project *p)
 		tset(it, "last_ping", (char *)b.b_data);
 		buf_reset(&b);
 		if (row->cr_last_duration != CT_NONE &&
-		    row->cr_last_duration > 0)
+		    row->cr_last_duration > 0 &&
+		    row->cr_last_duration < 72LL * 3600 * CT_SEC)
 			web_duration(&b, row->cr_last_duration / CT_SEC);
 		tset(it, "last_duration", b.b_len ? (char *)b.b_data : "");
 	}
@@ -502,7 +503,8 @@ web_checks_status(struct req *q, struct resp *r)
 		json_w_key(&j, "last_ping");
 		json_w_str(&j, (char *)b.b_data);
 		buf_reset(&b);
-		if (row.cr_last_duration != CT_NONE && row.cr_last_duration > 0)
+		if (row.cr_last_duration != CT_NONE && row.cr_last_duration > 0 &&
+		    row.cr_last_duration < 72LL * 3600 * CT_SEC)
 			web_duration(&b, row.cr_last_duration / CT_SEC);
 		json_w_key(&j, "last_duration");
 		json_w_str(&j, b.b_len ? (char *)b.b_data : "");
