@@ -5,6 +5,7 @@
 # page that shows them, another project's check as a plain 404, the
 # security headers and the hashed static files.
 
+import gzip
 import re
 import urllib.parse
 
@@ -229,6 +230,14 @@ def test_security_headers_and_static(inst):
         assert "max-age=31536000" in s.headers["cache-control"]
     css = re.search(r'href="(/static/app\.[0-9a-f]{10}\.css)"', r.text)
     assert css
+    plain = w.get(css.group(1))
+    gz = w.get(css.group(1), headers={"Accept-Encoding": "gzip, br"})
+    assert gz.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(gz.body) == plain.body
+    assert len(gz.body) < len(plain.body) / 2
+    assert "content-encoding" not in plain.headers
+    r0 = w.get(css.group(1), headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in r0.headers
     assert w.get("/static/app.css").status == 404
     assert w.get("/static/app.0000000000.css").status == 404
     assert "http://" not in re.sub(r'http://127\.0\.0\.1:\d+', '',

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "escape.h"
 #include "hcd.h"
@@ -134,6 +135,38 @@ test_static(void **state)
 }
 
 static void
+test_gzip(void **state)
+{
+	const char		*p = tmpl_static_path("app.css");
+	const struct web_file	*f = tmpl_static_lookup(p, strlen(p)), *gz;
+	unsigned char		*out;
+	uLongf			 n;
+
+	(void)state;
+	gz = tmpl_static_gzip(f);
+	assert_non_null(gz);
+	assert_true(gz->wf_len < f->wf_len / 2);
+	/* a gzip member: zlib's uncompress wants zlib framing, so inflate */
+	{
+		z_stream z;
+
+		memset(&z, 0, sizeof(z));
+		n = f->wf_len + 16;
+		out = xmalloc(n);
+		assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+		z.next_in = (unsigned char *)(uintptr_t)gz->wf_data;
+		z.avail_in = (uInt)gz->wf_len;
+		z.next_out = out;
+		z.avail_out = (uInt)n;
+		assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+		assert_int_equal(z.total_out, f->wf_len);
+		assert_memory_equal(out, f->wf_data, f->wf_len);
+		inflateEnd(&z);
+		free(out);
+	}
+}
+
+static void
 test_unknown(void **state)
 {
 	struct buf b;
@@ -153,6 +186,7 @@ main(void)
 		cmocka_unit_test(test_vars),
 		cmocka_unit_test(test_blocks),
 		cmocka_unit_test(test_static),
+		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_unknown),
 	};
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "escape.h"
 #include "hcd.h"
@@ -52,6 +53,7 @@ struct tmpl {
 static pthread_once_t	 once = PTHREAD_ONCE_INIT;
 static struct tmpl	*tmpls;
 static char		**static_paths;
+static struct web_file	*static_gz;	/* wf_data NULL: not worth it */
 static char		 init_err[256];
 static int		 init_rv;
 
@@ -440,6 +442,29 @@ init_once(void)
 		static_paths[i] = xasprintf("/static/%.*s.%s%s",
 		    (int)(dot - name), name, hex, dot);
 	}
+	static_gz = xcalloc(web_nstatics + 1, sizeof(*static_gz));
+	for (i = 0; i < web_nstatics; i++) {
+		z_stream	 z;
+		size_t		 cap = web_statics[i].wf_len + 64;
+		unsigned char	*out = xmalloc(cap);
+
+		memset(&z, 0, sizeof(z));
+		if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9,
+		    Z_DEFAULT_STRATEGY) != Z_OK)
+			fatalx("%s: deflateInit2 failed", __func__);
+		z.next_in = (unsigned char *)(uintptr_t)web_statics[i].wf_data;
+		z.avail_in = (uInt)web_statics[i].wf_len;
+		z.next_out = out;
+		z.avail_out = (uInt)cap;
+		if (deflate(&z, Z_FINISH) == Z_STREAM_END &&
+		    z.total_out < web_statics[i].wf_len * 9 / 10) {
+			static_gz[i].wf_name = web_statics[i].wf_name;
+			static_gz[i].wf_data = (const char *)out;
+			static_gz[i].wf_len = z.total_out;
+		} else
+			free(out);
+		deflateEnd(&z);
+	}
 	tmpls = xcalloc(web_ntemplates + 1, sizeof(*tmpls));
 	for (i = 0; i < web_ntemplates; i++)
 		if (tmpl_parse(i, &tmpls[i], init_err, sizeof(init_err)) ==
@@ -576,6 +601,17 @@ tmpl_static_lookup(const char *path, size_t len)
 		    memcmp(static_paths[i], path, len) == 0)
 			return &web_statics[i];
 	return NULL;
+}
+
+const struct web_file *
+tmpl_static_gzip(const struct web_file *f)
+{
+	size_t i = (size_t)(f - web_statics);
+
+	if (tmpl_init(NULL, 0) == -1 || i >= web_nstatics ||
+	    static_gz[i].wf_data == NULL)
+		return NULL;
+	return &static_gz[i];
 }
 
 const char *

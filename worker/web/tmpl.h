@@ -71,6 +71,11 @@ struct tctx	*tadd(struct tctx *, const char *name);
 const struct web_file *tmpl_static_lookup(const char *path, size_t len);
 /* Its hashed path ("/static/app.<hash>.css"), or NULL if unknown. */
 const char	*tmpl_static_path(const char *name);
+/*
+ * The gzip form of a static file, made once (NULL when it would not
+ * be smaller by a tenth, as for the SVG icons).
+ */
+const struct web_file *tmpl_static_gzip(const struct web_file *);
 /* Content-Type for a static file's name. */
 const char	*tmpl_static_ctype(const char *name);
 
