@@ -449,6 +449,8 @@ def test_projects_create_rename_delete(inst):
     first = re.search(r'class="card project" href="/projects/([0-9a-f-]{36})'
                       r'/checks/" data-status="(\w+)"', r.text)
     assert first.groups() == (pcode, "down")
+    r = w.get("/?refresh=1")
+    assert r.json()[pcode] == {"status": "down", "started": False}
     # another user cannot delete it; its owner can
     other = web(inst, "10.13.0.2")
     other.login("b@example.org", "pw")

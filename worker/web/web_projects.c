@@ -4,7 +4,8 @@
  * The projects overview (spec 8, "/"): every project the user owns or
  * is a member of, with its worst status (down > grace > up), whether a
  * check is running, and its counts of checks and integrations, down
- * projects first; and creating, renaming and deleting projects.  The
+ * projects first (?refresh: the same as JSON, which the page polls);
+ * and creating, renaming and deleting projects.  The
  * overview takes three queries whatever the number of checks: the
  * projects, the state columns of all their checks, the channel counts.
  */
@@ -18,6 +19,7 @@
 #include "conf.h"
 #include "db.h"
 #include "hcd.h"
+#include "json.h"
 #include "proc.h"
 #include "tmpl.h"
 #include "web.h"
@@ -54,7 +56,7 @@ web_index(struct req *q, struct resp *r)
 	struct check_state st;
 	int		 i, k, n, status;
 	int64_t		 now = hc_now_us();
-	char		*sql;
+	char		*sql, sql_dummy[8];
 
 	if (web_begin(&w, q, r, 0) == -1 || !web_method(&w, "GET"))
 		goto out;
@@ -117,6 +119,29 @@ web_index(struct req *q, struct resp *r)
 				ov[i].nchannels = db_getint(chr, k, 1, 0);
 	}
 	qsort(ov, (size_t)n, sizeof(*ov), ov_cmp);
+	if (web_query(&w, "refresh", sql_dummy, sizeof(sql_dummy)) == 1) {
+		/* what the overview's script polls: statuses by project */
+		struct json_w	j;
+		struct buf	b;
+
+		buf_init(&b);
+		json_w_init(&j, &b);
+		json_w_obj_begin(&j);
+		for (i = 0; i < n; i++) {
+			json_w_key(&j, PQgetvalue(pr, ov[i].row, 1));
+			json_w_obj_begin(&j);
+			json_w_key(&j, "status");
+			json_w_str(&j, ov[i].worst == 2 ? "down" :
+			    ov[i].worst == 1 ? "grace" : "up");
+			json_w_key(&j, "started");
+			json_w_bool(&j, ov[i].started);
+			json_w_obj_end(&j);
+		}
+		json_w_obj_end(&j);
+		web_json(&w, 200, &b);
+		buf_clear(&b);
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		struct tctx	*it = tadd(w.w_ctx, "projects");
 		int		 row = ov[i].row;

@@ -103,6 +103,23 @@
 		}, 3000);
 	}
 
+	/* projects overview: poll each project's worst status */
+	var projects = $("#projects");
+	if (projects) {
+		var rurl = projects.getAttribute("data-refresh-url");
+		setInterval(function () {
+			getJSON(rurl, function (d) {
+				$$("a.project[data-code]", projects).forEach(function (a) {
+					var p = d[a.getAttribute("data-code")];
+					if (!p) return;
+					a.setAttribute("data-status", p.status);
+					var ic = $(".icon", a);
+					if (ic) setStatus(ic, p.started ? p.status + " started" : p.status);
+				});
+			});
+		}, 10000);
+	}
+
 	/* check details: poll the status and the event log */
 	var details = $("#check-details");
 	if (details) {
