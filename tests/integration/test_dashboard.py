@@ -496,3 +496,23 @@ def test_transfer_clear_filters(inst):
     assert inst.pings(code) == [] and inst.flips(code) == []
     r = w.get("/checks/%s/details/" % code)
     assert "No events yet" in r.text
+
+
+def test_log_time_zones_and_long_description(inst):
+    c = a_check(inst, name="zoned", schedule="0 3 * * *", tz="Europe/Riga")
+    code = c["ping_url"].rsplit("/", 1)[1]
+    assert inst.ping(code).status == 200
+    w = web(inst, "10.15.0.1")
+    w.login("a@example.org", "pw")
+    r = w.get("/checks/%s/log/" % code)
+    assert re.search(r'title="\d{4}-\d\d-\d\d \d\d:\d\d:\d\d Europe/Riga"',
+                     r.text), r.text[:2000]
+    assert 'id="tz-utc"' in r.text
+    r = w.get("/checks/%s/log/?tz=UTC" % code)
+    assert re.search(r'title="\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"', r.text)
+    # a description longer than any fixed buffer is kept whole
+    desc = "runbook: " + "x" * 20000
+    r = w.post("/checks/%s/name/" % code, {"name": "zoned", "desc": desc})
+    assert r.status == 302
+    assert inst.sql("SELECT length(\"desc\") FROM api_check WHERE code ="
+                    " '%s'" % code) == [(str(len(desc)),)]

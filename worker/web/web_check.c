@@ -154,7 +154,7 @@ bytea_text(const PGresult *r, int row, int col, size_t *len, int *binary)
  */
 static int
 events_load(struct web *w, struct wcheck *c, int limit, struct tctx *ctx,
-    char *sig, size_t sigsz)
+    char *sig, size_t sigsz, const char *tz)
 {
 	char		 lim[16], thr[24];
 	const char	*params[3];
@@ -163,7 +163,6 @@ events_load(struct web *w, struct wcheck *c, int limit, struct tctx *ctx,
 	int		 i = 0, k = 0, np, nf, shown = 0;
 	int64_t		 now = hc_now_us(), threshold;
 	struct buf	 b;
-	const char	*tz = c->c_row.cr_tz;
 
 	threshold = c->c_row.cr_n_pings -
 	    project_db_ping_log_limit(&w->w_x, c->c_row.cr_project);
@@ -494,7 +493,7 @@ details_page(struct web *w, struct wcheck *c)
 	tset(ctx, "grace_text", (char *)b.b_data);
 	buf_clear(&b);
 	check_context(w, c, ctx);
-	if (events_load(w, c, EVENTS_DETAILS, ctx, NULL, 0) == -1) {
+	if (events_load(w, c, EVENTS_DETAILS, ctx, NULL, 0, c->c_row.cr_tz) == -1) {
 		web_error(w, 503, "Service Unavailable", "The database is not "
 		    "answering.");
 		return;
@@ -560,7 +559,8 @@ web_check_status_json(struct req *q, struct resp *r)
 	ev = tctx_new();
 	tset(ev, "base", w.w_base);
 	tset(ev, "code", c.c_row.cr_code);
-	if (events_load(&w, &c, EVENTS_DETAILS, ev, sig, sizeof(sig)) == -1 ||
+	if (events_load(&w, &c, EVENTS_DETAILS, ev, sig, sizeof(sig),
+	    c.c_row.cr_tz) == -1 ||
 	    tmpl_render(&rows, "events", ev) == -1) {
 		tctx_free(ev);
 		web_error(&w, 503, "Service Unavailable", "database");
@@ -946,10 +946,17 @@ web_check_log(struct req *q, struct resp *r)
 	memset(&c, 0, sizeof(c));
 	if (web_begin(&w, q, r, 0) == 0 && web_method(&w, "GET") &&
 	    check_load(&w, &c, 0) == 0) {
+		char tz[64];
+
+		/* ?tz=UTC shows the times in UTC, else in the check's zone */
+		if (web_query(&w, "tz", tz, sizeof(tz)) != 1 ||
+		    strcmp(tz, "UTC") != 0)
+			hc_strlcpy(tz, c.c_row.cr_tz, sizeof(tz));
 		tset(w.w_ctx, "code", c.c_row.cr_code);
 		tset(w.w_ctx, "name", c.c_row.cr_name);
-		tset(w.w_ctx, "tz", c.c_row.cr_tz);
-		if (events_load(&w, &c, EVENTS_LOG, w.w_ctx, NULL, 0) == -1)
+		tset(w.w_ctx, "tz", tz);
+		tset(w.w_ctx, "check_tz", c.c_row.cr_tz);
+		if (events_load(&w, &c, EVENTS_LOG, w.w_ctx, NULL, 0, tz) == -1)
 			web_error(&w, 503, "Service Unavailable", "The "
 			    "database is not answering.");
 		else

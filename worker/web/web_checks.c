@@ -533,19 +533,21 @@ out:
 static void
 json_field(struct web *w, struct json_w *j, const char *name, int integer)
 {
-	char	v[4096];
-	int64_t	n;
-	const char *errstr;
+	size_t		 sz = w->w_q->q_http->body_len + 1;
+	char		*v = xmalloc(sz);
+	int64_t		 n;
+	const char	*errstr;
 
-	if (web_form(w, name, v, sizeof(v)) != 1)
-		return;
-	json_w_key(j, name);
-	if (!integer)
-		json_w_str(j, v);
-	else {
-		n = hc_strtonum(v, 0, INT64_MAX / 2, &errstr);
-		json_w_int(j, errstr ? -1 : n);
+	if (web_form(w, name, v, sz) == 1) {
+		json_w_key(j, name);
+		if (!integer)
+			json_w_str(j, v);
+		else {
+			n = hc_strtonum(v, 0, INT64_MAX / 2, &errstr);
+			json_w_int(j, errstr ? -1 : n);
+		}
 	}
+	free(v);
 }
 
 /* Build the JSON object of a check form (name, slug, tags, desc, and
