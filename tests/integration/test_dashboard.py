@@ -385,6 +385,25 @@ def test_owner_actions(inst):
                     % code)[0][0] == "0"
 
 
+def test_add_cron_check(inst):
+    w = web(inst, "10.16.0.1")
+    w.login("a@example.org", "pw")
+    r = w.post("/projects/%s/checks/add/" % inst.project,
+               {"name": "cron-made", "kind": "oncalendar",
+                "schedule": "Mon..Fri 09:00", "tz": "Europe/Riga",
+                "grace": "600", "timeout": "86400"})
+    assert r.status == 302, r
+    assert inst.sql("SELECT kind, schedule, tz FROM api_check WHERE name ="
+                    " 'cron-made'") == [("oncalendar", "Mon..Fri 09:00",
+                                        "Europe/Riga")]
+    r = w.post("/projects/%s/checks/add/" % inst.project,
+               {"name": "bad-cron", "kind": "cron", "schedule": "nope",
+                "tz": "UTC", "grace": "600"})
+    assert r.status == 400
+    assert inst.sql("SELECT count(*) FROM api_check WHERE name ="
+                    " 'bad-cron'")[0][0] == "0"
+
+
 def test_schedule_preview(inst):
     w = web(inst, "10.11.0.1")
     w.login("a@example.org", "pw")

@@ -172,7 +172,7 @@
 	/* schedule kind switch */
 	$$("input[name=kind]").forEach(function (r) {
 		r.addEventListener("change", function () {
-			$$("[data-kind-pane]").forEach(function (p) {
+			$$("[data-kind-pane]", r.form).forEach(function (p) {
 				p.classList.toggle("hidden", p.getAttribute("data-kind-pane") !== (r.value === "simple" ? "simple" : "schedule"));
 			});
 		});
