@@ -373,6 +373,14 @@ def test_owner_actions(inst):
     r = w.post("/checks/%s/pause/" % code)
     assert r.status == 302
     assert inst.check_row(code)["status"] == "paused"
+    page = "/projects/%s/checks/" % inst.project
+    assert "web-made" in w.get(page + "?status=paused").text
+    assert "web-made" not in w.get(page + "?status=up").text
+    assert "web-made" in w.get(page + "?search=WEB-MADE").text
+    assert "web-made" not in w.get(page + "?search=nothing-like-it").text
+    r = w.get(page + "?tag=a&tag=b")
+    assert "web-made" in r.text
+    assert "web-made" not in w.get(page + "?tag=a&tag=zzz").text
     r = w.post("/checks/%s/resume/" % code)
     assert r.status == 302 and inst.check_row(code)["status"] == "new"
     r = w.post("/checks/%s/copy/" % code)

@@ -5,7 +5,7 @@
  * icons, names and descriptions, tags as filter pills coloured by the
  * worst status among their checks, period or schedule, last ping and
  * last duration; sorting (saved in the profile), ?tag= (AND),
- * ?search=, the UUID/slug switch (saved in the project); the JSON the
+ * ?search=, ?status=, the UUID/slug switch (saved in the project); the JSON the
  * page polls for live statuses; and "Add check", which goes through
  * the check model (checkdef.c validation, check_db.c writes) exactly
  * as the API does.  One query for the project, one for its checks,
@@ -249,7 +249,7 @@ row_tag(const char *tag, void *arg)
 static void
 list_page(struct web *w, struct web_project *p)
 {
-	char		 pid[24], uid[24], sort[16], search[256], urls[8],
+	char		 pid[24], uid[24], sort[16], search[256], urls[8], want[16],
 			 tagbuf[16][128];
 	const char	*params[3], *tags[16];
 	struct dberr	 e;
@@ -288,6 +288,8 @@ list_page(struct web *w, struct web_project *p)
 	}
 	if (web_query(w, "search", search, sizeof(search)) != 1)
 		search[0] = '\0';
+	if (web_query(w, "status", want, sizeof(want)) != 1)
+		want[0] = '\0';
 	for (i = 0; search[i]; i++)
 		search[i] = (char)tolower((unsigned char)search[i]);
 
@@ -383,6 +385,10 @@ list_page(struct web *w, struct web_project *p)
 				break;
 		if (j < nt || !matches_search(row, search))
 			continue;
+		/* ?status=: one status, or "started" for running checks */
+		if (want[0] && !(strcmp(want, "started") == 0 ?
+		    rows[k].started : strcmp(want, rows[k].status) == 0))
+			continue;
 		it = tadd(w->w_ctx, "checks");
 		tset(it, "code", row->cr_code);
 		tset(it, "name", row->cr_name);
@@ -419,7 +425,7 @@ list_page(struct web *w, struct web_project *p)
 	    "name" : key == 2 ? "-name" : key == 3 ? "last_ping" :
 	    key == 4 ? "-last_ping" : "status");
 	tset(w->w_ctx, "by_slug", by_slug ? "1" : "");
-	tset(w->w_ctx, "filtered", nt || search[0] ? "1" : "");
+	tset(w->w_ctx, "filtered", nt || search[0] || want[0] ? "1" : "");
 	tset(w->w_ctx, "nav", "checks");
 	web_set_project(w, p);
 	name = web_project_name(p);
