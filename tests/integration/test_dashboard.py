@@ -543,3 +543,18 @@ def test_log_time_zones_and_long_description(inst):
     assert r.status == 302
     assert inst.sql("SELECT length(\"desc\") FROM api_check WHERE code ="
                     " '%s'" % code) == [(str(len(desc)),)]
+
+
+def test_secure_cookies_under_https_site_root(make_hcd):
+    h = make_hcd(extra={"SITE_ROOT": "https://hc.example.org"})
+    w = Web(h)
+    w.login("a@example.org", "pw")
+    for line in w.login_cookies:
+        assert "Secure" in line and "HttpOnly" in line, line
+    # a form posted from the site itself passes the Origin check
+    r = w.request("POST", "/projects/add/", form={"name": "o"},
+                  headers={"Origin": "https://hc.example.org"})
+    assert r.status == 302
+    r = w.request("POST", "/projects/add/", form={"name": "o"},
+                  headers={"Origin": "http://hc.example.org"})
+    assert r.status == 403
