@@ -228,6 +228,8 @@ job_new(struct worker *w, struct conn *c, const uint8_t *raw, size_t len,
 	j->j_req = *orig;
 	j->j_req.q_http = &j->j_http;
 	j->j_req.q_conn = NULL;		/* never touched off the loop */
+	if (c != NULL)			/* the dashboard's rate limits */
+		hc_strlcpy(j->j_req.q_peer, c->c_peer, sizeof(j->j_req.q_peer));
 	j->j_req.q_job = j;
 	/*
 	 * The path and the route's captures point into the copy now, at the

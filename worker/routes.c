@@ -3,7 +3,7 @@
  *
  * The one route table of the worker for everything but pings (which
  * keep their own hot router, route.c): the management API, badges,
- * the Prometheus endpoints, and the dashboard's pages to come.  Each
+ * the Prometheus endpoints, and the dashboard's pages (worker/web/).  Each
  * entry is a path pattern, the handler (one per URL, doing its own
  * method dispatch, as a Django view does) and where it runs: RT_DB
  * handlers run on a database thread (dbq.c), the others on the loop.
@@ -24,6 +24,7 @@
 #include "hcd.h"
 #include "uuid.h"
 #include "worker.h"
+#include "web/web.h"
 
 static const struct route routes[] = {
 	{ "/api/v{ver}/status/", api_status, RT_DB },
@@ -45,6 +46,36 @@ static const struct route routes[] = {
 	{ "/projects/{uuid}/metrics/", metrics_project_bearer, RT_DB },
 	{ "/projects/{uuid}/metrics/{seg}", metrics_project, RT_DB },
 	{ "/projects/{uuid}/checks/metrics/{seg}", metrics_project, RT_DB },
+	/* the dashboard (worker/web/web.h); static files on the loop */
+	{ "/static/{seg}", web_static, 0 },
+	{ "/", web_index, RT_DB },
+	{ "/accounts/login/", web_login_page, RT_DB },
+	{ "/accounts/signup/", web_signup, RT_DB },
+	{ "/accounts/logout/", web_logout_page, RT_DB },
+	{ "/accounts/check_token/{seg}/{seg}/", web_check_token, RT_DB },
+	{ "/accounts/profile/", web_profile, RT_DB },
+	{ "/accounts/set_password/", web_set_password, RT_DB },
+	{ "/cloaked/{sha1}/", web_cloaked, RT_DB },
+	{ "/projects/add/", web_project_add, RT_DB },
+	{ "/projects/{uuid}/checks/", web_checks, RT_DB },
+	{ "/projects/{uuid}/checks/status/", web_checks_status, RT_DB },
+	{ "/projects/{uuid}/checks/add/", web_checks_add, RT_DB },
+	{ "/projects/{uuid}/settings/", web_project_settings, RT_DB },
+	{ "/projects/{uuid}/remove/", web_project_remove, RT_DB },
+	{ "/checks/preview/", web_schedule_preview, RT_DB },
+	{ "/checks/{uuid}/details/", web_check_details, RT_DB },
+	{ "/checks/{uuid}/status/", web_check_status_json, RT_DB },
+	{ "/checks/{uuid}/log/", web_check_log, RT_DB },
+	{ "/checks/{uuid}/pings/{int}/", web_check_ping, RT_DB },
+	{ "/checks/{uuid}/name/", web_check_name, RT_DB },
+	{ "/checks/{uuid}/timeout/", web_check_timeout, RT_DB },
+	{ "/checks/{uuid}/filtering_rules/", web_check_filtering, RT_DB },
+	{ "/checks/{uuid}/pause/", web_check_pause, RT_DB },
+	{ "/checks/{uuid}/resume/", web_check_resume, RT_DB },
+	{ "/checks/{uuid}/copy/", web_check_copy, RT_DB },
+	{ "/checks/{uuid}/transfer/", web_check_transfer, RT_DB },
+	{ "/checks/{uuid}/clear_events/", web_check_clear, RT_DB },
+	{ "/checks/{uuid}/remove/", web_check_remove, RT_DB },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 #define ROUTE_PATH_MAX	1024	/* longer paths get no APPEND_SLASH answer */

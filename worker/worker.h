@@ -110,6 +110,7 @@ struct req {
 	int			 q_created;	/* ?create=1 done: -1 no, 0, 1 */
 	int64_t			 q_check;	/* ... and the check it gave */
 	struct job		*q_job;		/* the job it runs in, if any */
+	char			 q_peer[64];	/* the client's address (jobs) */
 };
 
 /* Returned by handlers that did not answer yet (waiting for an ack). */

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "../../worker/worker.h"
+#include "../../worker/web/web.h"
 
 #define U	"5f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0"
 #define K40	"0123456789abcdefABCDEF0123456789abcdef01"
@@ -53,6 +54,17 @@ test_table(void **state)
 		{ "/projects/" U "/metrics/", metrics_project_bearer, 1 },
 		{ "/projects/" U "/metrics/key", metrics_project, 2 },
 		{ "/projects/" U "/checks/metrics/key", metrics_project, 2 },
+		{ "/", web_index, 0 },
+		{ "/static/app.0123456789.css", web_static, 1 },
+		{ "/accounts/login/", web_login_page, 0 },
+		{ "/accounts/check_token/user/tok/", web_check_token, 2 },
+		{ "/cloaked/" K40 "/", web_cloaked, 1 },
+		{ "/projects/" U "/checks/", web_checks, 1 },
+		{ "/projects/" U "/checks/status/", web_checks_status, 1 },
+		{ "/checks/preview/", web_schedule_preview, 0 },
+		{ "/checks/" U "/details/", web_check_details, 1 },
+		{ "/checks/" U "/pings/3/", web_check_ping, 2 },
+		{ "/checks/" U "/remove/", web_check_remove, 1 },
 	};
 	const struct route	*rt;
 	struct req		 q;
@@ -105,8 +117,10 @@ test_misses_and_slash(void **state)
 		{ "/api/v3/checks/" U "/pings/x/body", 0 },
 		{ "/b/2/", 0 },
 		{ "/badge/a/b/c/d.svg", 0 },
-		{ "/", 0 },
+		{ "/nope", 0 },
 		{ "", 0 },
+		{ "/checks/" U "/details", 1 },
+		{ "/accounts/login", 1 },
 		{ "/api/v3/checks//", 0 },
 	};
 	struct req	q;
