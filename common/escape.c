@@ -1,37 +1,12 @@
 /*
  * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
  *
- * HTML and URL escaping (escape.h).
+ * URL escaping (escape.h); HTML escaping is buf_add_html (util.c).
  */
 #include <string.h>
 
 #include "escape.h"
 #include "hcd.h"
-
-void
-esc_html(struct buf *b, const char *s, size_t n)
-{
-	const char	*e = s + n, *run = s;
-
-	for (; s < e; s++) {
-		const char *rep;
-
-		switch (*s) {
-		case '&':	rep = "&amp;"; break;
-		case '<':	rep = "&lt;"; break;
-		case '>':	rep = "&gt;"; break;
-		case '"':	rep = "&quot;"; break;
-		case '\'':	rep = "&#39;"; break;
-		default:	continue;
-		}
-		if (s > run)
-			buf_add(b, run, (size_t)(s - run));
-		buf_addstr(b, rep);
-		run = s + 1;
-	}
-	if (e > run)
-		buf_add(b, run, (size_t)(e - run));
-}
 
 void
 esc_url(struct buf *b, const char *s, size_t n)

@@ -208,28 +208,24 @@ buf_addc(struct buf *b, int c)
 void
 buf_add_html(struct buf *b, const char *s, size_t n)
 {
-	size_t	i;
+	const char	*e = s + n, *run = s, *rep;
 
-	for (i = 0; i < n; i++)
-		switch (s[i]) {
-		case '&':
-			buf_addstr(b, "&amp;");
-			break;
-		case '<':
-			buf_addstr(b, "&lt;");
-			break;
-		case '>':
-			buf_addstr(b, "&gt;");
-			break;
-		case '"':
-			buf_addstr(b, "&quot;");
-			break;
-		case '\'':
-			buf_addstr(b, "&#x27;");
-			break;
-		default:
-			buf_addc(b, s[i]);
+	for (; s < e; s++) {
+		switch (*s) {
+		case '&':	rep = "&amp;"; break;
+		case '<':	rep = "&lt;"; break;
+		case '>':	rep = "&gt;"; break;
+		case '"':	rep = "&quot;"; break;
+		case '\'':	rep = "&#x27;"; break;
+		default:	continue;
 		}
+		if (s > run)
+			buf_add(b, run, (size_t)(s - run));
+		buf_addstr(b, rep);
+		run = s + 1;
+	}
+	if (e > run)
+		buf_add(b, run, (size_t)(e - run));
 }
 
 void

@@ -274,7 +274,7 @@ def test_names_escaped_everywhere(inst):
         assert "<b>restore</b>" not in r.text, p
         n += r.text.count("&lt;script&gt;alert(1)&lt;/script&gt;")
     r = w.get("/projects/%s/checks/" % inst.project)
-    assert "Tom&#39;s &quot;backup&quot; &amp; &lt;b&gt;restore&lt;/b&gt;" \
+    assert "Tom&#x27;s &quot;backup&quot; &amp; &lt;b&gt;restore&lt;/b&gt;" \
         in r.text
     assert n >= 6
     # the JSON the pages poll carries it as data, not markup

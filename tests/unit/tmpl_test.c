@@ -52,9 +52,9 @@ test_escape(void **state)
 
 	(void)state;
 	buf_init(&b);
-	esc_html(&b, "<script>alert(1)</script> \"q\" 'a' & b", 38);
+	buf_add_html(&b, "<script>alert(1)</script> \"q\" 'a' & b", 38);
 	assert_string_equal((char *)b.b_data, "&lt;script&gt;alert(1)&lt;/script&gt; "
-	    "&quot;q&quot; &#39;a&#39; &amp; b");
+	    "&quot;q&quot; &#x27;a&#x27; &amp; b");
 	buf_reset(&b);
 	esc_url(&b, "a b/c?d=é&", 11);
 	assert_string_equal((char *)b.b_data, "a%20b%2Fc%3Fd%3D%C3%A9%26");
@@ -72,7 +72,7 @@ test_vars(void **state)
 	tset(c, "markup", "<i>ok</i>");
 	tset(c, "q", "a b&c");
 	s = render("test_vars", c);
-	assert_string_equal(s, "[&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;]"
+	assert_string_equal(s, "[&lt;b&gt;&quot;x&quot; &amp; &#x27;y&#x27;&lt;/b&gt;]"
 	    "[<i>ok</i>][a%20b%26c][]\n");
 	free(s);
 	tctx_free(c);

@@ -519,7 +519,7 @@ render(struct buf *b, const struct tmpl *t, size_t from, size_t to,
 			if ((s = tget(c, n->n_name)) == NULL)
 				break;
 			if (n->n_type == N_VAR)
-				esc_html(b, s, strlen(s));
+				buf_add_html(b, s, strlen(s));
 			else if (n->n_type == N_URL)
 				esc_url(b, s, strlen(s));
 			else
