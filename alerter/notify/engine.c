@@ -681,7 +681,8 @@ job_finish(struct engine *e, struct nt_job *j)
 		ra = j->j_members[0].nm_retry_after;
 	}
 	j->j_final = 1;
-	if (j->j_outcome == NR_TRANSIENT) {
+	/* A test (hcctl channel test) is tried once, as Healthchecks does. */
+	if (j->j_outcome == NR_TRANSIENT && !j->j_test) {
 		delay = nt_backoff_ms(j->j_attempts, arc4random(), ra);
 		if (now + delay * 1000 < j->j_created +
 		    e->e_cf->notify_retry_window * 1000000) {

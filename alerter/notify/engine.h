@@ -72,6 +72,7 @@ struct nt_job {
 	int			 j_attempts;	/* this one included */
 	int64_t			 j_created;	/* µs: the retry window's start */
 	int			 j_group;	/* a group channel */
+	int			 j_test;	/* a test: no retries */
 	struct nt_member	*j_members;
 	int			 j_nmembers;
 	int			 j_pending;	/* members not done */

@@ -651,6 +651,7 @@ load_job(struct outbox *ob, const PGresult *r, int row, int nc, char *err,
 	x->now = now;
 	x->downtime = getint(r, row, C(L_DOWNTIME), -1);
 	x->is_test = *PQgetvalue(r, row, C(L_TEST)) == 't';
+	j->j_test = x->is_test;
 	x->check = ck;
 	hc_strlcpy(x->channel_code, PQgetvalue(r, row, C(L_CH_CODE)),
 	    sizeof(x->channel_code));
