@@ -95,9 +95,11 @@ struct nt_job {
  * INTEGRATIONS_ALLOW_PRIVATE_IPS: private, loopback, link-local,
  * multicast, broadcast, "this network", shared (CGNAT), documentation,
  * benchmarking and reserved IPv4 ranges; loopback, unspecified,
- * unique-local, link-local, site-local, multicast, documentation and
- * discard IPv6 ranges; and the IPv4-mapped, IPv4-compatible, NAT64 and
- * 6to4 forms of the refused IPv4 ones.  Any family but IPv4 and IPv6
+ * every IPv6 address outside global unicast (2000::/3: loopback,
+ * unspecified, unique-local, link-local, site-local, multicast,
+ * discard ...) and the documentation, benchmarking, ORCHID and segment
+ * routing ranges within it; and the IPv4-mapped, IPv4-compatible,
+ * NAT64 and 6to4 forms of the refused IPv4 ones.  Any family but IPv4 and IPv6
  * is refused too.
  */
 int	 nt_addr_refused(const struct sockaddr *, socklen_t);

@@ -126,6 +126,9 @@ v6_refused_addr(const uint8_t *a)
 		return v4_refused_addr(be32(a + 12));
 	if (memcmp(a, sixto4, 2) == 0)
 		return v4_refused_addr(be32(a + 2));
+	/* Outside global unicast (2000::/3): nothing public. */
+	if ((a[0] & 0xe0) != 0x20)
+		return 1;
 	for (i = 0; i < sizeof(v6_refused) / sizeof(v6_refused[0]); i++)
 		if (v6_in(a, v6_refused[i].net, v6_refused[i].bits))
 			return 1;
