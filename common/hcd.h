@@ -57,7 +57,7 @@
 #define HC_SMTP_MAX_CONNECTIONS_PER_CLIENT 20	/* from one address */
 /* Notifications (alerter/notify/) */
 #define HC_NOTIFY_RETRY_WINDOW	3600	/* s: transient errors retried this long */
-#define HC_NOTIFY_MAX_PARALLEL	256	/* requests in flight in one notifier */
+#define HC_NOTIFY_MAX_PARALLEL	1024	/* requests in flight in one notifier */
 
 /* Tunables that are not configuration keys. */
 #define HC_BATCH_MAX		8192	/* ring records per transaction */

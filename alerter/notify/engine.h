@@ -35,7 +35,8 @@ struct outbox;
 #define NT_SIGNAL_TIMEOUT_MS	60000	/* signal-cli's answer */
 #define NT_MAX_REDIRS		3
 #define NT_LEASE_SEC		300	/* a claim; longer than any attempt */
-#define NT_CLAIM_MAX		200	/* rows per claim */
+#define NT_CLAIM_MAX		500	/* rows per claim */
+#define NT_CHANNEL_MAX		256	/* in flight per channel, all nodes */
 #define NT_FLIPS_MAX		500	/* flips per transaction */
 #define NT_POLL_MS		1000	/* look for due rows at least this often */
 #define NT_BACKOFF_FIRST_MS	2000	/* back-off after the first failure */

@@ -454,20 +454,27 @@ enum {
 static char *
 load_sql(void)
 {
-	return xasprintf("SELECT %s, o.id, o.code, o.channel_id, "
+	/*
+	 * The project-wide figures (spec 5.2: how many checks, which others
+	 * are down) once per project in the batch, not once per row: 1,000
+	 * checks of one project going down together would otherwise count
+	 * the project 1,000 times.  dn holds the first eleven checks that
+	 * are down as "id<RS>name"; load_job leaves out the row's own.
+	 */
+	return xasprintf("WITH pr AS (SELECT x.project_id, count(*) AS n, "
+	    "count(*) FILTER (WHERE x.status = 'down') AS nd, "
+	    "array_to_string((array_agg(x.id::text || E'\\x1e' || CASE WHEN "
+	    "    x.name = '' THEN x.code::text ELSE x.name END ORDER BY x.id) "
+	    "    FILTER (WHERE x.status = 'down'))[1:11], E'\\x1f') AS dn "
+	    "FROM api_check x WHERE x.project_id IN (SELECT ch.project_id "
+	    "    FROM hcd_outbox o JOIN api_channel ch ON ch.id = o.channel_id "
+	    "    WHERE o.id = ANY($1::bigint[])) GROUP BY x.project_id) "
+	    "SELECT %s, o.id, o.code, o.channel_id, "
 	    "o.check_status, o.old_status, o.reason, " US("o.flip_time") ", "
 	    "o.attempts, " US("o.created") ", o.check_id IS NULL, "
 	    "ch.code, ch.kind, ch.value, ch.name, ch.project_id, p.name, "
-	    "(SELECT count(*) FROM api_check x "
-	    "    WHERE x.project_id = ch.project_id), "
-	    "(SELECT count(*) FROM api_check x WHERE x.project_id = "
-	    "    ch.project_id AND x.status = 'down' "
-	    "    AND x.id IS DISTINCT FROM o.check_id), "
-	    "(SELECT string_agg(s.nm, E'\\x1f') FROM (SELECT CASE WHEN "
-	    "    x.name = '' THEN x.code::text ELSE x.name END AS nm "
-	    "    FROM api_check x WHERE x.project_id = ch.project_id "
-	    "    AND x.status = 'down' AND x.id IS DISTINCT FROM o.check_id "
-	    "    ORDER BY x.id LIMIT 10) s), "
+	    "coalesce(pr.n, 0), coalesce(pr.nd, 0) - "
+	    "    CASE WHEN c.status = 'down' THEN 1 ELSE 0 END, pr.dn, "
 	    "lp.n, " US("lp.created") ", coalesce(lp.kind, ''), lp.exitstatus, "
 	    "encode(substr(lp.body_raw, 1, 100000), 'hex'), lp.scheme, "
 	    "CASE WHEN pf.new_status = 'down' THEN "
@@ -475,6 +482,7 @@ load_sql(void)
 	    "FROM hcd_outbox o JOIN api_channel ch ON ch.id = o.channel_id "
 	    "LEFT JOIN api_check c ON c.id = o.check_id "
 	    "LEFT JOIN accounts_project p ON p.id = ch.project_id "
+	    "LEFT JOIN pr ON pr.project_id = ch.project_id "
 	    "LEFT JOIN LATERAL (SELECT n, created, kind, exitstatus, "
 	    "    body_raw, scheme FROM api_ping WHERE owner_id = c.id "
 	    "    AND created <= o.flip_time ORDER BY n DESC LIMIT 1) lp "
@@ -660,13 +668,20 @@ load_job(struct outbox *ob, const PGresult *r, int row, int nc, char *err,
 	x->project_nchecks = (int)getint(r, row, C(L_NCHECKS), 1);
 	x->ndown_others = (int)getint(r, row, C(L_NDOWN), 0);
 	if ((s = getstr(r, row, C(L_DOWNNAMES))) != NULL) {
-		int i = 0;
+		const char	*own = getstr(r, row, 0);	/* c.id */
+		char		*rs;
+		int		 i = 0;
 
 		names = (char *)jstr(j, s);
 		for (q = names; q != NULL && i < 10; q = e) {
 			if ((e = strchr(q, '\x1f')) != NULL)
 				*e++ = '\0';
-			x->down_others[i++] = q;
+			if ((rs = strchr(q, '\x1e')) == NULL)
+				continue;
+			*rs++ = '\0';
+			if (own != NULL && strcmp(q, own) == 0)
+				continue;
+			x->down_others[i++] = rs;
 		}
 	}
 	ck->project_name = jstr(j, getstr(r, row, C(L_P_NAME)));
@@ -754,11 +769,25 @@ load_job(struct outbox *ob, const PGresult *r, int row, int nc, char *err,
 static int
 claim_round(struct outbox *ob, int room, char *err, size_t errsz)
 {
+	/*
+	 * At most NT_CHANNEL_MAX deliveries of one channel in flight, on
+	 * all nodes together: a receiver that hangs holds that many of the
+	 * NOTIFY_MAX_PARALLEL places, never all of them.
+	 */
 	static const char claim[] =
-	    "WITH d AS (SELECT id FROM hcd_outbox WHERE status = 'pending' "
+	    "WITH due AS (SELECT id, channel_id, next_attempt, row_number() "
+	    "    OVER (PARTITION BY channel_id ORDER BY next_attempt, id) AS rn "
+	    "    FROM hcd_outbox WHERE status = 'pending' "
 	    "    AND next_attempt <= now() "
-	    "    AND (lease_until IS NULL OR lease_until < now()) "
-	    "    ORDER BY next_attempt, id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+	    "    AND (lease_until IS NULL OR lease_until < now())), "
+	    "busy AS (SELECT channel_id, count(*) AS n FROM hcd_outbox "
+	    "    WHERE status = 'pending' AND lease_until >= now() "
+	    "    GROUP BY channel_id), "
+	    "d AS (SELECT o.id FROM hcd_outbox o WHERE o.id IN (SELECT due.id "
+	    "    FROM due LEFT JOIN busy ON busy.channel_id = due.channel_id "
+	    "    WHERE due.rn + coalesce(busy.n, 0) <= " XSTR(NT_CHANNEL_MAX)
+	    "    ) ORDER BY o.next_attempt, o.id LIMIT $2 "
+	    "    FOR UPDATE SKIP LOCKED) "
 	    "UPDATE hcd_outbox o SET lease_owner = $1, "
 	    "    lease_until = now() + interval '" XSTR(NT_LEASE_SEC) " s', "
 	    "    attempts = o.attempts + 1 "
@@ -886,17 +915,33 @@ work(struct outbox *ob)
 		}
 		ob->ob_released = 1;
 	}
+	int64_t	t0 = hc_mono_ms(), t1, t2 = 0;
+	int	more;
+
 	results_round(ob);
-	while ((n = flips_round(ob, err, sizeof(err))) == NT_FLIPS_MAX)
-		results_round(ob);
-	if (n == -1)
-		log_warnx("notifier: flips: %s", err);
-	while ((room = room_left(ob)) > 0) {
-		if ((n = claim_round(ob, room, err, sizeof(err))) == -1)
-			log_warnx("notifier: claim: %s", err);
-		if (n < NT_CLAIM_MAX || n < room)
-			break;
-	}
+	t1 = hc_mono_ms();
+	/* Flips and claims in turn: the first deliveries of a burst of
+	 * flips go out while the rest of it is still being processed. */
+	do {
+		if ((more = flips_round(ob, err, sizeof(err))) == -1)
+			log_warnx("notifier: flips: %s", err);
+		more = more == NT_FLIPS_MAX;
+		if (t2 == 0)
+			t2 = hc_mono_ms();
+		while ((room = room_left(ob)) > 0) {
+			if ((n = claim_round(ob, room, err, sizeof(err))) == -1)
+				log_warnx("notifier: claim: %s", err);
+			if (n < NT_CLAIM_MAX || n < room)
+				break;
+		}
+		if (more)
+			results_round(ob);
+	} while (more);
+	if (hc_mono_ms() - t0 > 50)
+		log_debug("notifier: round of %lld ms: results %lld, flips "
+		    "%lld, claims %lld", (long long)(hc_mono_ms() - t0),
+		    (long long)(t1 - t0), (long long)(t2 - t1),
+		    (long long)(hc_mono_ms() - t2));
 	prune(ob);
 }
 
