@@ -410,7 +410,7 @@ class Hcd:
         p = self.hcctl("status", timeout=15)
         children = []
         for line in p.stdout.splitlines():
-            m = re.match(r"^(alerter|worker|smtpd)\s+(\d+)\s+(\d+)\s+(\d+)s"
+            m = re.match(r"^(alerter|worker|smtpd|notifier)\s+(\d+)\s+(\d+)\s+(\d+)s"
                          r"\s+(\d+)\s*$", line)
             if m:
                 children.append({"role": m.group(1), "id": int(m.group(2)),
