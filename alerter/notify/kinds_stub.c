@@ -327,6 +327,24 @@ shell_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 }
 
 static int
+shell_noop(const char *v, const char *status)
+{
+	struct json_doc	*d;
+	char		 key[16], *c;
+	const char	*e;
+	int		 noop;
+
+	if ((d = json_parse(v, strlen(v), &e)) == NULL)
+		return 0;
+	snprintf(key, sizeof(key), "cmd_%s", status);
+	c = jget(d, json_root(d), key);
+	noop = c == NULL || *c == '\0';
+	free(c);
+	json_doc_free(d);
+	return noop;
+}
+
+static int
 shell_enabled(const struct conf *cf)
 {
 	return cf->shell_enabled;
@@ -344,7 +362,7 @@ static const struct nt_kind kinds[] = {
 	{ "email", 0, NULL, email_validate, email_noop, email_build, NULL,
 	    NULL },
 	{ "group", 0, NULL, NULL, NULL, group_build, NULL, NULL },
-	{ "shell", 0, shell_enabled, webhook_validate, NULL, shell_build,
+	{ "shell", 0, shell_enabled, webhook_validate, shell_noop, shell_build,
 	    NULL, NULL },
 	{ "webhook", 0, webhook_enabled, webhook_validate, webhook_noop,
 	    webhook_build, NULL, NULL },

@@ -765,6 +765,61 @@ load_job(struct outbox *ob, const PGresult *r, int row, int nc, char *err,
 	return j;
 }
 
+/*
+ * The kind's rate limit (spec 9.2: api_tokenbucket, 6 a minute per
+ * key): 1 if this notification may go, 0 if the bucket is empty (then
+ * nothing is stored, as TokenBucket.authorize does), -1 on error.
+ */
+static int
+bucket_take(struct outbox *ob, const char *key, char *err, size_t errsz)
+{
+	const char	*p[1] = { key };
+	PGresult	*r;
+	int		 ok;
+
+	r = dbconn_exec(ob->ob_db, "INSERT INTO api_tokenbucket (value, "
+	    "tokens, updated) VALUES ($1, 1.0 - 1.0 / 6, now()) "
+	    "ON CONFLICT (value) DO UPDATE SET tokens = least(1.0, "
+	    "api_tokenbucket.tokens + extract(epoch FROM now() - "
+	    "api_tokenbucket.updated) / 60.0) - 1.0 / 6, updated = now() "
+	    "WHERE least(1.0, api_tokenbucket.tokens + extract(epoch FROM "
+	    "now() - api_tokenbucket.updated) / 60.0) - 1.0 / 6 >= 0 "
+	    "RETURNING 1", 1, p, 0, err, errsz);
+	if (r == NULL)
+		return -1;
+	ok = PQntuples(r) == 1;
+	PQclear(r);
+	return ok;
+}
+
+static int
+buckets(struct outbox *ob, struct nt_job *j, char *err, size_t errsz)
+{
+	char	key[128];
+	int	i, rc;
+
+	for (i = 0; i < j->j_nmembers; i++) {
+		struct nt_member	*m = &j->j_members[i];
+		const char		*k;
+
+		if (m->nm_done || m->nm_kind == NULL ||
+		    m->nm_kind->k_bucket == NULL)
+			continue;
+		if ((k = m->nm_kind->k_bucket(&m->nm_ctx, key,
+		    sizeof(key))) == NULL)
+			continue;
+		if ((rc = bucket_take(ob, k, err, errsz)) == -1)
+			return -1;
+		if (rc == 0) {
+			m->nm_done = 1;
+			m->nm_outcome = NR_FAILED;
+			hc_strlcpy(m->nm_error, "Rate limit exceeded",
+			    sizeof(m->nm_error));
+		}
+	}
+	return 0;
+}
+
 /* Returns the number of jobs claimed, or -1. */
 static int
 claim_round(struct outbox *ob, int room, char *err, size_t errsz)
@@ -832,6 +887,8 @@ claim_round(struct outbox *ob, int room, char *err, size_t errsz)
 		if ((j = load_job(ob, lr, i, nc, err, errsz)) == NULL)
 			goto rollback;
 		*tail = j;
+		if (buckets(ob, j, err, errsz) == -1)
+			goto rollback;
 		tail = &j->j_next;
 	}
 	if (tx_end(ob, 1, err, errsz) == -1)

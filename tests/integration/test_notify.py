@@ -449,3 +449,61 @@ def test_email_without_mail_server_goes_to_log(make_hcd):
     assert "DOWN | logged" in h.log()
     until(lambda: channel_row(h, ch)[0] == "" and
           channel_row(h, ch)[1] == "t", 5, "the channel's last_notify")
+
+
+def test_shell_commands(make_hcd, rx):
+    import shutil
+    import tempfile
+    from pathlib import Path
+    out = Path(tempfile.mkdtemp(prefix="hcdsh_", dir="/tmp"))
+    os.chmod(out, 0o777)        # the children's user writes here
+    try:
+        shell_case(make_hcd, out)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def shell_case(make_hcd, out):
+    off = make_hcd()
+    chk = off.create_check(name="sh")
+    ch = add_channel(off, "shell", json.dumps(
+        {"cmd_down": "true", "cmd_up": ""}))
+    off.ping(chk["ping_url"].rsplit("/", 1)[1] + "/fail")
+    until(lambda: channel_row(off, ch)[0] != "", 10, "the refusal")
+    assert "not enabled" in channel_row(off, ch)[0]
+
+    h = make_hcd(extra={"SHELL_ENABLED": "True"})
+    chk = h.create_check(name="sh")
+    ok = add_channel(h, "shell", json.dumps(
+        {"cmd_down": "echo $STATUS > %s/$CODE" % out, "cmd_up": ""}))
+    bad = add_channel(h, "shell", json.dumps(
+        {"cmd_down": "exit 3", "cmd_up": ""}))
+    code = chk["ping_url"].rsplit("/", 1)[1]
+    h.ping(code + "/fail")
+    until(lambda: (out / code).exists(), 10, "the command's file")
+    assert (out / code).read_text() == "down\n"
+    until(lambda: channel_row(h, bad)[0] == "Command returned exit code 3",
+          10, "the exit code")
+    until(lambda: channel_row(h, ok)[1] == "t" and
+          channel_row(h, ok)[0] == "", 5, "the good one's last_notify")
+    # cmd_up empty: a no-op, no delivery at all
+    h.ping(code)
+    time.sleep(1)
+    assert h.sql("SELECT count(*) FROM hcd_outbox WHERE check_status = "
+                 "'up'") == [("0",)]
+
+
+def test_group(make_hcd, rx):
+    h = make_hcd(extra={"INTEGRATIONS_ALLOW_PRIVATE_IPS": "True"})
+    chk = h.create_check(name="grouped")
+    rx.modes["/wh12/"] = 404
+    a = add_channel(h, "webhook", webhook(rx, "/wh11"))
+    b = add_channel(h, "webhook", webhook(rx, "/wh12"))
+    # only the group is assigned to the check
+    h.sql("DELETE FROM api_channel_checks")
+    g = add_channel(h, "group", "%s,%s" % (a, b))
+    h.ping(chk["ping_url"].rsplit("/", 1)[1] + "/fail")
+    until(lambda: rx.got("/wh11/down/") and rx.got("/wh12/down/"), 10,
+          "both members")
+    until(lambda: channel_row(h, g)[0] == "1 out of 2 notifications failed",
+          10, "the group's error")
