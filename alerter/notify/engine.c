@@ -846,6 +846,12 @@ curl_check(struct engine *e)
 				snprintf(err, sizeof(err), "SMTP error %ld",
 				    status);
 				transient = status < 500;
+			} else if (x->x_transport == NT_SMTP &&
+			    nt_curl_error(msg->data.result, &transient) ==
+			    NULL) {
+				snprintf(err, sizeof(err), "SMTP error: %s",
+				    curl_easy_strerror(msg->data.result));
+				transient = 1;
 			} else if ((t = nt_curl_error(msg->data.result,
 			    &transient)) != NULL)
 				hc_strlcpy(err, t, sizeof(err));

@@ -448,7 +448,7 @@ enum {
 	L_ATTEMPTS, L_CREATED, L_TEST, L_CH_CODE, L_CH_KIND, L_CH_VALUE,
 	L_CH_NAME, L_CH_PROJECT, L_P_NAME, L_NCHECKS, L_NDOWN, L_DOWNNAMES,
 	L_LP_N, L_LP_TIME, L_LP_KIND, L_LP_EXIT, L_LP_BODY, L_LP_SCHEME,
-	L_DOWNTIME, L_NCOLS
+	L_DOWNTIME, L_CH_VERIFIED, L_NCOLS
 };
 
 static char *
@@ -478,7 +478,8 @@ load_sql(void)
 	    "lp.n, " US("lp.created") ", coalesce(lp.kind, ''), lp.exitstatus, "
 	    "encode(substr(lp.body_raw, 1, 100000), 'hex'), lp.scheme, "
 	    "CASE WHEN pf.new_status = 'down' THEN "
-	    "    " US("(o.flip_time - pf.created)") " / 1000000 END "
+	    "    " US("(o.flip_time - pf.created)") " / 1000000 END, "
+	    "ch.email_verified "
 	    "FROM hcd_outbox o JOIN api_channel ch ON ch.id = o.channel_id "
 	    "LEFT JOIN api_check c ON c.id = o.check_id "
 	    "LEFT JOIN accounts_project p ON p.id = ch.project_id "
@@ -760,6 +761,14 @@ load_job(struct outbox *ob, const PGresult *r, int row, int nc, char *err,
 				return NULL;
 			}
 		}
+	} else if (m->nm_kind != NULL &&
+	    strcmp(m->nm_kind->k_name, "email") == 0 &&
+	    *PQgetvalue(r, row, nc + L_CH_VERIFIED) != 't') {
+		/* Spec 5.4: an address nobody confirmed gets nothing. */
+		m->nm_done = 1;
+		m->nm_outcome = NR_FAILED;
+		hc_strlcpy(m->nm_error, "Email not verified",
+		    sizeof(m->nm_error));
 	} else
 		nt_member_build(m);
 	return j;
