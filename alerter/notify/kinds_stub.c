@@ -358,12 +358,45 @@ group_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 	return 1;
 }
 
+static int
+signal_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
+{
+	char	*a = NULL;
+	int	 up, down;
+
+	if (email_parse(ctx->value, &a, &up, &down) == -1) {
+		free(a);
+		snprintf(r->r_error, sizeof(r->r_error), "bad value");
+		return -1;
+	}
+	m->m_transport = NT_SIGNAL;
+	snprintf(m->m_rpc_id, sizeof(m->m_rpc_id), "%s", ctx->code);
+	buf_printf(&m->m_rpc, "{\"jsonrpc\": \"2.0\", \"method\": \"send\", "
+	    "\"params\": {\"recipient\": [\"%s\"], \"message\": \"%s is %s\"}, "
+	    "\"id\": \"%s\"}\n", a, ctx->check->code, ctx->status, ctx->code);
+	free(a);
+	return 1;
+}
+
+static void
+signal_classify(const struct nt_ctx *ctx, int step,
+    const struct nt_answer *a, struct nt_result *r)
+{
+	if (strstr(a->a_body, "\"error\"") != NULL) {
+		r->r_outcome = NR_FAILED;
+		snprintf(r->r_error, sizeof(r->r_error), "signal-cli error");
+	} else
+		r->r_outcome = NR_OK;
+}
+
 static const struct nt_kind kinds[] = {
 	{ "email", 0, NULL, email_validate, email_noop, email_build, NULL,
 	    NULL },
 	{ "group", 0, NULL, NULL, NULL, group_build, NULL, NULL },
 	{ "shell", 0, shell_enabled, webhook_validate, shell_noop, shell_build,
 	    NULL, NULL },
+	{ "signal", 0, NULL, NULL, email_noop, signal_build,
+	    signal_classify, NULL },
 	{ "webhook", 0, webhook_enabled, webhook_validate, webhook_noop,
 	    webhook_build, NULL, NULL },
 };

@@ -507,3 +507,49 @@ def test_group(make_hcd, rx):
           "both members")
     until(lambda: channel_row(h, g)[0] == "1 out of 2 notifications failed",
           10, "the group's error")
+
+
+def test_signal_over_unix_socket(make_hcd):
+    import shutil
+    import tempfile
+    from pathlib import Path
+    d = Path(tempfile.mkdtemp(prefix="hcdsig_", dir="/tmp"))
+    os.chmod(d, 0o755)
+    path = str(d / "signal.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    os.chmod(path, 0o777)       # the children's user connects
+    srv.listen(16)
+    lines = []
+
+    def serve():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            f = c.makefile("rwb")
+            line = f.readline()
+            lines.append(json.loads(line))
+            # signal-cli may send other lines first (notifications)
+            f.write(b'{"jsonrpc": "2.0", "method": "receive"}\n')
+            f.write(json.dumps({"jsonrpc": "2.0", "result": {},
+                                "id": lines[-1]["id"]}).encode() + b"\n")
+            f.flush()
+            c.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        h = make_hcd(extra={"SIGNAL_CLI_SOCKET": path})
+        chk = h.create_check(name="sig")
+        ch = add_channel(h, "signal", json.dumps(
+            {"value": "+15550001111", "up": True, "down": True}))
+        h.ping(chk["ping_url"].rsplit("/", 1)[1] + "/fail")
+        until(lambda: lines, 10, "the JSON-RPC line")
+        assert lines[0]["method"] == "send"
+        assert lines[0]["params"]["recipient"] == ["+15550001111"]
+        until(lambda: channel_row(h, ch)[1] == "t" and
+              channel_row(h, ch)[0] == "", 5, "the channel's last_notify")
+    finally:
+        srv.close()
+        shutil.rmtree(d, ignore_errors=True)
