@@ -69,6 +69,11 @@ class Receiver:
                     rec.counts[key] = rec.counts.get(key, 0) + 1
                     count = rec.counts[key]
                 status = 200
+                extra = {}
+                if isinstance(mode, tuple) and mode[0] == "429":
+                    if count <= mode[1]:
+                        status = 429
+                        extra["Retry-After"] = str(mode[2])
                 if mode == "hang":
                     rec.release_ev.wait(120)
                 elif isinstance(mode, tuple) and mode[0] == "fail":
@@ -76,6 +81,8 @@ class Receiver:
                 elif isinstance(mode, int):
                     status = mode
                 self.send_response(status)
+                for k, v in extra.items():
+                    self.send_header(k, v)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"OK")
@@ -553,3 +560,45 @@ def test_signal_over_unix_socket(make_hcd):
     finally:
         srv.close()
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_retry_after_window_and_leases(make_hcd, rx):
+    h = make_hcd(extra={"INTEGRATIONS_ALLOW_PRIVATE_IPS": "True",
+                        "NOTIFY_RETRY_WINDOW": "5"})
+    chk = h.create_check(name="w")
+    code = chk["ping_url"].rsplit("/", 1)[1]
+    # 429 with Retry-After: 3 s, then 200
+    rx.modes["/wh13/"] = ("429", 1, 3)
+    a = add_channel(h, "webhook", webhook(rx, "/wh13"))
+    # always 500: retried within the window, then failed for good
+    rx.modes["/wh14/"] = 500
+    b = add_channel(h, "webhook", webhook(rx, "/wh14"))
+    h.ping(code + "/fail")
+    got = until(lambda: len(rx.got("/wh13/down/")) >= 2 and
+                rx.got("/wh13/down/"), 15, "the retry after Retry-After")
+    assert got[1]["t"] - got[0]["t"] >= 2.9
+    until(lambda: h.sql("SELECT o.status FROM hcd_outbox o JOIN api_channel"
+                        " ch ON ch.id = o.channel_id WHERE ch.code = '%s'"
+                        % b) == [("failed",)], 20, "the window's end")
+    n = len(rx.got("/wh14/down/"))
+    assert 2 <= n <= 5, n
+    assert list(notif_codes(h, b).values()) == ["Received status code 500"]
+    assert channel_row(h, b)[0] == "Received status code 500"
+    assert channel_row(h, b)[2] == "f"      # not disabled: transient
+    assert channel_row(h, a)[0] == ""
+    # A lease of another node: kept while it runs, taken once expired.
+    c = add_channel(h, "webhook", webhook(rx, "/wh15"))
+    h.sql("INSERT INTO hcd_outbox (channel_id, check_id, check_status, "
+          "lease_owner, lease_until, attempts) SELECT ch.id, k.id, 'down',"
+          " 'ghost', now() + interval '3 s', 1 FROM api_channel ch, "
+          "api_check k WHERE ch.code = '%s' AND k.code = '%s'" % (c, code))
+    time.sleep(1.5)
+    assert rx.got("/wh15/") == []
+    got = until(lambda: rx.got("/wh15/down/"), 10, "the expired lease")
+    ocode = h.sql("SELECT o.code, o.status, o.attempts FROM hcd_outbox o "
+                  "JOIN api_channel ch ON ch.id = o.channel_id WHERE "
+                  "ch.code = '%s'" % c)
+    assert got[0]["headers"][CODE_HEADER.lower()] == ocode[0][0]
+    until(lambda: h.sql("SELECT status FROM hcd_outbox o JOIN api_channel ch"
+                        " ON ch.id = o.channel_id WHERE ch.code = '%s'" % c)
+          == [("sent",)], 5, "sent")
