@@ -684,6 +684,13 @@ sup_status(struct master *m, struct buf *b)
 	    "checks\n", (unsigned long long)x->x_used_checks,
 	    (unsigned long long)x->x_used_projects,
 	    (unsigned long long)x->x_nchecks / 2);
+	buf_printf(b, "notifier: %llu sent, %llu retried, %llu failed (%llu "
+	    "disabling their channel), %lld in flight\n",
+	    (unsigned long long)atomic_load(&sh->sh_notify.ns_sent),
+	    (unsigned long long)atomic_load(&sh->sh_notify.ns_retried),
+	    (unsigned long long)atomic_load(&sh->sh_notify.ns_failed),
+	    (unsigned long long)atomic_load(&sh->sh_notify.ns_disabled),
+	    (long long)atomic_load(&sh->sh_notify.ns_inflight));
 	if (sup_count(m, PROC_SMTPD) > 0)
 		smtpd_status(sh, b);
 }

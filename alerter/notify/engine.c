@@ -39,6 +39,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,7 @@ struct xfer {
 
 struct engine {
 	const struct conf	*e_cf;
+	struct notify_stats	*e_stats;	/* in shared memory */
 	struct event_base	*e_base;
 	CURLM			*e_multi;
 	struct event		*e_curl_timer;
@@ -690,6 +692,16 @@ job_finish(struct engine *e, struct nt_job *j)
 			j->j_next_attempt = now + delay * 1000;
 		}
 	}
+	if (j->j_outcome == NR_OK)
+		atomic_fetch_add(&e->e_stats->ns_sent, 1);
+	else if (!j->j_final)
+		atomic_fetch_add(&e->e_stats->ns_retried, 1);
+	else {
+		atomic_fetch_add(&e->e_stats->ns_failed, 1);
+		if (j->j_outcome == NR_PERMANENT)
+			atomic_fetch_add(&e->e_stats->ns_disabled, 1);
+	}
+	atomic_fetch_sub(&e->e_stats->ns_inflight, 1);
 	kind = j->j_nmembers > 0 && j->j_members[0].nm_kind_name != NULL &&
 	    !j->j_group ? j->j_members[0].nm_kind_name : "group";
 	if (j->j_outcome == NR_OK)
@@ -800,6 +812,7 @@ job_start(struct engine *e, struct nt_job *j)
 	int i;
 
 	j->j_start = hc_now_us();
+	atomic_fetch_add(&e->e_stats->ns_inflight, 1);
 	/* One hold of our own, so that nothing finishes it midway. */
 	j->j_pending = j->j_nmembers + 1;
 	for (i = 0; i < j->j_nmembers; i++) {
@@ -975,11 +988,13 @@ term_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 void
-notifier_main_loop(const struct conf *cf)
+notifier_main_loop(const struct conf *cf, struct notify_stats *stats)
 {
 	static struct engine	 e;
 
 	e.e_cf = cf;
+	e.e_stats = stats;
+	atomic_store(&stats->ns_inflight, 0);
 	if ((e.e_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	if ((e.e_multi = curl_multi_init()) == NULL)
@@ -1001,6 +1016,7 @@ notifier_main_loop(const struct conf *cf)
 
 	event_base_dispatch(e.e_base);
 
+	atomic_store(&stats->ns_inflight, 0);
 	while (e.e_xfers != NULL) {
 		struct xfer *x = e.e_xfers;
 
@@ -1036,6 +1052,6 @@ notifier_main(struct proc_env *pe)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		fatalx("curl_global_init");
 	proc_drop(pe, "notifier");
-	notifier_main_loop(pe->pe_conf);
+	notifier_main_loop(pe->pe_conf, &pe->pe_shm->sh_notify);
 	exit(0);
 }

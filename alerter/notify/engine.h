@@ -132,7 +132,8 @@ void		 nt_member_build(struct nt_member *);
 const char	*nt_job_str(struct nt_job *, const char *, size_t len);
 
 /* engine.c */
-void	 notifier_main_loop(const struct conf *);
+struct notify_stats;
+void	 notifier_main_loop(const struct conf *, struct notify_stats *);
 
 /* shell.c: the spawner of shell commands */
 struct event_base;

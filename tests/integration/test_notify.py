@@ -347,6 +347,8 @@ def test_hcctl_channel_commands(hcd, rx):
     st = hcd.hcctl("status").stdout
     assert re.search(r"notifications: \d+ pending, oldest \d+ s, \d+ failed"
                      r" in the last hour", st), st
+    m = re.search(r"notifier: (\d+) sent, (\d+) retried, (\d+) failed", st)
+    assert m and int(m.group(1)) >= 1 and int(m.group(3)) >= 1, st
     hcd.hcctl("channel", "remove", ch)
     assert hcd.sql("SELECT count(*) FROM api_channel WHERE code = '%s'"
                    % ch) == [("0",)]
