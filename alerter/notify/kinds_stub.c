@@ -30,6 +30,7 @@ nt_msg_init(struct nt_msg *m)
 	buf_init(&m->m_cmd);
 	buf_init(&m->m_rpc);
 	buf_init(&m->m_members);
+	buf_init(&m->m_auth);
 }
 
 void
@@ -45,6 +46,7 @@ nt_msg_clear(struct nt_msg *m)
 	buf_clear(&m->m_cmd);
 	buf_clear(&m->m_rpc);
 	buf_clear(&m->m_members);
+	buf_clear(&m->m_auth);
 }
 
 void
@@ -166,12 +168,6 @@ webhook_noop(const char *v, const char *status)
 	free(u);
 	json_doc_free(d);
 	return noop;
-}
-
-static int
-webhook_enabled(const struct conf *cf)
-{
-	return cf->webhooks_enabled;
 }
 
 static int
@@ -345,12 +341,6 @@ shell_noop(const char *v, const char *status)
 }
 
 static int
-shell_enabled(const struct conf *cf)
-{
-	return cf->shell_enabled;
-}
-
-static int
 group_build(const struct nt_ctx *ctx, struct nt_msg *m, struct nt_result *r)
 {
 	m->m_transport = NT_GROUP;
@@ -390,14 +380,14 @@ signal_classify(const struct nt_ctx *ctx, int step,
 }
 
 static const struct nt_kind kinds[] = {
-	{ "email", 0, NULL, email_validate, email_noop, email_build, NULL,
+	{ "email", NK_VERIFIED, NULL, email_validate, email_noop, email_build, NULL,
 	    NULL },
 	{ "group", 0, NULL, NULL, NULL, group_build, NULL, NULL },
-	{ "shell", 0, shell_enabled, webhook_validate, shell_noop, shell_build,
+	{ "shell", 0, NULL, webhook_validate, shell_noop, shell_build,
 	    NULL, NULL },
 	{ "signal", 0, NULL, NULL, email_noop, signal_build,
 	    signal_classify, NULL },
-	{ "webhook", 0, webhook_enabled, webhook_validate, webhook_noop,
+	{ "webhook", 0, NULL, webhook_validate, webhook_noop,
 	    webhook_build, NULL, NULL },
 };
 

@@ -120,6 +120,8 @@ struct nt_msg {
 	char		 m_rpc_id[37];
 	/* NT_GROUP */
 	struct buf	 m_members;		/* channel UUIDs, comma-separated */
+	/* Storage for an m_userpwd the kind composed (Twilio, Zulip). */
+	struct buf	 m_auth;
 };
 
 /* The answer to one step, as the engine got it. */
@@ -141,7 +143,16 @@ struct nt_result {
 #define NK_DOWN_ONLY	0x01	/* call, github, trello */
 #define NK_REMOVED	0x02	/* hipchat, pagerteam, ...: always a no-op */
 #define NK_NOT_HERE	0x04	/* apprise: cannot be delivered from C */
+#define NK_VERIFIED	0x08	/* email: sent only if api_channel.email_verified,
+				   else the error "Email not verified" */
 
+/*
+ * A kind (kinds.c's table).  A NULL k_enabled means always enabled (or
+ * enabled by a setting the engine checks: WEBHOOKS_ENABLED,
+ * SHELL_ENABLED, SIGNAL_CLI_SOCKET, EMAIL_HOST), a NULL k_noop never a
+ * no-op, a NULL k_classify nt_classify_http, a NULL k_bucket no rate
+ * limit.  NK_REMOVED and NK_NOT_HERE kinds have no k_build.
+ */
 struct nt_kind {
 	const char	*k_name;		/* api_channel.kind */
 	int		 k_flags;
@@ -166,6 +177,9 @@ struct nt_kind {
 	/* Rate-limit bucket (6 a minute) for this notification, or NULL. */
 	const char	*(*k_bucket)(const struct nt_ctx *, char *buf,
 			    size_t len);
+	/* The error when k_enabled says no ("Slack notifications are not
+	   enabled."), or for NK_NOT_HERE why it cannot be sent. */
+	const char	*k_off_text;
 };
 
 /* kinds.c */
@@ -175,6 +189,16 @@ void	 nt_msg_init(struct nt_msg *);
 void	 nt_msg_clear(struct nt_msg *);
 void	 nt_result_init(struct nt_result *);
 void	 nt_result_clear(struct nt_result *);
+/*
+ * Whether value is a valid stored value for kind, as at channel
+ * creation: 0, or -1 with the reason in err (an unknown kind, a kind
+ * that is gone, apprise, or the kind's k_validate).
+ */
+int	 nt_validate(const struct conf *, const char *kind, const char *value,
+	    char *err, size_t errlen);
+/* 1 if sending status to a channel of kind with value is a no-op
+   (§5.3; an unknown, removed or apprise kind always is). */
+int	 nt_noop(const char *kind, const char *value, const char *status);
 /* 200, 201, 202, 204 OK; 429 and 5xx transient; others failed. */
 void	 nt_classify_http(const struct nt_ctx *, int step,
 	    const struct nt_answer *, struct nt_result *);
@@ -186,5 +210,17 @@ void	 nt_duration(struct buf *, int64_t seconds);
 enum nt_quote { NQ_RAW, NQ_URL, NQ_HEADER, NQ_SHELL };
 void	 nt_subst(struct buf *, const char *tmpl, const struct nt_ctx *,
 	    enum nt_quote);
+
+/* kind_email.c */
+/*
+ * SITE_ROOT/integrations/<channel code>/unsub/<signature>/: the
+ * List-Unsubscribe link.  The signature is nt_unsub_sig's, which the
+ * page that serves the link checks.
+ */
+void	 nt_unsub_url(struct buf *, const struct conf *,
+	    const char *channel_code);
+/* Hex HMAC-SHA256(SECRET_KEY, "unsub:" code), first 32 digits. */
+void	 nt_unsub_sig(const struct conf *, const char *channel_code,
+	    char out[33]);
 
 #endif

@@ -515,6 +515,23 @@ hexdecode(struct nt_job *j, const char *hex, const char **out, size_t *len)
 	*len = n;
 }
 
+/*
+ * The kind's own switch (k_enabled), and the settings the engine checks
+ * itself (notify.h): WEBHOOKS_ENABLED and SHELL_ENABLED.  SIGNAL_CLI_
+ * SOCKET and EMAIL_HOST are the transports' (engine.c).
+ */
+static int
+kind_enabled(const struct nt_kind *k, const struct conf *cf)
+{
+	if (k->k_enabled != NULL && !k->k_enabled(cf))
+		return 0;
+	if (strcmp(k->k_name, "webhook") == 0 && !cf->webhooks_enabled)
+		return 0;
+	if (strcmp(k->k_name, "shell") == 0 && !cf->shell_enabled)
+		return 0;
+	return 1;
+}
+
 void
 nt_member_build(struct nt_member *m)
 {
@@ -539,17 +556,25 @@ nt_member_build(struct nt_member *m)
 	if (m->nm_kind->k_flags & NK_NOT_HERE) {
 		m->nm_done = 1;
 		m->nm_outcome = NR_FAILED;
-		snprintf(m->nm_error, sizeof(m->nm_error),
-		    "%s notifications cannot be sent by hcd",
-		    m->nm_kind->k_name);
+		if (m->nm_kind->k_off_text != NULL)
+			hc_strlcpy(m->nm_error, m->nm_kind->k_off_text,
+			    sizeof(m->nm_error));
+		else
+			snprintf(m->nm_error, sizeof(m->nm_error),
+			    "%s notifications cannot be sent by hcd",
+			    m->nm_kind->k_name);
 		return;
 	}
-	if (m->nm_kind->k_enabled != NULL &&
-	    !m->nm_kind->k_enabled(m->nm_ctx.conf)) {
+	if (!kind_enabled(m->nm_kind, m->nm_ctx.conf)) {
 		m->nm_done = 1;
 		m->nm_outcome = NR_FAILED;
-		snprintf(m->nm_error, sizeof(m->nm_error),
-		    "%s notifications are not enabled", m->nm_kind->k_name);
+		if (m->nm_kind->k_off_text != NULL)
+			hc_strlcpy(m->nm_error, m->nm_kind->k_off_text,
+			    sizeof(m->nm_error));
+		else
+			snprintf(m->nm_error, sizeof(m->nm_error),
+			    "%s notifications are not enabled",
+			    m->nm_kind->k_name);
 		return;
 	}
 	nt_result_init(&r);
@@ -761,8 +786,7 @@ load_job(struct outbox *ob, const PGresult *r, int row, int nc, char *err,
 				return NULL;
 			}
 		}
-	} else if (m->nm_kind != NULL &&
-	    strcmp(m->nm_kind->k_name, "email") == 0 &&
+	} else if (m->nm_kind != NULL && (m->nm_kind->k_flags & NK_VERIFIED) &&
 	    *PQgetvalue(r, row, nc + L_CH_VERIFIED) != 't') {
 		/* Spec 5.4: an address nobody confirmed gets nothing. */
 		m->nm_done = 1;

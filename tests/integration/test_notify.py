@@ -473,13 +473,20 @@ def test_shell_commands(make_hcd, rx):
 
 
 def shell_case(make_hcd, out):
-    off = make_hcd()
+    off = make_hcd(extra={"WEBHOOKS_ENABLED": "False",
+                          "INTEGRATIONS_ALLOW_PRIVATE_IPS": "True"})
     chk = off.create_check(name="sh")
     ch = add_channel(off, "shell", json.dumps(
         {"cmd_down": "true", "cmd_up": ""}))
+    wh = add_channel(off, "webhook", json.dumps(
+        {"method_down": "GET", "url_down": "http://127.0.0.1:9/x",
+         "body_down": "", "headers_down": {}, "method_up": "GET",
+         "url_up": "", "body_up": "", "headers_up": {}}))
     off.ping(chk["ping_url"].rsplit("/", 1)[1] + "/fail")
     until(lambda: channel_row(off, ch)[0] != "", 10, "the refusal")
-    assert "not enabled" in channel_row(off, ch)[0]
+    assert "not enabled" in channel_row(off, ch)[0].lower()
+    until(lambda: channel_row(off, wh)[0] != "", 10, "the webhook refusal")
+    assert "not enabled" in channel_row(off, wh)[0].lower()
 
     h = make_hcd(extra={"SHELL_ENABLED": "True"})
     chk = h.create_check(name="sh")
