@@ -36,7 +36,6 @@ struct outbox;
 #define NT_MAX_REDIRS		3
 #define NT_LEASE_SEC		300	/* a claim; longer than any attempt */
 #define NT_CLAIM_MAX		500	/* rows per claim */
-#define NT_CHANNEL_MAX		256	/* in flight per channel, all nodes */
 #define NT_FLIPS_MAX		500	/* flips per transaction */
 #define NT_POLL_MS		1000	/* look for due rows at least this often */
 #define NT_BACKOFF_FIRST_MS	2000	/* back-off after the first failure */

@@ -858,9 +858,9 @@ static int
 claim_round(struct outbox *ob, int room, char *err, size_t errsz)
 {
 	/*
-	 * At most NT_CHANNEL_MAX deliveries of one channel in flight, on
-	 * all nodes together: a receiver that hangs holds that many of the
-	 * NOTIFY_MAX_PARALLEL places, never all of them.
+	 * At most half of NOTIFY_MAX_PARALLEL deliveries of one channel in
+	 * flight, on all nodes together: a receiver that hangs holds that
+	 * many of the places, never all of them.
 	 */
 	static const char claim[] =
 	    "WITH due AS (SELECT id, channel_id, next_attempt, row_number() "
@@ -873,7 +873,7 @@ claim_round(struct outbox *ob, int room, char *err, size_t errsz)
 	    "    GROUP BY channel_id), "
 	    "d AS (SELECT o.id FROM hcd_outbox o WHERE o.id IN (SELECT due.id "
 	    "    FROM due LEFT JOIN busy ON busy.channel_id = due.channel_id "
-	    "    WHERE due.rn + coalesce(busy.n, 0) <= " XSTR(NT_CHANNEL_MAX)
+	    "    WHERE due.rn + coalesce(busy.n, 0) <= $3::int "
 	    "    ) ORDER BY o.next_attempt, o.id LIMIT $2 "
 	    "    FOR UPDATE SKIP LOCKED) "
 	    "UPDATE hcd_outbox o SET lease_owner = $1, "
@@ -884,20 +884,25 @@ claim_round(struct outbox *ob, int room, char *err, size_t errsz)
 	struct buf	 ids;
 	struct nt_job	*head = NULL, **tail = &head, *j;
 	PGresult	*res = NULL, *lr = NULL;
-	const char	*p[2];
-	char		 lim[16];
+	const char	*p[3];
+	char		 lim[16], cap[24];
 	int		 i, n, nc;
+
+	int64_t		 t0 = hc_mono_ms(), tq, tl;
 
 	if (load == NULL)
 		load = load_sql();
 	snprintf(lim, sizeof(lim), "%d", room < NT_CLAIM_MAX ? room :
 	    NT_CLAIM_MAX);
+	snprintf(cap, sizeof(cap), "%lld", (long long)(ob->ob_cf->
+	    notify_max_parallel > 1 ? ob->ob_cf->notify_max_parallel / 2 : 1));
 	p[0] = ob->ob_cf->node_name;
 	p[1] = lim;
+	p[2] = cap;
 	buf_init(&ids);
 	if (tx_begin(ob, err, errsz) == -1)
 		goto fail;
-	if ((res = dbconn_exec(ob->ob_db, claim, 2, p, 0, err, errsz)) == NULL)
+	if ((res = dbconn_exec(ob->ob_db, claim, 3, p, 0, err, errsz)) == NULL)
 		goto rollback;
 	if ((n = PQntuples(res)) == 0) {
 		PQclear(res);
@@ -913,8 +918,10 @@ claim_round(struct outbox *ob, int room, char *err, size_t errsz)
 	    "WHERE id = ANY($1::bigint[]) ON CONFLICT (code) DO NOTHING",
 	    1, p, err, errsz) == -1)
 		goto rollback;
+	tq = hc_mono_ms();
 	if ((lr = dbconn_exec(ob->ob_db, load, 1, p, 0, err, errsz)) == NULL)
 		goto rollback;
+	tl = hc_mono_ms();
 	nc = PQnfields(lr) - L_NCOLS;
 	for (i = 0; i < PQntuples(lr); i++) {
 		if ((j = load_job(ob, lr, i, nc, err, errsz)) == NULL)
@@ -939,7 +946,9 @@ claim_round(struct outbox *ob, int room, char *err, size_t errsz)
 	pthread_mutex_unlock(&ob->ob_lock);
 	while (write(ob->ob_loop_fd, "", 1) == -1 && errno == EINTR)
 		;
-	log_debug("notifier: claimed %d deliveries", n);
+	log_debug("notifier: claimed %d deliveries (claim %lld ms, load %lld "
+	    "ms, build %lld ms)", n, (long long)(tq - t0),
+	    (long long)(tl - tq), (long long)(hc_mono_ms() - tl));
 	return n;
 rollback:
 	tx_end(ob, 0, err, errsz);
