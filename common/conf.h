@@ -45,6 +45,12 @@ struct conf {
 	int	 email_use_ssl;		/* EMAIL_USE_SSL */
 	int	 email_use_verification; /* EMAIL_USE_VERIFICATION */
 	int	 integrations_allow_private_ips;
+	/* Notifications: the delivery engine's keys (alerter/notify) */
+	int	 webhooks_enabled;	/* WEBHOOKS_ENABLED */
+	int	 shell_enabled;		/* SHELL_ENABLED */
+	char	*signal_cli_socket;	/* SIGNAL_CLI_SOCKET: path or host:port */
+	int64_t	 notify_retry_window;	/* NOTIFY_RETRY_WINDOW s of retrying */
+	int64_t	 notify_max_parallel;	/* NOTIFY_MAX_PARALLEL requests at once */
 	char	*db;			/* DB: only "postgres" */
 	char	*db_host, *db_port, *db_name, *db_user, *db_password;
 	char	*db_sslmode, *db_target_session_attrs;

@@ -55,6 +55,9 @@
 #define HC_SMTP_DATA_TIMEOUT	600		/* s for a whole DATA phase */
 #define HC_SMTP_MAX_CONNECTIONS	100		/* in all; each may hold a message */
 #define HC_SMTP_MAX_CONNECTIONS_PER_CLIENT 20	/* from one address */
+/* Notifications (alerter/notify/) */
+#define HC_NOTIFY_RETRY_WINDOW	3600	/* s: transient errors retried this long */
+#define HC_NOTIFY_MAX_PARALLEL	1024	/* requests in flight in one notifier */
 
 /* Tunables that are not configuration keys. */
 #define HC_BATCH_MAX		8192	/* ring records per transaction */
@@ -102,6 +105,7 @@ enum proc_role {
 	PROC_WORKER,
 	PROC_ALERTER,
 	PROC_SMTPD,
+	PROC_NOTIFIER,
 	PROC_MAX
 };
 

@@ -120,6 +120,8 @@ int	 proc_accept(int lfd, char *peer, size_t peersz);
 void	 worker_main(struct proc_env *) __attribute__((noreturn));
 void	 alerter_main(struct proc_env *) __attribute__((noreturn));
 void	 smtpd_main(struct proc_env *) __attribute__((noreturn));
+/* The notifier (alerter/notify/engine.c): delivers notifications. */
+void	 notifier_main(struct proc_env *) __attribute__((noreturn));
 /* The smtpd's counters (shm's sh_smtp) for hcctl status (smtpd/smtpd.c). */
 void	 smtpd_status(struct shm *, struct buf *);
 

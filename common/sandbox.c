@@ -84,6 +84,7 @@ sandbox_role(enum proc_role r)
 	case PROC_WORKER: return "worker";
 	case PROC_ALERTER: return "alerter";
 	case PROC_SMTPD: return "smtpd";
+	case PROC_NOTIFIER: return "notifier";
 	default: return "?";
 	}
 }

@@ -116,6 +116,12 @@ sandbox_enter(enum proc_role role)
 		rc |= pl_unveil_db();
 		rc |= pl_unveil_resolver();
 		break;
+	case PROC_NOTIFIER:
+		promises = "stdio rpath unix inet dns";
+		rc |= pl_unveil("/etc/ssl", "r");
+		rc |= pl_unveil_db();
+		rc |= pl_unveil_resolver();
+		break;
 	default:
 		log_warnx("sandbox: no profile for %s", sandbox_role(role));
 		return -1;

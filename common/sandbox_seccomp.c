@@ -26,9 +26,12 @@
  *                reached over TCP (sandbox_db_inet): see below
  *   smtpd        + accept; no other socket than a unix one (it has no
  *                database connection)
- *   alerter      + IPv4/IPv6 sockets always (the database; notifications
- *                are its own: the only role with outbound network), and
- *                files it may write (the journal)
+ *   alerter      + IPv4/IPv6 sockets always (the database), and files
+ *                it may write (the journal)
+ *   notifier     + IPv4/IPv6 sockets always: the only role that connects
+ *                to the outside world (webhooks, SMTP, signal-cli); no
+ *                files written, no fork or exec (shell commands are run
+ *                by its spawner, forked before this filter: shell.c)
  *
  * Workers and connect(2).  A worker's database threads connect to
  * PostgreSQL, and reconnect after a failure, so connect stays; seccomp
@@ -315,6 +318,10 @@ sc_build(scmp_filter_ctx ctx, enum proc_role role)
 		break;
 	case PROC_ALERTER:
 		if (sc_add_inet(ctx) == -1 || sc_add_list(ctx, sc_files) == -1)
+			return -1;
+		break;
+	case PROC_NOTIFIER:
+		if (sc_add_inet(ctx) == -1)
 			return -1;
 		break;
 	default:

@@ -74,6 +74,15 @@ struct shm {
 	/* Written by the master once a second: for pings/s. */
 	_Atomic uint64_t sh_rate;		/* pings per second, last second */
 	struct smtp_stats sh_smtp;
+	/* Written by the notifier (alerter/notify/engine.c), this node's:
+	 * attempts by outcome since the master started, and in flight. */
+	struct notify_stats {
+		_Atomic uint64_t ns_sent;	/* delivered */
+		_Atomic uint64_t ns_retried;	/* transient error, again later */
+		_Atomic uint64_t ns_failed;	/* final error */
+		_Atomic uint64_t ns_disabled;	/* ... that disabled a channel */
+		_Atomic int64_t	 ns_inflight;
+	} sh_notify;
 };
 
 struct shm	*shm_create(uint64_t ring_size, int nrings, uint64_t max_checks);

@@ -30,6 +30,13 @@ static const struct hcctl_cmd cmds[] = {
 							hcctl_user_add },
 	{ "project add", "NAME --owner EMAIL",		hcctl_project_add },
 	{ "apikey add",	 "PROJECT_UUID [--read-only]",	hcctl_apikey_add },
+	{ "channel add", "PROJECT_UUID KIND VALUE [--name NAME]",
+							hcctl_channel_add },
+	{ "channel list", "PROJECT_UUID",		hcctl_channel_list },
+	{ "channel remove", "CHANNEL_UUID",		hcctl_channel_remove },
+	{ "channel test", "CHANNEL_UUID",		hcctl_channel_test },
+	{ "channel assign", "CHANNEL_UUID CHECK_UUID ...",
+							hcctl_channel_assign },
 	{ "status",	 "",					NULL },
 	{ "reload",	 "",					NULL },
 	{ "stop",	 "",					NULL },
@@ -142,6 +149,16 @@ main(int argc, char *argv[])
 	}
 	if (c->cm_db == NULL) {
 		rv = control(&cf, c->cm_name);
+		/* The outbox is in the database, shared by every node. */
+		if (rv == 0 && strcmp(c->cm_name, "status") == 0) {
+			fflush(stdout);
+			d = dbconn_new(&cf, "hcctl", NULL, NULL);
+			if ((db = dbconn_get_now(d, err, sizeof(err))) == NULL)
+				printf("notifications: database: %s\n", err);
+			else
+				hcctl_notify_status(db);
+			dbconn_free(d);
+		}
 		conf_free(&cf);
 		return rv;
 	}

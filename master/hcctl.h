@@ -13,6 +13,7 @@
  *	user add EMAIL [--password-stdin] [--superuser]
  *	project add NAME --owner EMAIL
  *	apikey add PROJECT_UUID [--read-only]
+ *	channel add|list|remove|test|assign ...	(hcctl_channel.c)
  *
  * Each prints its result on stdout and returns the exit status: 0, or
  * 1 after one line "hcctl: reason" on stderr.
@@ -41,5 +42,19 @@ int	hcctl_project_add(const struct hcctl_cmd *, const struct conf *,
 	    PGconn *, int, char **);
 int	hcctl_apikey_add(const struct hcctl_cmd *, const struct conf *,
 	    PGconn *, int, char **);
+
+/* hcctl_channel.c */
+int	hcctl_channel_add(const struct hcctl_cmd *, const struct conf *,
+	    PGconn *, int, char **);
+int	hcctl_channel_list(const struct hcctl_cmd *, const struct conf *,
+	    PGconn *, int, char **);
+int	hcctl_channel_remove(const struct hcctl_cmd *, const struct conf *,
+	    PGconn *, int, char **);
+int	hcctl_channel_test(const struct hcctl_cmd *, const struct conf *,
+	    PGconn *, int, char **);
+int	hcctl_channel_assign(const struct hcctl_cmd *, const struct conf *,
+	    PGconn *, int, char **);
+/* The notification lines of `hcctl status` (the outbox). */
+void	hcctl_notify_status(PGconn *);
 
 #endif

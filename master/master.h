@@ -50,7 +50,8 @@ struct master {
 	int		 m_ack[HC_MAX_PRODUCERS][2];	/* one per producer */
 	int		 m_nworkers;
 	int		 m_nproducers;		/* rings: workers, smtpd */
-	struct child	 m_children[HC_MAX_PRODUCERS + 1];	/* + alerter */
+	struct child	 m_children[HC_MAX_PRODUCERS + 2];	/* + alerter,
+							 * notifier */
 	int		 m_nchildren;
 	int		 m_stopping;
 	int64_t		 m_started;

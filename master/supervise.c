@@ -65,6 +65,11 @@ static struct event	*ev_sig[6], *ev_tick, *ev_kill;
  *
  * The smtpd (smtpd/) starts when SMTP_LISTEN is set, with the socket
  * main.c opens for it, a ring and an ack pipe.
+ *
+ * The notifier (alerter/notify/) keeps nothing of the master's but the
+ * death pipe: it works from the database alone.  It is stopped with the
+ * producers (what it was sending is sent again from the outbox by its
+ * successor), and is not restarted while stopping.
  */
 #define KEEP_HTTP	0x01	/* the HTTP listening socket */
 #define KEEP_SMTP	0x02	/* the SMTP listening socket */
@@ -91,6 +96,7 @@ static const struct role {
 	    KEEP_HTTP | KEEP_WAKE_W | KEEP_ACK_R },
 	{ PROC_SMTPD, "smtpd", count_smtpd, smtpd_main, 1,
 	    KEEP_SMTP | KEEP_WAKE_W | KEEP_ACK_R },
+	{ PROC_NOTIFIER, "notifier", count_one, notifier_main, 0, 0 },
 };
 #define NROLES	(sizeof(roles) / sizeof(roles[0]))
 
@@ -257,7 +263,7 @@ respawn_cb(evutil_socket_t fd, short ev, void *arg)
 	struct child	*c = arg;
 	struct master	*m = event_get_callback_arg(ev_tick);
 
-	if (c->c_pid == 0 && !(m->m_stopping && c->c_ring != -1))
+	if (c->c_pid == 0 && !(m->m_stopping && c->c_role != PROC_ALERTER))
 		spawn(m, c);
 }
 
@@ -284,7 +290,24 @@ alerter_child(struct master *m)
 	fatalx("%s: no alerter", __func__);
 }
 
-/* While stopping: once the producers are gone, let the alerter drain. */
+/* The children that are neither producers nor the alerter. */
+static int
+others_running(struct master *m)
+{
+	int i, n = 0;
+
+	for (i = 0; i < m->m_nchildren; i++)
+		if (m->m_children[i].c_ring == -1 &&
+		    m->m_children[i].c_role != PROC_ALERTER &&
+		    m->m_children[i].c_pid != 0)
+			n++;
+	return n;
+}
+
+/*
+ * While stopping: once the producers are gone, let the alerter drain;
+ * the daemon is done when it and the notifier have exited too.
+ */
 static void
 stop_progress(struct master *m)
 {
@@ -299,6 +322,8 @@ stop_progress(struct master *m)
 		}
 		return;
 	}
+	if (others_running(m) > 0)
+		return;
 	event_base_loopbreak(m->m_base);
 }
 
@@ -416,7 +441,7 @@ sup_stop(struct master *m, const char *why, int status)
 
 		if (c->c_respawn != NULL)
 			evtimer_del(c->c_respawn);
-		if (c->c_ring != -1 && c->c_pid != 0) {
+		if (c->c_role != PROC_ALERTER && c->c_pid != 0) {
 			c->c_retire = 1;
 			kill(c->c_pid, PROC_SIG_STOP);
 		}
@@ -666,6 +691,13 @@ sup_status(struct master *m, struct buf *b)
 	    "checks\n", (unsigned long long)x->x_used_checks,
 	    (unsigned long long)x->x_used_projects,
 	    (unsigned long long)x->x_nchecks / 2);
+	buf_printf(b, "notifier: %llu sent, %llu retried, %llu failed (%llu "
+	    "disabling their channel), %lld in flight\n",
+	    (unsigned long long)atomic_load(&sh->sh_notify.ns_sent),
+	    (unsigned long long)atomic_load(&sh->sh_notify.ns_retried),
+	    (unsigned long long)atomic_load(&sh->sh_notify.ns_failed),
+	    (unsigned long long)atomic_load(&sh->sh_notify.ns_disabled),
+	    (long long)atomic_load(&sh->sh_notify.ns_inflight));
 	if (sup_count(m, PROC_SMTPD) > 0)
 		smtpd_status(sh, b);
 }

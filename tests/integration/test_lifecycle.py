@@ -45,7 +45,8 @@ def test_hcctl_status(make_hcd):
         assert h.ping(u).status == 200
     st = h.status()
     roles = sorted((c["role"], c["id"]) for c in st["children"])
-    assert roles == [("alerter", 0), ("worker", 0), ("worker", 1)], st["text"]
+    assert roles == [("alerter", 0), ("notifier", 0), ("worker", 0),
+                     ("worker", 1)], st["text"]
     pids = h.child_pids()
     for c in st["children"]:
         assert c["pid"] in pids
@@ -202,7 +203,7 @@ def test_sighup_under_load(make_hcd):
     deadline = time.monotonic() + 10 * SLOW
     while True:
         now = h.child_pids()
-        if len(now) == 3 and not (now & before):
+        if len(now) == 4 and not (now & before):
             break
         assert time.monotonic() < deadline, (before, now)
         time.sleep(0.05)
@@ -229,7 +230,7 @@ def test_children_keep_only_their_descriptors(make_hcd):
     """The role table's keep flags: of the master's sockets and pipes, a
     worker has only its HTTP listener, the wake pipe and its own ack
     pipe; the alerter only the wake pipe and every worker's ack pipe;
-    every child the death pipe (the master holds its write end).
+    the notifier nothing but the death pipe, which every child has (the master holds its write end).
     A control connection open while children start is in none of them."""
     import socket
     h = make_hcd()
@@ -244,7 +245,7 @@ def test_children_keep_only_their_descriptors(make_hcd):
         deadline = time.monotonic() + 10 * SLOW
         while True:
             now = h.child_pids()
-            if len(now) == 3 and not (now & before):
+            if len(now) == 4 and not (now & before):
                 break
             assert time.monotonic() < deadline, (before, now)
             time.sleep(0.05)
@@ -274,6 +275,10 @@ def test_children_keep_only_their_descriptors(make_hcd):
         assert alerter[0] == set(), shared
         # wake, death, all acks
         assert alerter[1] == w0[1] | w1[1], shared
+        # the notifier: the death pipe only
+        notifier = shared[("notifier", 0)]
+        assert notifier[0] == set(), shared
+        assert len(notifier[1]) == 1 and notifier[1] < wake_death, shared
         # the connection still ends with the master's answer
         s.sendall(b"tus\n")
         data = b""

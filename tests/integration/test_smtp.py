@@ -686,7 +686,8 @@ def test_smtpd_descriptors_and_reload(inst, check):
     certificate is read again) and mail goes on."""
     before = inst.child_pids()
     os.kill(inst.proc.pid, signal.SIGHUP)
-    assert wait_for(lambda: len(inst.child_pids()) == 4 and
+    # 2 workers, the alerter, the smtpd, the notifier
+    assert wait_for(lambda: len(inst.child_pids()) == 5 and
                     not (inst.child_pids() & before))
     master = set(fd_targets(inst.proc.pid).values())
     kept = {}

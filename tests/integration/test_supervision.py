@@ -44,12 +44,12 @@ def test_master_kill9_children_exit_port_free(make_hcd):
     for _ in range(5):
         assert h.ping(u).status == 200
     kids = h.child_pids()
-    assert len(kids) == 3
+    assert len(kids) == 4     # 2 workers, the alerter, the notifier
     os.kill(h.proc.pid, signal.SIGKILL)
     h.proc.wait(timeout=10)
     took = wait_gone(kids, 1.0 * SLOW)
     log = h.log()
-    assert log.count("the master is gone") == 3, log[-3000:]
+    assert log.count("the master is gone") == 4, log[-3000:]
     assert "killed by signal" not in log      # they stopped, not crashed
     # at once: the same port, the same control socket
     h.start()
@@ -79,7 +79,7 @@ def test_process_group_sigterm(make_hcd):
     h = make_hcd(start=False)
     h.start(args=("-v",))
     checks = [h.create_check(name="g%d" % i)["uuid"] for i in range(10)]
-    assert len(started(h.log())) == 3
+    assert len(started(h.log())) == 4
     load = Load(h, checks, threads=6, duration=1.5).start()
     time.sleep(0.5)
     os.killpg(h.proc.pid, signal.SIGTERM)    # hcd is its own group leader
@@ -88,10 +88,10 @@ def test_process_group_sigterm(make_hcd):
     log = h.log()
     assert rc == 0, log[-3000:]
     assert log.count("stopping: got SIGTERM") == 1, log[-3000:]
-    assert len(started(log)) == 3, started(log)    # no respawn
+    assert len(started(log)) == 4, started(log)    # no respawn
     assert "restarting" not in log
     assert "exited with status" not in log and "killed by" not in log
-    assert log.count("ignoring SIGTERM from pid %d" % os.getpid()) == 3
+    assert log.count("ignoring SIGTERM from pid %d" % os.getpid()) == 4
     load.assert_stored()
 
 
