@@ -107,6 +107,8 @@ static const struct ckey conf_keys[] = {
 	SECRET("METRICS_KEY", metrics_key, NULL),
 	LATER("MSTEAMS_ENABLED"),
 	STR("NODE_NAME", node_name, NULL),
+	STR("NOTIFY_CA_FILE", notify_ca_file, NULL),
+	STR("NOTIFY_CONNECT_TO", notify_connect_to, NULL),
 	INT("NOTIFY_MAX_PARALLEL", notify_max_parallel,
 	    XS(HC_NOTIFY_MAX_PARALLEL), 1, 10000, 0),
 	INT("NOTIFY_RETRY_WINDOW", notify_retry_window,

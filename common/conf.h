@@ -51,6 +51,8 @@ struct conf {
 	char	*signal_cli_socket;	/* SIGNAL_CLI_SOCKET: path or host:port */
 	int64_t	 notify_retry_window;	/* NOTIFY_RETRY_WINDOW s of retrying */
 	int64_t	 notify_max_parallel;	/* NOTIFY_MAX_PARALLEL requests at once */
+	char	*notify_connect_to;	/* NOTIFY_CONNECT_TO host:port:to:port ... */
+	char	*notify_ca_file;	/* NOTIFY_CA_FILE: CAs for https, PEM */
 	char	*db;			/* DB: only "postgres" */
 	char	*db_host, *db_port, *db_name, *db_user, *db_password;
 	char	*db_sslmode, *db_target_session_attrs;

@@ -94,6 +94,7 @@ struct engine {
 	struct xfer		*e_xfers;
 	int			 e_stopping;
 	struct shell		*e_shell;
+	struct curl_slist	*e_connect_to;	/* NOTIFY_CONNECT_TO */
 };
 
 static void	step_start(struct engine *, struct nt_job *, struct nt_member *);
@@ -273,6 +274,16 @@ http_start(struct engine *e, struct nt_job *j, struct nt_member *m,
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)NT_MAX_REDIRS);
 	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, opensocket_cb);
 	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, x);
+	/*
+	 * NOTIFY_CONNECT_TO sends a host's requests elsewhere (an egress
+	 * gateway, a split-horizon name, a test receiver) with their URL,
+	 * Host and TLS name unchanged; the address filter still judges the
+	 * address connected to.  NOTIFY_CA_FILE: the CAs https trusts.
+	 */
+	if (e->e_connect_to != NULL)
+		curl_easy_setopt(c, CURLOPT_CONNECT_TO, e->e_connect_to);
+	if (e->e_cf->notify_ca_file != NULL && e->e_cf->notify_ca_file[0])
+		curl_easy_setopt(c, CURLOPT_CAINFO, e->e_cf->notify_ca_file);
 	if (!has_header(hdrs, "User-Agent"))
 		curl_easy_setopt(c, CURLOPT_USERAGENT, NT_USER_AGENT);
 	x->x_hdrs = header_list(NULL, hdrs);
@@ -995,6 +1006,16 @@ notifier_main_loop(const struct conf *cf, struct notify_stats *stats)
 	e.e_cf = cf;
 	e.e_stats = stats;
 	atomic_store(&stats->ns_inflight, 0);
+	/* "HOST:PORT:CONNECT-HOST:CONNECT-PORT", separated by spaces. */
+	if (cf->notify_connect_to != NULL) {
+		char *list = xstrdup(cf->notify_connect_to), *p = list, *w;
+
+		while ((w = strsep(&p, " \t,")) != NULL)
+			if (*w != '\0')
+				e.e_connect_to = curl_slist_append(
+				    e.e_connect_to, w);
+		free(list);
+	}
 	if ((e.e_base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	if ((e.e_multi = curl_multi_init()) == NULL)
@@ -1029,6 +1050,7 @@ notifier_main_loop(const struct conf *cf, struct notify_stats *stats)
 	event_free(e.e_ev_term);
 	event_free(e.e_curl_timer);
 	curl_multi_cleanup(e.e_multi);
+	curl_slist_free_all(e.e_connect_to);
 	event_base_free(e.e_base);
 	close(e.e_jobs[0]);
 	close(e.e_jobs[1]);
