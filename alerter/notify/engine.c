@@ -703,7 +703,9 @@ job_finish(struct engine *e, struct nt_job *j)
 			j->j_next_attempt = now + delay * 1000;
 		}
 	}
-	if (j->j_outcome == NR_OK)
+	if (j->j_mail)
+		;	/* a system e-mail is not a notification */
+	else if (j->j_outcome == NR_OK)
 		atomic_fetch_add(&e->e_stats->ns_sent, 1);
 	else if (!j->j_final)
 		atomic_fetch_add(&e->e_stats->ns_retried, 1);
@@ -715,7 +717,14 @@ job_finish(struct engine *e, struct nt_job *j)
 	atomic_fetch_sub(&e->e_stats->ns_inflight, 1);
 	kind = j->j_nmembers > 0 && j->j_members[0].nm_kind_name != NULL &&
 	    !j->j_group ? j->j_members[0].nm_kind_name : "group";
-	if (j->j_outcome == NR_OK)
+	if (j->j_mail && j->j_outcome == NR_OK)
+		log_info("system e-mail %.8s OK in %.1fs", j->j_code,
+		    (double)j->j_duration / 1e6);
+	else if (j->j_mail)
+		log_info("system e-mail %.8s error in %.1fs: %s%s", j->j_code,
+		    (double)j->j_duration / 1e6, j->j_error,
+		    j->j_final ? "" : " (will retry)");
+	else if (j->j_outcome == NR_OK)
 		log_info("notification %.8s (%s) OK in %.1fs", j->j_code, kind,
 		    (double)j->j_duration / 1e6);
 	else

@@ -42,6 +42,8 @@ struct outbox;
 #define NT_BACKOFF_MAX_MS	600000	/* ... doubling up to 10 minutes */
 #define NT_BODY_MAX		65536	/* bytes of an answer kept */
 #define NT_KEEP_DAYS		7	/* finished rows kept this long */
+#define NT_MAIL_KEEP_DAYS	1	/* sent hcd_mail rows kept this long */
+#define NT_MAIL_CLAIM_MAX	50	/* hcd_mail rows per claim */
 
 /*
  * One member of a delivery: the channel it goes to and what was loaded
@@ -63,7 +65,12 @@ struct nt_member {
 	int			 nm_done;
 };
 
-/* A claimed delivery (an hcd_outbox row) and what it became. */
+/*
+ * A claimed delivery (an hcd_outbox row) and what it became.  A system
+ * e-mail (an hcd_mail row: a log-in link) is a job too, with j_mail
+ * set, no channel and one member of no kind whose one message is
+ * NT_SMTP.
+ */
 struct nt_job {
 	struct nt_job		*j_next;
 	int64_t			 j_id;		/* hcd_outbox.id */
@@ -73,6 +80,8 @@ struct nt_job {
 	int64_t			 j_created;	/* µs: the retry window's start */
 	int			 j_group;	/* a group channel */
 	int			 j_test;	/* a test: no retries */
+	int			 j_mail;	/* an hcd_mail row (005), not
+						   an hcd_outbox one */
 	struct nt_member	*j_members;
 	int			 j_nmembers;
 	int			 j_pending;	/* members not done */

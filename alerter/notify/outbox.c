@@ -21,7 +21,10 @@
  *     NT_LEASE_SEC in this node's name), inserts their api_notification
  *     rows ("Sending"), loads what the kinds need (the check, its last
  *     ping, the project's other checks that are down), builds the
- *     messages and hands the jobs to the loop.
+ *     messages and hands the jobs to the loop;
+ *  4. claims due system e-mails (hcd_mail, schema 005: the log-in
+ *     links the dashboard queues) the same way, each a job of one
+ *     NT_SMTP message, written back in step 1's transaction.
  *
  * It sleeps on the connection's socket (LISTEN hcd_outbox: the triggers
  * of 004 wake it for every new flip and row, on any node), on a pipe
@@ -209,6 +212,135 @@ outcome_word(const struct nt_job *j)
 	return j->j_outcome == NR_PERMANENT ? "perm" : "fail";
 }
 
+/* The hcd_mail rows of the list (j_mail): 0, or -1. */
+static int
+mail_results_write(struct outbox *ob, struct nt_job *list, char *err,
+    size_t errsz)
+{
+	static const char sql[] =
+	    "UPDATE hcd_mail x SET "
+	    "    status = CASE r.outcome WHEN 'ok' THEN 'sent' "
+	    "        WHEN 'retry' THEN 'pending' ELSE 'failed' END, "
+	    "    lease_owner = NULL, lease_until = NULL, "
+	    "    last_attempt = " TS("r.t0") ", last_error = r.err, "
+	    "    next_attempt = CASE WHEN r.outcome = 'retry' "
+	    "        THEN " TS("r.nxt") " ELSE x.next_attempt END, "
+	    /* The link in a finished message is a credential: not kept. */
+	    "    body_text = CASE WHEN r.outcome = 'retry' THEN x.body_text "
+	    "        ELSE '' END, "
+	    "    body_html = CASE WHEN r.outcome = 'retry' THEN x.body_html "
+	    "        END "
+	    "FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], "
+	    "    $5::bigint[]) AS r(id, outcome, err, t0, nxt) "
+	    "WHERE x.id = r.id AND x.lease_owner = $6";
+	struct buf	 a[5];
+	const char	*p[6];
+	struct nt_job	*j;
+	int		 i, rc;
+
+	for (i = 0; i < 5; i++)
+		buf_init(&a[i]);
+	for (j = list; j != NULL; j = j->j_next) {
+		if (!j->j_mail)
+			continue;
+		arr_int(&a[0], j->j_id);
+		arr_str(&a[1], outcome_word(j));
+		arr_str(&a[2], j->j_error);
+		arr_int(&a[3], j->j_start);
+		arr_int(&a[4], j->j_next_attempt);
+	}
+	for (i = 0; i < 5; i++)
+		p[i] = arr_end(&a[i]);
+	p[5] = ob->ob_cf->node_name;
+	rc = dbconn_cmd(ob->ob_db, sql, 6, p, err, errsz);
+	for (i = 0; i < 5; i++)
+		buf_clear(&a[i]);
+	return rc;
+}
+
+/*
+ * One claimed hcd_mail row as a job: one member of no kind, its one
+ * message NT_SMTP.  Columns as mail_round's claim returns them.
+ */
+static struct nt_job *
+mail_job(const PGresult *r, int row)
+{
+	struct nt_job		*j = xcalloc(1, sizeof(*j));
+	struct nt_member	*m;
+	struct nt_msg		*msg;
+	int			 s;
+
+	j->j_mail = 1;
+	j->j_id = getint(r, row, 0, 0);
+	hc_strlcpy(j->j_code, PQgetvalue(r, row, 1), sizeof(j->j_code));
+	j->j_attempts = (int)getint(r, row, 2, 1);
+	j->j_created = getint(r, row, 3, hc_now_us());
+	j->j_members = xcalloc(1, sizeof(*j->j_members));
+	j->j_nmembers = 1;
+	m = &j->j_members[0];
+	m->nm_kind_name = (char *)jstr(j, "mail");
+	for (s = 0; s < NT_MAXSTEPS; s++)
+		nt_msg_init(&m->nm_msgs[s]);
+	m->nm_nsteps = 1;
+	msg = &m->nm_msgs[0];
+	msg->m_transport = NT_SMTP;
+	buf_addstr(&msg->m_rcpt, PQgetvalue(r, row, 4));
+	buf_addstr(&msg->m_subject, PQgetvalue(r, row, 5));
+	buf_addstr(&msg->m_text, PQgetvalue(r, row, 6));
+	if (!PQgetisnull(r, row, 7))
+		buf_addstr(&msg->m_html, PQgetvalue(r, row, 7));
+	return j;
+}
+
+/* Claims due hcd_mail rows; returns the number of jobs, or -1. */
+static int
+mail_round(struct outbox *ob, int room, char *err, size_t errsz)
+{
+	static const char claim[] =
+	    "WITH d AS (SELECT id FROM hcd_mail WHERE status = 'pending' "
+	    "    AND next_attempt <= now() "
+	    "    AND (lease_until IS NULL OR lease_until < now()) "
+	    "    ORDER BY next_attempt, id LIMIT $2 FOR UPDATE SKIP LOCKED) "
+	    "UPDATE hcd_mail m SET lease_owner = $1, "
+	    "    lease_until = now() + interval '" XSTR(NT_LEASE_SEC) " s', "
+	    "    attempts = m.attempts + 1 "
+	    "FROM d WHERE m.id = d.id RETURNING m.id, m.code, m.attempts, "
+	    US("m.created") ", m.recipient, m.subject, m.body_text, "
+	    "m.body_html";
+	struct nt_job	*head = NULL, **tail = &head, *j;
+	const char	*p[2];
+	char		 lim[16];
+	PGresult	*res;
+	int		 i, n;
+
+	snprintf(lim, sizeof(lim), "%d", room < NT_MAIL_CLAIM_MAX ? room :
+	    NT_MAIL_CLAIM_MAX);
+	p[0] = ob->ob_cf->node_name;
+	p[1] = lim;
+	/* One statement: its own transaction. */
+	if ((res = dbconn_exec(ob->ob_db, claim, 2, p, 0, err, errsz)) == NULL)
+		return -1;
+	if ((n = PQntuples(res)) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		j = mail_job(res, i);
+		*tail = j;
+		tail = &j->j_next;
+	}
+	PQclear(res);
+	pthread_mutex_lock(&ob->ob_lock);
+	*tail = ob->ob_ready;
+	ob->ob_ready = head;
+	ob->ob_inflight += n;
+	pthread_mutex_unlock(&ob->ob_lock);
+	while (write(ob->ob_loop_fd, "", 1) == -1 && errno == EINTR)
+		;
+	log_debug("notifier: claimed %d system e-mails", n);
+	return n;
+}
+
 /*
  * One statement for the whole list.  Returns 0 (the list may be freed),
  * or -1 (keep it for the next round).
@@ -244,11 +376,16 @@ results_write(struct outbox *ob, struct nt_job *list, char *err, size_t errsz)
 	const char	*p[7];
 	struct nt_job	*j;
 	PGresult	*res;
-	int		 i, k;
+	int		 i, k, nbox = 0, nmail = 0;
 
 	for (i = 0; i < 6; i++)
 		buf_init(&a[i]);
 	for (j = list; j != NULL; j = j->j_next) {
+		if (j->j_mail) {
+			nmail++;
+			continue;
+		}
+		nbox++;
 		arr_int(&a[0], j->j_id);
 		arr_str(&a[1], outcome_word(j));
 		arr_str(&a[2], j->j_error);
@@ -261,10 +398,14 @@ results_write(struct outbox *ob, struct nt_job *list, char *err, size_t errsz)
 	p[6] = ob->ob_cf->node_name;
 	if (tx_begin(ob, err, errsz) == -1)
 		goto fail;
-	res = dbconn_exec(ob->ob_db, sql, 7, p, 0, err, errsz);
-	if (res == NULL)
+	if (nbox > 0) {
+		res = dbconn_exec(ob->ob_db, sql, 7, p, 0, err, errsz);
+		if (res == NULL)
+			goto rollback;
+		PQclear(res);
+	}
+	if (nmail > 0 && mail_results_write(ob, list, err, errsz) == -1)
 		goto rollback;
-	PQclear(res);
 	/* Values a kind asked to store (Telegram's new chat id). */
 	for (j = list; j != NULL; j = j->j_next) {
 		for (k = 0; k < j->j_nmembers; k++) {
@@ -971,7 +1112,11 @@ release_own(struct outbox *ob, char *err, size_t errsz)
 {
 	const char *p[1] = { ob->ob_cf->node_name };
 
-	return dbconn_cmd(ob->ob_db, "UPDATE hcd_outbox SET lease_owner = "
+	if (dbconn_cmd(ob->ob_db, "UPDATE hcd_outbox SET lease_owner = "
+	    "NULL, lease_until = NULL WHERE lease_owner = $1 AND "
+	    "status = 'pending'", 1, p, err, errsz) == -1)
+		return -1;
+	return dbconn_cmd(ob->ob_db, "UPDATE hcd_mail SET lease_owner = "
 	    "NULL, lease_until = NULL WHERE lease_owner = $1 AND "
 	    "status = 'pending'", 1, p, err, errsz);
 }
@@ -988,6 +1133,11 @@ prune(struct outbox *ob)
 	    "'pending' AND created < now() - interval '" XSTR(NT_KEEP_DAYS)
 	    " days'", 0, NULL, err, sizeof(err)) == -1)
 		log_warnx("notifier: pruning the outbox: %s", err);
+	if (dbconn_cmd(ob->ob_db, "DELETE FROM hcd_mail WHERE (status = "
+	    "'sent' AND created < now() - interval '" XSTR(NT_MAIL_KEEP_DAYS)
+	    " days') OR (status = 'failed' AND created < now() - interval '"
+	    XSTR(NT_KEEP_DAYS) " days')", 0, NULL, err, sizeof(err)) == -1)
+		log_warnx("notifier: pruning the mail queue: %s", err);
 }
 
 static int
@@ -1027,6 +1177,10 @@ work(struct outbox *ob)
 		more = more == NT_FLIPS_MAX;
 		if (t2 == 0)
 			t2 = hc_mono_ms();
+		/* Log-in links first: someone is waiting for them. */
+		if ((room = room_left(ob)) > 0 &&
+		    mail_round(ob, room, err, sizeof(err)) == -1)
+			log_warnx("notifier: mail claim: %s", err);
 		while ((room = room_left(ob)) > 0) {
 			if ((n = claim_round(ob, room, err, sizeof(err))) == -1)
 				log_warnx("notifier: claim: %s", err);

@@ -12,8 +12,9 @@
  *
  * Log-in links: profile.token holds "<sha256 of the token>:<expiry>";
  * a link is good for an hour and once.  With no EMAIL_HOST the link is
- * written to the log (the tests read it there); this part does not
- * send mail itself (the notification engine will).
+ * written to the log (the tests read it there); with EMAIL_HOST it is
+ * queued as an e-mail in hcd_mail (schema 005), which the notifier
+ * sends: the dashboard itself never connects outward.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,15 +62,73 @@ limited(struct web *w, const char *prefix, const char *value, int cap,
 	return 1;
 }
 
-/* A fresh log-in link for user `uid` (username `uname`), logged. */
+/*
+ * The e-mail with a log-in link, queued in hcd_mail (schema 005) for
+ * the notifier to send: the dashboard makes no outbound connections.
+ * 0, or -1 (the error page is written).
+ */
+static int
+queue_link(struct web *w, const char *email, const char *link)
+{
+	const char	*site = w->w_cf->site_name, *params[4];
+	struct buf	 subj, text, html;
+	struct dberr	 e;
+	PGresult	*r;
+	int		 rc = 0;
+
+	buf_init(&subj);
+	buf_init(&text);
+	buf_init(&html);
+	buf_printf(&subj, "Log in to %s", site);
+	buf_printf(&text, "Hello,\n\nTo log in to %s, please open the link "
+	    "below:\n\n%s\n\nThe link is valid for 1 hour and can be used "
+	    "once.\n\n--\nRegards,\n%s\n", site, link, site);
+	buf_addstr(&html, "<p>Hello,</p>\n<p>To log in to ");
+	buf_add_html(&html, site, strlen(site));
+	buf_addstr(&html, ", please open the link below:</p>\n<p><a href=\"");
+	buf_add_html(&html, link, strlen(link));
+	buf_addstr(&html, "\">");
+	buf_add_html(&html, link, strlen(link));
+	buf_addstr(&html, "</a></p>\n<p>The link is valid for 1 hour and can "
+	    "be used once.</p>\n<p>--<br>\nRegards,<br>\n");
+	buf_add_html(&html, site, strlen(site));
+	buf_addstr(&html, "</p>\n");
+	buf_addc(&subj, '\0');
+	buf_addc(&text, '\0');
+	buf_addc(&html, '\0');
+	params[0] = email;
+	params[1] = (const char *)subj.b_data;
+	params[2] = (const char *)text.b_data;
+	params[3] = (const char *)html.b_data;
+	if ((r = cdb_exec(&w->w_x, "INSERT INTO hcd_mail (recipient, subject, "
+	    "body_text, body_html) VALUES ($1, $2, $3, $4)", 4, params,
+	    &e)) == NULL) {
+		web_fail(w, &e);
+		rc = -1;
+	} else
+		PQclear(r);
+	buf_clear(&subj);
+	explicit_bzero(text.b_data, text.b_len);
+	explicit_bzero(html.b_data, html.b_len);
+	buf_clear(&text);
+	buf_clear(&html);
+	return rc;
+}
+
+/*
+ * A fresh log-in link for user `uid` (username `uname`): e-mailed
+ * (queued) with EMAIL_HOST, else logged.
+ */
 static int
 send_link(struct web *w, const char *uid, const char *uname,
     const char *email)
 {
 	char		 token[2 * WEB_TOKEN_BYTES + 1], hash[65], stored[128];
+	char		*link;
 	const char	*params[2];
 	struct dberr	 e;
 	PGresult	*r;
+	int		 rc;
 
 	web_token(token, sizeof(token));
 	web_sha256_hex(token, strlen(token), hash);
@@ -86,10 +145,17 @@ send_link(struct web *w, const char *uid, const char *uname,
 	if (w->w_cf->email_host[0] == '\0')
 		log_info("login link for %s: %s/accounts/check_token/%s/%s/",
 		    email, w->w_cf->site_root, uname, token);
-	else
-		log_warnx("login link for %s: %s/accounts/check_token/%s/%s/ "
-		    "(the dashboard does not send mail yet)", email,
+	else {
+		link = xasprintf("%s/accounts/check_token/%s/%s/",
 		    w->w_cf->site_root, uname, token);
+		rc = queue_link(w, email, link);
+		explicit_bzero(link, strlen(link));
+		free(link);
+		explicit_bzero(token, sizeof(token));
+		if (rc == -1)
+			return -1;
+		log_info("login link for %s queued for e-mail", email);
+	}
 	/* The browser that asked may use the link without a confirm step. */
 	buf_printf(&w->w_r->r_hdrs, "Set-Cookie: " WEB_AUTOLOGIN_COOKIE
 	    "=1; Path=%s/accounts/check_token/; HttpOnly; SameSite=Lax; "
