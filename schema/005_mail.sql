@@ -38,4 +38,4 @@ CREATE INDEX hcd_mail_created ON hcd_mail (created);
 
 -- Wake the notifiers, as for a new hcd_outbox row (004).
 CREATE TRIGGER hcd_mail_wake AFTER INSERT ON hcd_mail
-    FOR EACH STATEMENT EXECUTE FUNCTION hcd_outbox_wake();
+    FOR EACH ROW EXECUTE FUNCTION hcd_outbox_wake();
