@@ -56,6 +56,7 @@ static const struct route routes[] = {
 	{ "/accounts/profile/", web_profile, RT_DB },
 	{ "/accounts/set_password/", web_set_password, RT_DB },
 	{ "/cloaked/{sha1}/", web_cloaked, RT_DB },
+	{ "/integrations/{uuid}/unsub/{seg}/", web_unsub, RT_DB },
 	{ "/projects/add/", web_project_add, RT_DB },
 	{ "/projects/{uuid}/checks/", web_checks, RT_DB },
 	{ "/projects/{uuid}/checks/status/", web_checks_status, RT_DB },

@@ -445,6 +445,31 @@ def test_email_through_smtp_sink(make_hcd):
         m = email.message_from_bytes(sink.messages[1][2],
                                      policy=policy.default)
         assert m["Subject"] == "UP | mailed"
+        # The List-Unsubscribe link: a page to confirm, a one-click POST
+        # (RFC 8058: no session, no CSRF token) that disables the channel
+        assert m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        link = m["List-Unsubscribe"].strip("<>")
+        prefix = "http://127.0.0.1:%d" % h.port
+        assert link.startswith(prefix + "/integrations/")
+        path = link[len(prefix):]
+        r = h.request("GET", path)
+        assert r.status == 200 and "ops@example.org" in r.text
+        assert 'method="post"' in r.text
+        bad = path.rstrip("/")[:-4] + "0000/"
+        assert h.request("GET", bad).status == 400
+        assert h.request("POST", bad, body="List-Unsubscribe=One-Click",
+                         headers={"Content-Type":
+                                  "application/x-www-form-urlencoded"}
+                         ).status == 400
+        code = path.split("/")[2]
+        assert h.sql("SELECT disabled FROM api_channel WHERE code = '%s'"
+                     % code) == [("f",)]
+        r = h.request("POST", path, body="List-Unsubscribe=One-Click",
+                      headers={"Content-Type":
+                               "application/x-www-form-urlencoded"})
+        assert r.status == 200 and "Unsubscribed" in r.text
+        assert h.sql("SELECT disabled FROM api_channel WHERE code = '%s'"
+                     % code) == [("t",)]
     finally:
         sink.close()
 

@@ -323,7 +323,7 @@ web_begin(struct web *w, struct req *q, struct resp *r, int flags)
 	    token_ok(cookie))
 		web_key_hash(w->w_cf, "csrf:", cookie, w->w_csrf,
 		    sizeof(w->w_csrf));
-	if (w->w_post && !csrf_ok(w, w->w_csrf)) {
+	if (w->w_post && !(flags & WEB_NOCSRF) && !csrf_ok(w, w->w_csrf)) {
 		if (w->w_csrf[0] == '\0')
 			csrf_new(w);
 		web_error(w, 403, "Forbidden", "The form has expired or did "

@@ -67,6 +67,8 @@ struct web_project {
 /* web_begin flags */
 #define WEB_ANON	0x01	/* anonymous visitors too */
 #define WEB_JSON	0x02	/* answers JSON: failures too */
+#define WEB_NOCSRF	0x04	/* a POST without the CSRF token: the URL
+				   carries its own signature */
 
 /* web.c */
 int	 web_begin(struct web *, struct req *, struct resp *, int flags);
@@ -111,6 +113,7 @@ int	 web_check_token(struct req *, struct resp *);
 int	 web_set_password(struct req *, struct resp *);
 int	 web_profile(struct req *, struct resp *);
 int	 web_cloaked(struct req *, struct resp *);
+int	 web_unsub(struct req *, struct resp *);
 
 /* web_projects.c */
 int	 web_index(struct req *, struct resp *);

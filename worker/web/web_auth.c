@@ -32,6 +32,7 @@
 #include "proc.h"
 #include "json.h"
 #include "log.h"
+#include "notify.h"
 #include "password.h"
 #include "tmpl.h"
 #include "web.h"
@@ -683,6 +684,82 @@ web_cloaked(struct req *q, struct resp *r)
 	PQclear(res);
 	if (!w.w_done)
 		web_error(&w, 404, "Not Found", "There is no such check.");
+out:
+	web_end(&w);
+	return 0;
+}
+
+/*
+ * GET and POST /integrations/<channel>/unsub/<signature>/: the
+ * List-Unsubscribe link of notification e-mails (kind_email.c).  The
+ * signature (nt_unsub_sig) is the credential, so neither a log-in nor
+ * the CSRF token is asked for: a mail client's one-click unsubscribe
+ * (RFC 8058) POSTs "List-Unsubscribe=One-Click" with neither.  GET asks
+ * to confirm; POST disables the channel, which is kept, as Healthchecks
+ * keeps it, for a member to turn back on.
+ */
+int
+web_unsub(struct req *q, struct resp *r)
+{
+	struct web	 w;
+	char		 code[40], sig[40], want[33], email[256];
+	const char	*params[1] = { code };
+	struct dberr	 e;
+	PGresult	*res;
+	struct json_doc	*d;
+	const char	*v, *jerr;
+
+	if (web_begin(&w, q, r, WEB_ANON | WEB_NOCSRF) == -1 ||
+	    !web_method(&w, "GET, POST"))
+		goto out;
+	web_arg(&w, 0, code, sizeof(code));
+	web_arg(&w, 1, sig, sizeof(sig));
+	nt_unsub_sig(w.w_cf, code, want);
+	if (strlen(sig) != 32 || CRYPTO_memcmp(sig, want, 32) != 0) {
+		web_error(&w, 400, "Bad Request", "This unsubscribe link is "
+		    "not valid.");
+		goto out;
+	}
+	res = cdb_exec(&w.w_x, "SELECT value FROM api_channel WHERE code = "
+	    "$1::uuid AND kind = 'email'", 1, params, &e);
+	if (res == NULL) {
+		web_fail(&w, &e);
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		web_error(&w, 404, "Not Found", "This integration does not "
+		    "exist any more.");
+		goto out;
+	}
+	/* The address: the JSON value's "value", or a legacy bare one. */
+	v = PQgetvalue(res, 0, 0);
+	hc_strlcpy(email, v, sizeof(email));
+	if ((d = json_parse(v, strlen(v), &jerr)) != NULL) {
+		int	 i = -1;
+		char	*s;
+
+		if (json_type(d, json_root(d)) == JSON_OBJECT)
+			i = json_obj_get(d, json_root(d), "value");
+		if (i >= 0 && json_type(d, i) == JSON_STRING &&
+		    (s = json_str(d, i)) != NULL) {
+			hc_strlcpy(email, s, sizeof(email));
+			free(s);
+		}
+		json_doc_free(d);
+	}
+	PQclear(res);
+	tset(w.w_ctx, "email", email);
+	if (w.w_post) {
+		if ((res = cdb_exec(&w.w_x, "UPDATE api_channel SET disabled "
+		    "= true WHERE code = $1::uuid", 1, params, &e)) == NULL) {
+			web_fail(&w, &e);
+			goto out;
+		}
+		PQclear(res);
+		tset(w.w_ctx, "done", "1");
+	}
+	web_page(&w, 200, "unsub", "Unsubscribe");
 out:
 	web_end(&w);
 	return 0;
