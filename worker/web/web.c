@@ -809,9 +809,9 @@ web_duration(struct buf *b, int64_t secs)
 
 /* "2026-12-01 22:44:43 UTC" or in zone tz (NULL: UTC). */
 void
-web_time(struct buf *b, int64_t us, const char *tzname)
+web_time(struct buf *b, int64_t us, const char *zone)
 {
-	const struct tz	*tz = tzname ? tz_get(tzname) : NULL;
+	const struct tz	*tz = zone ? tz_get(zone) : NULL;
 	int64_t		 secs = us / CT_SEC, local = secs;
 	struct tz_civil	 c;
 
@@ -820,8 +820,8 @@ web_time(struct buf *b, int64_t us, const char *tzname)
 	tz_civil_from_secs(local, &c);
 	buf_printf(b, "%04d-%02d-%02d %02d:%02d:%02d", c.tc_year,
 	    c.tc_mon, c.tc_mday, c.tc_hour, c.tc_min, c.tc_sec);
-	if (tz == NULL || strcmp(tzname, "UTC") == 0)
+	if (tz == NULL || strcmp(zone, "UTC") == 0)
 		buf_addstr(b, " UTC");
 	else
-		buf_printf(b, " %s", tzname);
+		buf_printf(b, " %s", zone);
 }

@@ -1050,7 +1050,7 @@ int
 web_schedule_preview(struct req *q, struct resp *r)
 {
 	struct web	 w;
-	char		 kind[16], sched[512], tzname[64];
+	char		 kind[16], sched[512], zone[64];
 	const struct tz	*tz = NULL, *utc;
 	struct json_w	 j;
 	struct buf	 out, b;
@@ -1066,10 +1066,10 @@ web_schedule_preview(struct req *q, struct resp *r)
 		goto out;
 	web_form(&w, "kind", kind, sizeof(kind));
 	web_form(&w, "schedule", sched, sizeof(sched));
-	web_form(&w, "tz", tzname, sizeof(tzname));
+	web_form(&w, "tz", zone, sizeof(zone));
 	iscron = strcmp(kind, "oncalendar") != 0;
 	utc = tz_get("UTC");
-	if (tzname[0] == '\0' || (tz = tz_get(tzname)) == NULL) {
+	if (zone[0] == '\0' || (tz = tz_get(zone)) == NULL) {
 		tz_ok = ok = 0;
 		errstr = "Unknown time zone";
 	} else if (strlen(sched) > 100) {
@@ -1095,7 +1095,7 @@ web_schedule_preview(struct req *q, struct resp *r)
 				break;
 			json_w_obj_begin(&j);
 			buf_reset(&b);
-			web_time(&b, next * CT_SEC, tzname);
+			web_time(&b, next * CT_SEC, zone);
 			json_w_key(&j, "local");
 			json_w_str(&j, (char *)b.b_data);
 			buf_reset(&b);
