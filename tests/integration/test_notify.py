@@ -247,6 +247,23 @@ def test_fails_twice_then_ok_same_code(hcd, rx):
     assert len(rx.got("/wh2/down/")) == 3
 
 
+def test_permanent_error_disables_channel(hcd, rx):
+    """Slack answering 404 is a permanent error (spec 5.4): one attempt,
+    the error recorded, the channel disabled as Healthchecks disables it,
+    and nothing more sent to it."""
+    new_project(hcd, "gone")
+    chk = hcd.create_check(name="gone")
+    rx.modes["/slack-gone"] = 404
+    ch = add_channel(hcd, "slack", rx.url("/slack-gone"))
+    hcd.ping(chk["ping_url"].rsplit("/", 1)[1] + "/fail")
+    until(lambda: channel_row(hcd, ch)[2] == "t", 10, "the channel disabled")
+    assert channel_row(hcd, ch)[0] == "Received status code 404"
+    assert len(rx.got("/slack-gone")) == 1
+    hcd.ping(chk["ping_url"].rsplit("/", 1)[1])         # up: not sent
+    time.sleep(1.5)
+    assert len(rx.got("/slack-gone")) == 1
+
+
 def test_hanging_receiver_delays_nobody(hcd, rx):
     new_project(hcd, "hang")
     chk = hcd.create_check(name="h")
