@@ -142,6 +142,8 @@ void	 buf_consume(struct buf *, size_t);
 void	 utf8_sanitize(struct buf *, const void *, size_t, size_t maxchars);
 /* 1 if s[0..n) is well-formed UTF-8 without NUL (PostgreSQL text takes it). */
 int	 hc_utf8_valid(const void *s, size_t n);
+#define HC_EMAIL_MAX	254	/* bytes of an account's e-mail address */
+int	 hc_email_normalize(const char *in, char *out, size_t outsz);
 int64_t	 hc_now_us(void);
 int64_t	 hc_mono_ms(void);
 

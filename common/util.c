@@ -5,6 +5,7 @@
  * bounded string copies and integer parsing with explicit bounds, the
  * growable byte buffer, and clocks.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -391,4 +392,44 @@ hc_utf8_valid(const void *s, size_t n)
 			return 0;
 	}
 	return 1;
+}
+
+/*
+ * An account's e-mail address as hcctl and the dashboard store it:
+ * surrounding spaces dropped, lower-cased, at most HC_EMAIL_MAX bytes,
+ * one '@' after a non-empty local part, a domain with a dot (or
+ * "localhost"), printable ASCII without spaces or the characters that
+ * would need quoting.  0, or -1 if it is not such an address.
+ */
+int
+hc_email_normalize(const char *in, char *out, size_t outsz)
+{
+	const char	*at, *dom;
+	size_t		 i, len;
+
+	while (*in == ' ')
+		in++;
+	len = strlen(in);
+	while (len > 0 && in[len - 1] == ' ')
+		len--;
+	if (len == 0 || len > HC_EMAIL_MAX || len >= outsz)
+		return -1;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c <= ' ' || c >= 0x7f || strchr("<>()[]\\,;:\"", c))
+			return -1;
+		out[i] = (char)tolower(c);
+	}
+	out[len] = '\0';
+	if ((at = strchr(out, '@')) == NULL || strchr(at + 1, '@') != NULL ||
+	    at == out)
+		return -1;
+	dom = at + 1;
+	if (*dom == '\0' || *dom == '.' || dom[strlen(dom) - 1] == '.' ||
+	    strstr(dom, "..") != NULL)
+		return -1;
+	if (strchr(dom, '.') == NULL && strcmp(dom, "localhost") != 0)
+		return -1;
+	return 0;
 }

@@ -23,7 +23,6 @@
 #include "password.h"
 #include "hcctl.h"
 
-#define HC_EMAIL_MAX	254
 
 /*
  * An option of a data command: a flag (*o_flag becomes 1) or one with a
@@ -45,7 +44,6 @@ static int	 cmd_args(const struct hcctl_cmd *, int, char **,
 static int	 cmd_dberr(PGconn *, PGresult *, const char *);
 static PGresult	*cmd_query(PGconn *, const char *, int, const char **);
 static int	 cmd_is_unique_violation(const PGresult *);
-static int	 email_normalize(const char *, char *, size_t);
 static int	 uuid_valid(const char *);
 static int	 read_password(char *, size_t);
 
@@ -160,39 +158,6 @@ cmd_is_unique_violation(const PGresult *res)
 	return state != NULL && strcmp(state, "23505") == 0;
 }
 
-/*
- * Lower-case and check an address: one '@', a non-empty local part, a
- * domain with a dot (or "localhost"), printable ASCII without spaces or
- * the characters that would need quoting.  0 or -1.
- */
-static int
-email_normalize(const char *in, char *out, size_t outsz)
-{
-	const char	*at, *dom;
-	size_t		 i, len = strlen(in);
-
-	if (len == 0 || len > HC_EMAIL_MAX || len >= outsz)
-		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c <= ' ' || c >= 0x7f || strchr("<>()[]\\,;:\"", c) != NULL)
-			return -1;
-		out[i] = (char)tolower(c);
-	}
-	out[len] = '\0';
-	if ((at = strchr(out, '@')) == NULL || strchr(at + 1, '@') != NULL ||
-	    at == out)
-		return -1;
-	dom = at + 1;
-	if (*dom == '\0' || *dom == '.' || dom[strlen(dom) - 1] == '.' ||
-	    strstr(dom, "..") != NULL)
-		return -1;
-	if (strchr(dom, '.') == NULL && strcmp(dom, "localhost") != 0)
-		return -1;
-	return 0;
-}
-
 /* 8-4-4-4-12 hex digits. */
 static int
 uuid_valid(const char *s)
@@ -277,7 +242,7 @@ hcctl_user_add(const struct hcctl_cmd *c, const struct conf *cf,
 		return 1;
 	if (arg == NULL || *arg == '\0')
 		return cmd_usage(c);
-	if (email_normalize(arg, email, sizeof(email)) == -1)
+	if (hc_email_normalize(arg, email, sizeof(email)) == -1)
 		return cmd_fail(NULL, "invalid e-mail address: %s", arg);
 
 	if (pwstdin) {
@@ -382,7 +347,7 @@ hcctl_project_add(const struct hcctl_cmd *c, const struct conf *cf,
 		return 1;
 	if (name == NULL || owner == NULL)
 		return cmd_usage(c);
-	if (email_normalize(owner, email, sizeof(email)) == -1)
+	if (hc_email_normalize(owner, email, sizeof(email)) == -1)
 		return cmd_fail(NULL, "invalid e-mail address: %s", owner);
 
 	if ((res = PQexec(conn, "BEGIN")) == NULL ||

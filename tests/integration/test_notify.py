@@ -36,9 +36,11 @@ UUID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 class Receiver:
     """An HTTP server on 127.0.0.1 that records every request.  Per path
     prefix, a behaviour: "ok" (200), ("fail", n) (n answers 500, then
-    200), "hang" (no answer until release()), or a status number."""
+    200), "hang" (no answer until release()), or a status number.  With
+    tls (an ssl.SSLContext) it speaks https; answer(path), if given,
+    chooses the (status, JSON body) of an "ok" request."""
 
-    def __init__(self):
+    def __init__(self, tls=None, answer=None):
         self.requests = []
         self.lock = threading.Lock()
         self.modes = {}
@@ -80,12 +82,17 @@ class Receiver:
                     status = 500 if count <= mode[1] else 200
                 elif isinstance(mode, int):
                     status = mode
+                data = b"OK"
+                if mode == "ok" and answer is not None:
+                    status, out = answer(self.path)
+                    data = json.dumps(out).encode()
+                    extra["Content-Type"] = "application/json"
                 self.send_response(status)
                 for k, v in extra.items():
                     self.send_header(k, v)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(b"OK")
+                self.wfile.write(data)
 
             do_GET = do_POST = do_PUT = handle_one
 
@@ -97,6 +104,9 @@ class Receiver:
 
         self.server = Server(("127.0.0.1", 0), H)
         self.server.daemon_threads = True
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket,
+                                                 server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        daemon=True)
@@ -106,7 +116,11 @@ class Receiver:
         return "http://127.0.0.1:%d%s" % (self.port, path)
 
     def got(self, prefix):
+        """The requests whose path starts with prefix, or for which the
+        function prefix is true."""
         with self.lock:
+            if callable(prefix):
+                return [r for r in self.requests if prefix(r)]
             return [r for r in self.requests if r["path"].startswith(prefix)]
 
     def release(self):

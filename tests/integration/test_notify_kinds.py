@@ -23,15 +23,13 @@ import shutil
 import ssl
 import subprocess
 import tempfile
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from conftest import SLOW
-from test_notify import add_channel, new_project, until
+from test_notify import Receiver, add_channel, new_project, until
 
 NAME = "Sauvegarde nocturne ✓"
 TAGS = "prod ünï"
@@ -40,68 +38,11 @@ FIXED = ["api.telegram.org", "api.pushover.net", "api.pushbullet.com",
          "api.trello.com", "api.github.com", "chat.googleapis.com"]
 
 
-class Rec:
-    """Records each request; answers 200 with a JSON body chosen by path
-    (GitHub's token endpoint needs one), else {"ok": true}."""
-
-    def __init__(self, tls=None):
-        self.requests = []
-        self.lock = threading.Lock()
-        rec = self
-
-        class H(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *a):
-                pass
-
-            def handle_one(self):
-                n = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(n) if n else b""
-                with rec.lock:
-                    rec.requests.append({
-                        "method": self.command, "path": self.path,
-                        "headers": {k.lower(): v for k, v in
-                                    self.headers.items()},
-                        "body": body})
-                status, out = 200, {"ok": True}
-                if self.path.endswith("/access_tokens"):
-                    status, out = 201, {"token": "ghs_test",
-                                        "expires_at": "2099-01-01T00:00:00Z"}
-                data = json.dumps(out).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = handle_one
-
-        class Server(ThreadingHTTPServer):
-            request_queue_size = 128
-
-            def handle_error(self, request, client_address):
-                pass
-
-        self.server = Server(("127.0.0.1", 0), H)
-        self.server.daemon_threads = True
-        if tls is not None:
-            self.server.socket = tls.wrap_socket(self.server.socket,
-                                                 server_side=True)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever,
-                         daemon=True).start()
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def got(self, pred):
-        with self.lock:
-            return [r for r in self.requests if pred(r)]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+def answer(path):
+    """GitHub's token endpoint answers the token; the rest, ok."""
+    if path.endswith("/access_tokens"):
+        return 201, {"token": "ghs_test", "expires_at": "2099-01-01T00:00:00Z"}
+    return 200, {"ok": True}
 
 
 def make_ca(d):
@@ -135,7 +76,7 @@ def setup(make_hcd):
     make_ca(d)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(os.path.join(d, "srv.pem"), os.path.join(d, "srv.key"))
-    plain, tls = Rec(), Rec(ctx)
+    plain, tls = Receiver(answer=answer), Receiver(tls=ctx, answer=answer)
     h = make_hcd(extra={
         "INTEGRATIONS_ALLOW_PRIVATE_IPS": "True",
         "NOTIFY_CONNECT_TO": " ".join("%s:443:127.0.0.1:%d" % (x, tls.port)

@@ -514,6 +514,42 @@ test_utf8_valid(void **state)
 			fail_msg("case %zu", i);
 }
 
+static void
+test_email_normalize(void **state)
+{
+	char	out[HC_EMAIL_MAX + 1];
+	char	longer[300];
+
+	assert_int_equal(hc_email_normalize("  Alice@Example.ORG ", out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "alice@example.org");
+	assert_int_equal(hc_email_normalize("root@localhost", out,
+	    sizeof(out)), 0);
+	assert_string_equal(out, "root@localhost");
+	assert_int_equal(hc_email_normalize("", out, sizeof(out)), -1);
+	assert_int_equal(hc_email_normalize("@example.org", out,
+	    sizeof(out)), -1);
+	assert_int_equal(hc_email_normalize("a@@example.org", out,
+	    sizeof(out)), -1);
+	assert_int_equal(hc_email_normalize("a@example", out, sizeof(out)),
+	    -1);
+	assert_int_equal(hc_email_normalize("a@.example.org", out,
+	    sizeof(out)), -1);
+	assert_int_equal(hc_email_normalize("a@example..org", out,
+	    sizeof(out)), -1);
+	assert_int_equal(hc_email_normalize("a b@example.org", out,
+	    sizeof(out)), -1);
+	assert_int_equal(hc_email_normalize("<a>@example.org", out,
+	    sizeof(out)), -1);
+	assert_int_equal(hc_email_normalize("\xc3\xa9@example.org", out,
+	    sizeof(out)), -1);
+	memset(longer, 'a', sizeof(longer));
+	memcpy(longer + 250, "@x.io", 6);		/* 255 bytes */
+	assert_int_equal(hc_email_normalize(longer, out, sizeof(out)), -1);
+	/* the output buffer bounds it too */
+	assert_int_equal(hc_email_normalize("a@example.org", out, 8), -1);
+}
+
 int
 main(void)
 {
@@ -528,6 +564,7 @@ main(void)
 		cmocka_unit_test(test_utf8_random),
 		cmocka_unit_test(test_alloc),
 		cmocka_unit_test(test_utf8_truncated_sequence),
+		cmocka_unit_test(test_email_normalize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -103,39 +103,6 @@ web_key_hash(const struct conf *cf, const char *prefix, const char *value,
 	hc_strlcpy(out, full, outsz);
 }
 
-int
-web_email_normalize(const char *in, char *out, size_t outsz)
-{
-	const char	*at, *dom;
-	size_t		 i, len;
-
-	while (*in == ' ')
-		in++;
-	len = strlen(in);
-	while (len > 0 && in[len - 1] == ' ')
-		len--;
-	if (len == 0 || len > 254 || len >= outsz)
-		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c <= ' ' || c >= 0x7f || strchr("<>()[]\\,;:\"", c))
-			return -1;
-		out[i] = (char)tolower(c);
-	}
-	out[len] = '\0';
-	if ((at = strchr(out, '@')) == NULL || strchr(at + 1, '@') != NULL ||
-	    at == out)
-		return -1;
-	dom = at + 1;
-	if (*dom == '\0' || *dom == '.' || dom[strlen(dom) - 1] == '.' ||
-	    strstr(dom, "..") != NULL)
-		return -1;
-	if (strchr(dom, '.') == NULL && strcmp(dom, "localhost") != 0)
-		return -1;
-	return 0;
-}
-
 /* The value of cookie `name`, 1 found, 0 not. */
 static int
 cookie_get(const struct http_req *h, const char *name, char *out,

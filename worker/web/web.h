@@ -97,7 +97,6 @@ int	 web_project_by_id(struct web *, int64_t id, struct web_project *);
 int	 web_can_write(struct web *, const struct web_project *);
 void	 web_token(char *out, size_t outsz);
 void	 web_sha256_hex(const char *, size_t, char out[65]);
-int	 web_email_normalize(const char *in, char *out, size_t outsz);
 void	 web_ago(struct buf *, int64_t then_us, int64_t now_us);
 void	 web_duration(struct buf *, int64_t secs);
 void	 web_time(struct buf *, int64_t us, const char *tz);

@@ -257,7 +257,7 @@ web_login_page(struct req *q, struct resp *r)
 		goto out;
 	web_form(&w, "action", action, sizeof(action));
 	if (web_form(&w, "email", raw, sizeof(raw)) != 1 ||
-	    web_email_normalize(raw, email, sizeof(email)) == -1) {
+	    hc_email_normalize(raw, email, sizeof(email)) == -1) {
 		login_form(&w, 200, "", strcmp(action, "login") == 0);
 		goto out;
 	}
@@ -393,7 +393,7 @@ web_signup(struct req *q, struct resp *r)
 	if (limited(&w, "auth-ip-", w.w_ip, 20, 3600))
 		goto out;
 	if (web_form(&w, "email", raw, sizeof(raw)) != 1 ||
-	    web_email_normalize(raw, email, sizeof(email)) == -1) {
+	    hc_email_normalize(raw, email, sizeof(email)) == -1) {
 		web_error(&w, 400, "Bad Request", "Please enter a valid email "
 		    "address.");
 		goto out;
