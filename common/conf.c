@@ -55,7 +55,7 @@ static const struct ckey conf_keys[] = {
 	INT("ACK_TIMEOUT", ack_timeout, XS(HC_ACK_TIMEOUT), 1, 3600, 0),
 	LATER("ADMINS"),
 	STR("ALLOWED_HOSTS", allowed_hosts, "*"),
-	LATER("APPRISE_ENABLED"),
+	BOOL("APPRISE_ENABLED", apprise_enabled, "False"),
 	STR("CONTROL_SOCKET", control_socket, HC_CONTROL_SOCKET),
 	STR("DATABASE_URL", database_url, NULL),
 	STR("DB", db, HC_DB),
@@ -74,8 +74,8 @@ static const struct ckey conf_keys[] = {
 	STR("DB_USER", db_user, HC_DB_USER),
 	BOOL("DEBUG", debug, "False"),
 	STR("DEFAULT_FROM_EMAIL", default_from_email, "healthchecks@example.org"),
-	LATER("DISCORD_CLIENT_ID"),
-	LATER("DISCORD_CLIENT_SECRET"),
+	STR("DISCORD_CLIENT_ID", discord_client_id, NULL),
+	SECRET("DISCORD_CLIENT_SECRET", discord_client_secret, NULL),
 	STR("EMAIL_HOST", email_host, NULL),
 	SECRET("EMAIL_HOST_PASSWORD", email_host_password, NULL),
 	STR("EMAIL_HOST_USER", email_host_user, NULL),
@@ -84,6 +84,10 @@ static const struct ckey conf_keys[] = {
 	BOOL("EMAIL_USE_SSL", email_use_ssl, "False"),
 	BOOL("EMAIL_USE_TLS", email_use_tls, "True"),
 	BOOL("EMAIL_USE_VERIFICATION", email_use_verification, "True"),
+	STR("GITHUB_CLIENT_ID", github_client_id, NULL),
+	SECRET("GITHUB_CLIENT_SECRET", github_client_secret, NULL),
+	SECRET("GITHUB_PRIVATE_KEY", github_private_key, NULL),
+	STR("GITHUB_PUBLIC_LINK", github_public_link, NULL),
 	INT("HTTP_HEADER_TIMEOUT", http_header_timeout,
 	    XS(HC_HTTP_HEADER_TIMEOUT), 1, 3600, 0),
 	INT("HTTP_IDLE_TIMEOUT", http_idle_timeout, XS(HC_HTTP_IDLE_TIMEOUT),
@@ -102,10 +106,13 @@ static const struct ckey conf_keys[] = {
 	BOOL("INTEGRATIONS_ALLOW_PRIVATE_IPS", integrations_allow_private_ips,
 	    "False"),
 	STR("MASTER_BADGE_LABEL", master_badge_label, NULL),
-	LATER("MATTERMOST_ENABLED"),
+	SECRET("MATRIX_ACCESS_TOKEN", matrix_access_token, NULL),
+	STR("MATRIX_HOMESERVER", matrix_homeserver, NULL),
+	STR("MATRIX_USER_ID", matrix_user_id, NULL),
+	BOOL("MATTERMOST_ENABLED", mattermost_enabled, "True"),
 	INT("MAX_CHECKS", max_checks, XS(HC_MAX_CHECKS), 16, 10000000, 0),
 	SECRET("METRICS_KEY", metrics_key, NULL),
-	LATER("MSTEAMS_ENABLED"),
+	BOOL("MSTEAMS_ENABLED", msteams_enabled, "True"),
 	STR("NODE_NAME", node_name, NULL),
 	STR("NOTIFY_CA_FILE", notify_ca_file, NULL),
 	STR("NOTIFY_CONNECT_TO", notify_connect_to, NULL),
@@ -113,28 +120,40 @@ static const struct ckey conf_keys[] = {
 	    XS(HC_NOTIFY_MAX_PARALLEL), 1, 10000, 0),
 	INT("NOTIFY_RETRY_WINDOW", notify_retry_window,
 	    XS(HC_NOTIFY_RETRY_WINDOW), 0, 7 * 86400, 0),
-	LATER("OPSGENIE_ENABLED"),
-	LATER("PAGERTREE_ENABLED"),
-	LATER("PD_ENABLED"),
+	SECRET("NTFY_SH_TOKEN", ntfy_sh_token, NULL),
+	BOOL("OPSGENIE_ENABLED", opsgenie_enabled, "True"),
+	BOOL("PAGERTREE_ENABLED", pagertree_enabled, "True"),
+	STR("PD_APP_ID", pd_app_id, NULL),
+	BOOL("PD_ENABLED", pd_enabled, "True"),
 	INT("PING_BODY_LIMIT", ping_body_limit, XS(HC_PING_BODY_LIMIT), 0,
 	    HC_PING_BODY_LIMIT_MAX, 1),
 	STR("PING_EMAIL_DOMAIN", ping_email_domain, HC_PING_EMAIL_DOMAIN),
 	STR("PING_ENDPOINT", ping_endpoint, NULL),
 	BOOL("PROMETHEUS_ENABLED", prometheus_enabled, "True"),
+	STR("PUSHBULLET_CLIENT_ID", pushbullet_client_id, NULL),
+	SECRET("PUSHBULLET_CLIENT_SECRET", pushbullet_client_secret, NULL),
+	SECRET("PUSHOVER_API_TOKEN", pushover_api_token, NULL),
+	INT("PUSHOVER_EMERGENCY_EXPIRATION", pushover_emergency_expiration,
+	    XS(HC_PUSHOVER_EMERGENCY_EXPIRATION), 0, 10800000, 1),
+	INT("PUSHOVER_EMERGENCY_RETRY_DELAY", pushover_emergency_retry_delay,
+	    XS(HC_PUSHOVER_EMERGENCY_RETRY_DELAY), 0, 10800000, 1),
+	STR("PUSHOVER_SUBSCRIPTION_URL", pushover_subscription_url, NULL),
 	BOOL("REGISTRATION_OPEN", registration_open, "True"),
 	LATER("REMOTE_USER_HEADER"),
 	INT("RING_SIZE", ring_size, XS(HC_RING_SIZE), 1024 * 1024,
 	    (int64_t)16 * 1024 * 1024 * 1024, 0),
-	LATER("ROCKETCHAT_ENABLED"),
+	BOOL("ROCKETCHAT_ENABLED", rocketchat_enabled, "True"),
 	{ "SANDBOX", C_SANDBOX, O(sandbox), HC_SANDBOX, 0, 0, 0, 0 },
 	SECRET("SECRET_KEY", secret_key, HC_SECRET_KEY),
 	LATER("SECURE_PROXY_SSL_HEADER"),
 	BOOL("SHELL_ENABLED", shell_enabled, "False"),
 	STR("SIGNAL_CLI_SOCKET", signal_cli_socket, NULL),
-	LATER("SITE_LOGO_URL"),
+	STR("SITE_LOGO_URL", site_logo_url, NULL),
 	STR("SITE_NAME", site_name, HC_SITE_NAME),
 	STR("SITE_ROOT", site_root, HC_SITE_ROOT),
-	LATER("SLACK_ENABLED"),
+	STR("SLACK_CLIENT_ID", slack_client_id, NULL),
+	SECRET("SLACK_CLIENT_SECRET", slack_client_secret, NULL),
+	BOOL("SLACK_ENABLED", slack_enabled, "True"),
 	INT("SMTP_DATA_TIMEOUT", smtp_data_timeout, XS(HC_SMTP_DATA_TIMEOUT),
 	    1, 86400, 0),
 	STR("SMTP_LISTEN", smtp_listen, NULL),
@@ -151,57 +170,8 @@ static const struct ckey conf_keys[] = {
 	INT("SMTP_TIMEOUT", smtp_timeout, XS(HC_SMTP_TIMEOUT), 1, 86400, 0),
 	STR("SMTP_TLS_CERT", smtp_tls_cert, NULL),
 	STR("SMTP_TLS_KEY", smtp_tls_key, NULL),
-	LATER("SPIKE_ENABLED"),
-	LATER("SUPPORT_EMAIL"),
-	STR("USER", user, HC_USER),
-	BOOL("USE_PAYMENTS", use_payments, "False"),
-	LATER("VICTOROPS_ENABLED"),
-	BOOL("WEBHOOKS_ENABLED", webhooks_enabled, "True"),
-	INT("WORKERS", workers, "0", 0, HC_MAX_PRODUCERS - 1, 0),
-	LATER("ZULIP_ENABLED"),
-};
-#define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
-
-/*
- * The settings of the integration kinds (alerter/notify/kind_*.c), a
- * table of their own, sorted by name too, so that adding a kind's key
- * touches this block only.  A key here wins over a LATER placeholder of
- * the same name in conf_keys (conf_find looks here first); the
- * placeholders stay there until the notification branches are merged,
- * so that the two do not edit the same lines.
- */
-static const struct ckey conf_kind_keys[] = {
-	BOOL("APPRISE_ENABLED", apprise_enabled, "False"),
-	STR("DISCORD_CLIENT_ID", discord_client_id, NULL),
-	SECRET("DISCORD_CLIENT_SECRET", discord_client_secret, NULL),
-	STR("GITHUB_CLIENT_ID", github_client_id, NULL),
-	SECRET("GITHUB_CLIENT_SECRET", github_client_secret, NULL),
-	SECRET("GITHUB_PRIVATE_KEY", github_private_key, NULL),
-	STR("GITHUB_PUBLIC_LINK", github_public_link, NULL),
-	SECRET("MATRIX_ACCESS_TOKEN", matrix_access_token, NULL),
-	STR("MATRIX_HOMESERVER", matrix_homeserver, NULL),
-	STR("MATRIX_USER_ID", matrix_user_id, NULL),
-	BOOL("MATTERMOST_ENABLED", mattermost_enabled, "True"),
-	BOOL("MSTEAMS_ENABLED", msteams_enabled, "True"),
-	SECRET("NTFY_SH_TOKEN", ntfy_sh_token, NULL),
-	BOOL("OPSGENIE_ENABLED", opsgenie_enabled, "True"),
-	BOOL("PAGERTREE_ENABLED", pagertree_enabled, "True"),
-	STR("PD_APP_ID", pd_app_id, NULL),
-	BOOL("PD_ENABLED", pd_enabled, "True"),
-	STR("PUSHBULLET_CLIENT_ID", pushbullet_client_id, NULL),
-	SECRET("PUSHBULLET_CLIENT_SECRET", pushbullet_client_secret, NULL),
-	SECRET("PUSHOVER_API_TOKEN", pushover_api_token, NULL),
-	INT("PUSHOVER_EMERGENCY_EXPIRATION", pushover_emergency_expiration,
-	    XS(HC_PUSHOVER_EMERGENCY_EXPIRATION), 0, 10800000, 1),
-	INT("PUSHOVER_EMERGENCY_RETRY_DELAY", pushover_emergency_retry_delay,
-	    XS(HC_PUSHOVER_EMERGENCY_RETRY_DELAY), 0, 10800000, 1),
-	STR("PUSHOVER_SUBSCRIPTION_URL", pushover_subscription_url, NULL),
-	BOOL("ROCKETCHAT_ENABLED", rocketchat_enabled, "True"),
-	STR("SITE_LOGO_URL", site_logo_url, NULL),
-	STR("SLACK_CLIENT_ID", slack_client_id, NULL),
-	SECRET("SLACK_CLIENT_SECRET", slack_client_secret, NULL),
-	BOOL("SLACK_ENABLED", slack_enabled, "True"),
 	BOOL("SPIKE_ENABLED", spike_enabled, "True"),
+	LATER("SUPPORT_EMAIL"),
 	STR("TELEGRAM_BOT_NAME", telegram_bot_name, HC_TELEGRAM_BOT_NAME),
 	SECRET("TELEGRAM_TOKEN", telegram_token, NULL),
 	SECRET("TRELLO_APP_KEY", trello_app_key, NULL),
@@ -210,22 +180,23 @@ static const struct ckey conf_kind_keys[] = {
 	STR("TWILIO_FROM", twilio_from, NULL),
 	STR("TWILIO_MESSAGING_SERVICE_SID", twilio_messaging_service_sid, NULL),
 	BOOL("TWILIO_USE_WHATSAPP", twilio_use_whatsapp, "False"),
+	STR("USER", user, HC_USER),
+	BOOL("USE_PAYMENTS", use_payments, "False"),
 	BOOL("VICTOROPS_ENABLED", victorops_enabled, "True"),
+	BOOL("WEBHOOKS_ENABLED", webhooks_enabled, "True"),
 	STR("WHATSAPP_DOWN_CONTENT_SID", whatsapp_down_content_sid, NULL),
 	STR("WHATSAPP_UP_CONTENT_SID", whatsapp_up_content_sid, NULL),
+	INT("WORKERS", workers, "0", 0, HC_MAX_PRODUCERS - 1, 0),
 	BOOL("ZULIP_ENABLED", zulip_enabled, "True"),
 };
-#define NKINDKEYS	(sizeof(conf_kind_keys) / sizeof(conf_kind_keys[0]))
+#define NKEYS	(sizeof(conf_keys) / sizeof(conf_keys[0]))
 
-/* The i-th key of both tables, NULL past the end. */
+
+/* The i-th key, NULL past the end. */
 static const struct ckey *
 conf_key_at(size_t i)
 {
-	if (i < NKEYS)
-		return &conf_keys[i];
-	if (i < NKEYS + NKINDKEYS)
-		return &conf_kind_keys[i - NKEYS];
-	return NULL;
+	return i < NKEYS ? &conf_keys[i] : NULL;
 }
 
 static const struct ckey *
@@ -250,10 +221,6 @@ conf_search(const struct ckey *tab, size_t n, const char *name)
 static const struct ckey *
 conf_find(const char *name)
 {
-	const struct ckey *k;
-
-	if ((k = conf_search(conf_kind_keys, NKINDKEYS, name)) != NULL)
-		return k;
 	return conf_search(conf_keys, NKEYS, name);
 }
 
@@ -265,18 +232,6 @@ conf_keys_sorted(void)
 	for (i = 1; i < NKEYS; i++)
 		if (strcmp(conf_keys[i - 1].k_name, conf_keys[i].k_name) >= 0)
 			return 0;
-	for (i = 1; i < NKINDKEYS; i++)
-		if (strcmp(conf_kind_keys[i - 1].k_name,
-		    conf_kind_keys[i].k_name) >= 0)
-			return 0;
-	/* ... and a key in both is only a placeholder in conf_keys. */
-	for (i = 0; i < NKINDKEYS; i++) {
-		const struct ckey *k = conf_search(conf_keys, NKEYS,
-		    conf_kind_keys[i].k_name);
-
-		if (k != NULL && k->k_off != NOSTORE)
-			return 0;
-	}
 	return 1;
 }
 
@@ -637,17 +592,11 @@ void
 conf_dump(const struct conf *cf, struct buf *b)
 {
 	const char	*base = (const char *)cf;
-	size_t		 i = 0, j = 0;
+	size_t		 i;
 
-	/* Both tables merged, so that the listing is sorted by name. */
-	while (i < NKEYS || j < NKINDKEYS) {
-		const struct ckey *k;
+	for (i = 0; i < NKEYS; i++) {
+		const struct ckey *k = &conf_keys[i];
 
-		if (j == NKINDKEYS || (i < NKEYS && strcmp(conf_keys[i].k_name,
-		    conf_kind_keys[j].k_name) < 0))
-			k = &conf_keys[i++];
-		else
-			k = &conf_kind_keys[j++];
 		if (k->k_off == NOSTORE)
 			continue;
 		buf_printf(b, "%s = ", k->k_name);

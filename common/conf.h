@@ -89,7 +89,7 @@ struct conf {
 	char	*node_name;		/* NODE_NAME: this node's name among several */
 	enum sandbox_mode sandbox;	/* SANDBOX on|log|off */
 
-	/* The integration kinds' settings (conf_kind_keys in conf.c). */
+	/* The integration kinds' settings (alerter/notify/kind_*.c) */
 	int	 apprise_enabled;	/* APPRISE_ENABLED (apprise cannot be sent) */
 	char	*discord_client_id, *discord_client_secret;
 	char	*github_client_id, *github_client_secret;

@@ -657,6 +657,24 @@ hexdecode(struct nt_job *j, const char *hex, const char **out, size_t *len)
 }
 
 /*
+ * A member whose kind cannot send: failed, with the kind's own text
+ * ("Slack notifications are not enabled.") or "<kind> notifications
+ * <why>".
+ */
+static void
+member_off(struct nt_member *m, const char *why)
+{
+	m->nm_done = 1;
+	m->nm_outcome = NR_FAILED;
+	if (m->nm_kind->k_off_text != NULL)
+		hc_strlcpy(m->nm_error, m->nm_kind->k_off_text,
+		    sizeof(m->nm_error));
+	else
+		snprintf(m->nm_error, sizeof(m->nm_error),
+		    "%s notifications %s", m->nm_kind->k_name, why);
+}
+
+/*
  * The kind's own switch (k_enabled), and the settings the engine checks
  * itself (notify.h): WEBHOOKS_ENABLED and SHELL_ENABLED.  SIGNAL_CLI_
  * SOCKET and EMAIL_HOST are the transports' (engine.c).
@@ -695,27 +713,11 @@ nt_member_build(struct nt_member *m)
 		return;
 	}
 	if (m->nm_kind->k_flags & NK_NOT_HERE) {
-		m->nm_done = 1;
-		m->nm_outcome = NR_FAILED;
-		if (m->nm_kind->k_off_text != NULL)
-			hc_strlcpy(m->nm_error, m->nm_kind->k_off_text,
-			    sizeof(m->nm_error));
-		else
-			snprintf(m->nm_error, sizeof(m->nm_error),
-			    "%s notifications cannot be sent by hcd",
-			    m->nm_kind->k_name);
+		member_off(m, "cannot be sent by hcd");
 		return;
 	}
 	if (!kind_enabled(m->nm_kind, m->nm_ctx.conf)) {
-		m->nm_done = 1;
-		m->nm_outcome = NR_FAILED;
-		if (m->nm_kind->k_off_text != NULL)
-			hc_strlcpy(m->nm_error, m->nm_kind->k_off_text,
-			    sizeof(m->nm_error));
-		else
-			snprintf(m->nm_error, sizeof(m->nm_error),
-			    "%s notifications are not enabled",
-			    m->nm_kind->k_name);
+		member_off(m, "are not enabled");
 		return;
 	}
 	nt_result_init(&r);

@@ -18,53 +18,8 @@ from email import policy
 import pytest
 
 from conftest import SLOW
+from test_notify import Sink, until
 from web_client import Web
-
-
-def until(pred, timeout, what="condition"):
-    t0 = time.monotonic()
-    while True:
-        v = pred()
-        if v:
-            return v
-        if time.monotonic() - t0 > timeout * SLOW:
-            raise AssertionError("%s not within %.1f s" % (what, timeout))
-        time.sleep(0.05)
-
-
-class Sink:
-    """An SMTP sink on 127.0.0.1; the first `fail` RCPTs are answered
-    with `code` (451: transient, 550: permanent)."""
-
-    def __init__(self, fail=0, code="451 4.3.0 Try again later"):
-        from aiosmtpd.controller import Controller
-        from conftest import free_port
-        self.messages = []
-        self.rcpts = 0
-        sink = self
-
-        class Handler:
-            async def handle_RCPT(self, server, session, envelope, address,
-                                  rcpt_options):
-                sink.rcpts += 1
-                if sink.rcpts <= fail:
-                    return code
-                envelope.rcpt_tos.append(address)
-                return "250 OK"
-
-            async def handle_DATA(self, server, session, envelope):
-                sink.messages.append((envelope.mail_from,
-                                      list(envelope.rcpt_tos),
-                                      envelope.content))
-                return "250 OK"
-
-        self.port = free_port()
-        self.ctl = Controller(Handler(), hostname="127.0.0.1",
-                              port=self.port)
-        self.ctl.start()
-
-    def close(self):
-        self.ctl.stop()
 
 
 def mailed_hcd(make_hcd, sink):

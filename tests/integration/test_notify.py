@@ -426,12 +426,24 @@ def test_private_address_refused(make_hcd, rx):
 
 
 class Sink:
-    def __init__(self):
+    """An SMTP sink on 127.0.0.1; the first `fail` RCPTs are answered
+    with `code` (451: transient, 550: permanent)."""
+
+    def __init__(self, fail=0, code="451 4.3.0 Try again later"):
         from aiosmtpd.controller import Controller
         self.messages = []
+        self.rcpts = 0
         sink = self
 
         class Handler:
+            async def handle_RCPT(self, server, session, envelope, address,
+                                  rcpt_options):
+                sink.rcpts += 1
+                if sink.rcpts <= fail:
+                    return code
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
             async def handle_DATA(self, server, session, envelope):
                 sink.messages.append((envelope.mail_from,
                                       list(envelope.rcpt_tos),
