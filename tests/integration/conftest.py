@@ -174,6 +174,8 @@ class Hcd:
             "SITE_ROOT = http://127.0.0.1:%d" % self.port,
             "CONTROL_SOCKET = %s" % self.sock,
             "WORKERS = %d" % self.workers,
+            # each instance its own journal (hcd makes the folder)
+            "JOURNAL_DIR = %s" % (self.dir / "journal"),
         ]
         if os.geteuid() == 0:
             lines.append("USER = hcd")
@@ -326,7 +328,21 @@ class Hcd:
     # --- database ------------------------------------------------------
 
     def sql(self, query):
+        self.barrier()
         return run_sql(self.conninfo, query)
+
+    def barrier(self):
+        """Pings are loaded into PostgreSQL a few milliseconds after
+        their "OK" (ACK_MODE durable); a request on a database route
+        waits until what was acknowledged before it is loaded, so one
+        before a query makes the query see every ping answered so far.
+        Nothing to do when the instance is not running."""
+        if not self.running():
+            return
+        try:
+            self.request("GET", "/api/v3/status/", timeout=10 * SLOW)
+        except OSError:
+            pass
 
     def check_row(self, code):
         r = self.sql(
