@@ -416,19 +416,15 @@ test_values(void **state)
 	assert_int_equal(cf.journal_max, HC_JOURNAL_MAX);
 	assert_int_equal(cf.node_timeout, HC_NODE_TIMEOUT);
 	conf_free(&cf);
-	assert_int_equal(load_text("ACK_MODE = committed
-JOURNAL_MAX = 524288
-"
-	    "NODE_TIMEOUT = 5
-", &cf, err, sizeof(err), NULL), 0);
+	assert_int_equal(load_text("ACK_MODE = committed\nJOURNAL_MAX = 524288\n"
+	    "NODE_TIMEOUT = 5\n", &cf, err, sizeof(err), NULL), 0);
 	assert_int_equal(cf.ack_mode, ACK_COMMITTED);
 	assert_string_equal(conf_ack_name(cf.ack_mode), "committed");
 	assert_int_equal(conf_journaled(&cf), 0);
 	assert_int_equal(cf.journal_max, 524288);
 	assert_int_equal(cf.node_timeout, 5);
 	conf_free(&cf);
-	assert_int_equal(load_text("JOURNAL_MAX = 524287
-", &cf, err,
+	assert_int_equal(load_text("JOURNAL_MAX = 524287\n", &cf, err,
 	    sizeof(err), NULL), -1);
 	conf_free(&cf);
 	/* Slashes. */
