@@ -185,6 +185,8 @@ loader_main(void *arg)
 		if (drain && (writer_drained(w) || hc_mono_ms() >= until))
 			break;
 		ok = writer_ready(w) == 0;
+		if (drain && !ok)
+			break;		/* no database: the journal keeps them */
 		for (rounds = 0; ok && writer_pending(w) && rounds < 256;
 		    rounds++)
 			if (writer_pump(w) == -1)

@@ -1199,6 +1199,14 @@ batch_done(struct writer *w, struct batch *b)
 		w->w_prof.since = now;
 	}
 	if (w->w_j != NULL) {
+		int64_t	 oldest = now;
+		size_t	 k;
+
+		for (k = 0; k < b->b_nit; k++)
+			if (b->b_items[k].it_rec->pr_time < oldest)
+				oldest = b->b_items[k].it_rec->pr_time;
+		if (b->b_nit > 0)
+			atomic_store(&sh->sh_j_lag, now - oldest);
 		w->w_read[0] = b->b_end[0];
 		w->w_mark = b->b_mark;
 		w->w_mark_pings = b->b_mark_pings;
