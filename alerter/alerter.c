@@ -193,6 +193,8 @@ loader_main(void *arg)
 				ok = 0;
 		if (ok && !writer_pending(w))
 			writer_idle(w);
+		else
+			writer_backlog(w);
 		pthread_mutex_lock(&a->a_lock);
 		if (a->a_lseq == seen && !(ok && writer_pending(w)))
 			cond_wait_ms(a, ok ? 50 : 250);
