@@ -651,42 +651,81 @@ def test_deadlines_across_outage(cluster, make_hcd):
 
 
 # --- 5: a torn tail ---------------------------------------------------------
+#
+# The layout (alerter/journal.h): segment files named by the position of
+# their first byte; records 8-byte aligned, each a header (u32 length of
+# header + payload, u32 CRC-32C of the whole record but the CRC field,
+# u64 the record's own position, u32 type, u32 zero) and its payload.
+# Every group (one fdatasync) ends with a MARK; a segment's last record
+# may be an END.
+
+JREC_PING, JREC_MARK, JREC_END = 1, 2, 3
+
+
+def _crc32c_table():
+    t = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        t.append(c)
+    return t
+
+
+_CRC32C = _crc32c_table()
+
+
+def crc32c(data, crc=0):
+    crc ^= 0xFFFFFFFF
+    for b in data:
+        crc = _CRC32C[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+assert crc32c(b"123456789") == 0xE3069283
+
 
 def segments(h):
     d = h.dir / "journal"
     return sorted(p for p in d.iterdir()
-                  if re.fullmatch(r"[0-9a-fA-F]{16}\.jnl", p.name))
+                  if re.fullmatch(r"[0-9a-f]{16}\.jnl", p.name))
 
 
-def records(data, start=0):
-    """(offset, length, position, type) of each record of a segment, up
-    to the first that is not one (zeros, or a length that does not fit:
-    this parser does not check CRCs)."""
+def records(seg, data):
+    """[(offset, length, type)] of the valid records of a segment from
+    its start, up to the first that is not one (a record must name its
+    own position and pass its CRC), or an END."""
+    start = int(seg.name[:16], 16)
     out = []
-    off = start
+    off = 0
     while off + REC_HDR.size <= len(data):
-        ln, crc, pos, typ, _ = REC_HDR.unpack_from(data, off)
-        if ln < REC_HDR.size or off + ln > len(data):
+        ln, crc, pos, typ, zero = REC_HDR.unpack_from(data, off)
+        if (ln < REC_HDR.size or off + ln > len(data) or
+                pos != start + off or typ not in (1, 2, 3) or zero != 0 or
+                crc32c(data[off + 8:off + ln],
+                       crc32c(data[off:off + 4])) != crc):
             break
-        out.append((off, ln, pos, typ))
+        out.append((off, ln, typ))
+        if typ == JREC_END:
+            break
         off += (ln + REC_ALIGN - 1) // REC_ALIGN * REC_ALIGN
     return out
 
 
-def find_record(h, body):
-    """(segment path, offset, length, all records of that segment) of the
-    record that holds this ping's body."""
+def find_ping(h, body):
+    """(segment, its bytes, its records, index of the ping record that
+    holds this body)."""
     found = []
     for seg in segments(h):
         data = seg.read_bytes()
         if body not in data:
             continue
-        for rec in records(data):
-            off, ln = rec[0], rec[1]
-            if body in data[off:off + ln]:
-                found.append((seg, off, ln, records(data), data))
+        recs = records(seg, data)
+        for k, (off, ln, typ) in enumerate(recs):
+            if typ == JREC_PING and body in data[off:off + ln]:
+                found.append((seg, data, recs, k))
     assert len(found) == 1, "record of %r: %r" % (
-        body, [(f[0].name, f[1]) for f in found])
+        body, [(f[0].name, f[3]) for f in found])
     return found[0]
 
 
@@ -694,26 +733,26 @@ def cut(path, offset, how):
     with open(path, "r+b") as f:
         if how == "truncate":
             f.truncate(offset)
-            return
-        size = os.fstat(f.fileno()).st_size
-        if how == "zero":
+        else:
+            size = os.fstat(f.fileno()).st_size
             f.seek(offset)
-            f.write(b"\0" * (size - offset))
-        elif how == "flip":
-            f.seek(offset)
-            b = f.read(1)
-            f.seek(offset)
-            f.write(bytes([b[0] ^ 0x01]))
+            if how == "zero":
+                f.write(b"\0" * (size - offset))
+            else:                       # flip
+                b = f.read(1)
+                f.seek(offset)
+                f.write(bytes([b[0] ^ 0x01]))
         f.flush()
         os.fsync(f.fileno())
 
 
 CUTS = {
-    # name: (how hcd is stopped, how the record is cut)
+    # name: (how hcd is stopped, how the last ping's record is cut; the
+    # rest of the segment, its group's MARK included, is zeroed too)
     "header": ("kill", "zero"),         # from the middle of its header
     "payload": ("kill", "zero"),        # from the middle of its payload
-    "last-byte": ("kill", "zero"),      # its last byte (and after) gone
-    "truncated": ("kill", "truncate"),  # the file itself cut in the payload
+    "last-byte": ("kill", "zero"),      # from its last byte
+    "truncated": ("kill", "truncate"),  # the file itself cut in its payload
     "crc": ("term", "flip"),            # one byte of its payload flipped
 }
 
@@ -721,9 +760,10 @@ CUTS = {
 @pytest.mark.parametrize("variant", list(CUTS))
 def test_torn_tail(cluster, make_hcd, variant):
     """hcd stopped with pings in the journal that PostgreSQL has not
-    loaded; the last record is then cut or corrupted.  At the next start
-    the journal ends at the last whole record (and the log says so): the
-    pings before it are stored, the cut one is not, nothing crashes."""
+    loaded; the last ping's record is then cut or corrupted.  At the
+    next start the journal ends at the last whole record (and the log
+    says so): the pings before it are stored, the cut one is not,
+    nothing crashes, and new pings follow the last whole record."""
     stop, how = CUTS[variant]
     h = make_hcd()
     u = h.create_check(name="torn")["uuid"]
@@ -734,6 +774,7 @@ def test_torn_tail(cluster, make_hcd, variant):
         assert (r.status, r.body) == (200, b"OK")
     assert len(h.pings(u)) == len(pre)
     with outage(cluster, "fast"):
+        # one at a time: one group each, ping and MARK
         for b in out:
             r = h.ping(u, method="POST", body=b.encode())
             assert (r.status, r.body) == (200, b"OK")
@@ -741,45 +782,58 @@ def test_torn_tail(cluster, make_hcd, variant):
             kill_family(h)
         else:
             stop_clean(h)
-        seg, off, ln, recs, data = find_record(h, out[-1].encode())
-        # it is the last record of the journal, and the one before it
-        # holds the ping before it
-        assert recs[-1][0] == off, (seg.name, off, recs[-3:])
-        later = [s for s in segments(h) if s.name > seg.name and
-                 records(s.read_bytes())]
+        seg, data, recs, k = find_ping(h, out[-1].encode())
+        off, ln, _ = recs[k]
+        # The journal's last ping: after it only its group's MARK (and
+        # perhaps an END) in this segment, nothing in a later one.
+        assert [t for _, _, t in recs[k + 1:]] in (
+            [JREC_MARK], [JREC_MARK, JREC_END]), recs[k:]
+        later = [s.name for s in segments(h) if s.name > seg.name and
+                 records(s, s.read_bytes())]
         assert later == [], later
-        assert out[-2].encode() in data[recs[-2][0]:off] or \
-            len(recs) == 1
+        if k > 0:
+            prev = [r for r in recs[:k] if r[2] == JREC_PING][-1]
+            assert out[-2].encode() in data[prev[0]:prev[0] + prev[1]]
         bpos = data.index(out[-1].encode(), off)
         blen = len(out[-1])
         if variant == "header":
-            at = off + REC_HDR.size // 2
-        elif variant in ("payload", "truncated"):
-            at = bpos + blen // 2
+            at = off + REC_HDR.size // 2    # its type and after
         elif variant == "last-byte":
             at = max(i for i in range(off, off + ln) if data[i] != 0)
         else:
             at = bpos + blen // 2
         assert off < at < off + ln
         cut(seg, at, how)
+        assert len(records(seg, seg.read_bytes())) == k
     logged = len(h.log())
     h.start()
     want = pre + out[:-1]
-    # everything up to the cut is loaded, the cut ping is not, and new
-    # pings are appended after the last whole record
+    # settle: a new ping, appended after the last whole record, and
+    # stored after everything before it
     more = settle(h, u)
     got = [p["body"].decode() for p in h.pings(u)]
     assert got == want + more, got
     assert [p["n"] for p in h.pings(u)] == list(range(1, len(got) + 1))
     assert h.check_row(u)["n_pings"] == len(got)
     log = h.log()[logged:]
-    assert re.search(r"journal.*(torn|cut|truncat|corrupt|crc|checksum|"
-                     r"last whole|ends at)", log, re.I), log[-4000:]
+    assert re.search(r"journal: segment [0-9a-f]{16}: torn record at "
+                     r"offset %d" % off, log), log[-4000:]
+    if how == "truncate":
+        assert re.search(r"journal: segment %s is \d+ bytes, short of" %
+                         seg.name, log), log[-4000:]
     for c in h.status()["children"]:
         assert c["restarts"] == 0, (c, log[-4000:])
     assert "killed by signal" not in log and \
         "exited with status" not in log, log[-4000:]
-    assert h.sanitizer_reports() == []
+    # the segment is whole again, and the new ping took the cut one's
+    # place
+    assert seg.stat().st_size == len(data)
+    data2 = seg.read_bytes()
+    recs2 = records(seg, data2)
+    assert recs2[:k] == recs[:k]
+    o2, l2, t2 = recs2[k]
+    assert t2 == JREC_PING and more[-1].encode() in data2[o2:o2 + l2], \
+        recs2[k:]
     stop_clean(h)
 
 
