@@ -35,7 +35,8 @@
 
 #define SEG_MIN		(64 * 1024)
 #define SEG_MAX		(64 * 1024 * 1024)
-#define MARK_REC	JREC_ALIGN(JREC_HDR + sizeof(struct jmark))
+#define MARK_REC	JREC_ALIGN(JREC_HDR + sizeof(struct jmark) + \
+			    8 * JMARK_MAX_RINGS)
 #define END_REC		JREC_ALIGN(JREC_HDR)
 #define RETRY_MS	100
 
@@ -63,6 +64,9 @@ struct journal {
 	int64_t		 j_retry_at;	/* ms, monotonic */
 	int		 j_short;	/* recovery: a segment was cut short */
 	uint64_t	 j_npings;	/* pings synced so far */
+	struct jmark	 j_mark;	/* the last on disk */
+	uint64_t	 j_mark_pos[JMARK_MAX_RINGS];
+	int		 j_has_mark;
 
 	/* Shared. */
 	_Atomic uint64_t j_head;
@@ -105,9 +109,16 @@ rec_valid(const uint8_t *p, uint64_t room, uint64_t pos)
 	if (h.jr_len < JREC_HDR || h.jr_len > room || h.jr_pos != pos ||
 	    h.jr_type < JREC_PING || h.jr_type > JREC_END || h.jr_zero != 0)
 		return 0;
-	if (h.jr_type == JREC_MARK && h.jr_len != JREC_HDR +
-	    sizeof(struct jmark))
-		return 0;
+	if (h.jr_type == JREC_MARK) {
+		struct jmark m;
+
+		if (h.jr_len < JREC_HDR + sizeof(m))
+			return 0;
+		memcpy(&m, p + JREC_HDR, sizeof(m));
+		if (m.jm_nrings > JMARK_MAX_RINGS || h.jr_len != JREC_HDR +
+		    sizeof(m) + 8 * (uint64_t)m.jm_nrings)
+			return 0;
+	}
 	return rec_crc((const struct jrec *)p) == h.jr_crc;
 }
 
@@ -375,6 +386,10 @@ recover(struct journal *j, char *err, size_t errsz)
 			if (h.jr_type == JREC_MARK) {
 				memcpy(&m, base + off + JREC_HDR, sizeof(m));
 				j->j_npings = m.jm_pings;
+				j->j_mark = m;
+				memcpy(j->j_mark_pos, base + off + JREC_HDR +
+				    sizeof(m), 8 * (size_t)m.jm_nrings);
+				j->j_has_mark = 1;
 			}
 			if (h.jr_type == JREC_END) {
 				pos = seg + j->j_segsize;
@@ -647,13 +662,22 @@ scrub(struct journal *j)
 	return 0;
 }
 
+const struct jmark *
+journal_last_mark(const struct journal *j, const uint64_t **pos)
+{
+	*pos = j->j_mark_pos;
+	return j->j_has_mark ? &j->j_mark : NULL;
+}
+
 int
-journal_flush(struct journal *j, int64_t mark_time)
+journal_flush(struct journal *j, const struct jmark *mk, const uint64_t *pos)
 {
 	struct jmark	m;
+	uint8_t		mb[sizeof(m) + 8 * JMARK_MAX_RINGS];
 	ssize_t		n;
-	int		e;
+	int		e, marked = 0;
 
+	memset(&m, 0, sizeof(m));
 	if (j->j_stage_len == 0 && !j->j_roll)
 		return 0;
 	if (j->j_fd == -1) {
@@ -662,9 +686,15 @@ journal_flush(struct journal *j, int64_t mark_time)
 		return 0;
 	}
 	if (j->j_stage_len > 0) {
-		m.jm_time = mark_time;
+		m = *mk;
+		if (m.jm_nrings > JMARK_MAX_RINGS)
+			m.jm_nrings = JMARK_MAX_RINGS;
 		m.jm_pings = j->j_npings + j->j_staged;
-		stage(j, JREC_MARK, &m, sizeof(m));
+		m.jm_zero = 0;
+		memcpy(mb, &m, sizeof(m));
+		memcpy(mb + sizeof(m), pos, 8 * (size_t)m.jm_nrings);
+		stage(j, JREC_MARK, mb, sizeof(m) + 8 * (size_t)m.jm_nrings);
+		marked = 1;
 	}
 	if (j->j_roll)
 		stage(j, JREC_END, NULL, 0);
@@ -684,6 +714,11 @@ journal_flush(struct journal *j, int64_t mark_time)
 		j->j_retry_at = hc_mono_ms() + RETRY_MS;
 		errno = e;
 		return -1;
+	}
+	if (marked) {
+		j->j_mark = m;
+		memcpy(j->j_mark_pos, pos, 8 * (size_t)m.jm_nrings);
+		j->j_has_mark = 1;
 	}
 	j->j_npings += j->j_staged;
 	j->j_off += j->j_stage_len;

@@ -34,6 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shm.h"
+
 #define JREC_PING	1
 #define JREC_MARK	2
 #define JREC_END	3
@@ -48,17 +50,22 @@ struct jrec {
 #define JREC_HDR	((uint32_t)sizeof(struct jrec))	/* 24 */
 #define JREC_ALIGN(n)	(((uint64_t)(n) + 7) & ~(uint64_t)7)
 
-/* The end of a group. */
+/*
+ * The end of a group: then jm_nrings ring positions (uint64_t): how far
+ * each producer ring of shared-memory segment jm_shm is in the journal,
+ * so that an alerter restarted under the same master takes nothing
+ * twice.
+ */
 struct jmark {
 	int64_t		jm_time;	/* µs: every ping received before is in */
 	uint64_t	jm_pings;	/* pings in the journal so far, this one's */
+	uint64_t	jm_shm;		/* struct shm's sh_segment */
+	uint32_t	jm_nrings;
+	uint32_t	jm_zero;
 };
+#define JMARK_MAX_RINGS	64	/* HC_MAX_PRODUCERS */
 
-enum jstate {
-	JS_OK,
-	JS_FULL,	/* JOURNAL_MAX reached: no new segment until loaded */
-	JS_FAILED	/* the disk refused a write or a new segment */
-};
+/* enum jstate (JS_OK, JS_FULL, JS_FAILED) is in shm.h: workers read it. */
 
 struct journal;
 struct jreader;
@@ -87,11 +94,19 @@ int		 journal_add(struct journal *, const void *, size_t);
 /* Records staged and not flushed. */
 size_t		 journal_staged(const struct journal *);
 /*
- * Write the staged records and a mark dated `mark_time` and fdatasync
- * them: 0 when they are on disk, -1 when the disk refused (they are
- * dropped, their bytes overwritten, and the state is JS_FAILED).
+ * Write the staged records and a mark (*m and its n ring positions;
+ * jm_pings is filled in here) and fdatasync them: 0 when they are on
+ * disk, -1 when the disk refused (they are dropped, their bytes
+ * overwritten, and the state is JS_FAILED).
  */
-int		 journal_flush(struct journal *, int64_t mark_time);
+int		 journal_flush(struct journal *, const struct jmark *m,
+		    const uint64_t *pos);
+/*
+ * The last mark on disk (written, or found by recovery) and its ring
+ * positions; NULL if none.
+ */
+const struct jmark *journal_last_mark(const struct journal *,
+		    const uint64_t **pos);
 /* Try to leave JS_FULL or JS_FAILED (at most every 100 ms); the state. */
 enum jstate	 journal_retry(struct journal *);
 enum jstate	 journal_state(const struct journal *);

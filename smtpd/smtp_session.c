@@ -438,9 +438,17 @@ data_end(struct session *s)
 }
 
 void
-session_acked(struct session *s)
+session_acked(struct session *s, int refused)
 {
 	s->s_held = 0;
+	if (refused) {
+		STAT(s, ss_ring_full);
+		reply(s, 0, "451 4.3.1 Ping journal cannot take it now, try "
+		    "again later");
+		set_timeouts(s);
+		session_process(s);
+		return;
+	}
 	STAT(s, ss_messages);
 	reply(s, 0, "250 2.0.0 OK");
 	set_timeouts(s);

@@ -161,7 +161,7 @@ smtpd_ack(struct smtpd *d)
 	while ((s = TAILQ_FIRST(&d->d_pending)) != NULL &&
 	    s->s_ack_pos <= commit) {
 		TAILQ_REMOVE(&d->d_pending, s, s_pending);
-		session_acked(s);
+		session_acked(s, ring_refused(d->d_ring, s->s_ack_pos) != 0);
 	}
 }
 

@@ -93,7 +93,8 @@ void	 smtpd_ack(struct smtpd *);
 void	 session_start(struct smtpd *, int fd, const char *peer);
 void	 session_free(struct session *);
 /* A held 250 may go: its records are committed. */
-void	 session_acked(struct session *);
+/* The held answer after DATA: 250, or 451 if the journal refused it. */
+void	 session_acked(struct session *, int refused);
 /* SIGTERM: an idle session is told 421 and closed. */
 void	 session_stop(struct session *);
 

@@ -63,6 +63,20 @@ jopen(uint64_t max)
 	return j;
 }
 
+/* Flush with a mark dated t, of two rings at positions t and t + 1. */
+static int
+jflush(struct journal *j, int64_t t)
+{
+	struct jmark	m;
+	uint64_t	pos[2] = { (uint64_t)t, (uint64_t)t + 1 };
+
+	memset(&m, 0, sizeof(m));
+	m.jm_time = t;
+	m.jm_shm = 42;
+	m.jm_nrings = 2;
+	return journal_flush(j, &m, pos);
+}
+
 /* Add payload i (its number, repeated to len bytes); flush as needed. */
 static void
 add(struct journal *j, int i, size_t len)
@@ -75,7 +89,7 @@ add(struct journal *j, int i, size_t len)
 		b[k] = (uint8_t)(i + k);
 	memcpy(b, &i, sizeof(i));
 	while ((rc = journal_add(j, b, len)) == 1)
-		assert_int_equal(journal_flush(j, 1000 + i), 0);
+		assert_int_equal(jflush(j, 1000 + i), 0);
 	assert_int_equal(rc, 0);
 }
 
@@ -124,9 +138,9 @@ test_groups_and_reopen(void **st)
 	for (i = 0; i < 1500; i++) {
 		add(j, i, 300);
 		if (i % 7 == 6)
-			assert_int_equal(journal_flush(j, 1000 + i), 0);
+			assert_int_equal(jflush(j, 1000 + i), 0);
 	}
-	assert_int_equal(journal_flush(j, 5000), 0);
+	assert_int_equal(jflush(j, 5000), 0);
 	assert_int_equal(journal_pings(j), 1500);
 	assert_true(journal_disk(j) >= 4 * journal_segsize(j));
 	n = read_all(j, 0, got, 2000);
@@ -141,9 +155,20 @@ test_groups_and_reopen(void **st)
 	assert_int_equal(journal_head(j), head);
 	assert_int_equal(journal_pings(j), 1500);
 	assert_int_equal(journal_first(j), 0);
+	{
+		const uint64_t		*pos;
+		const struct jmark	*m = journal_last_mark(j, &pos);
+
+		assert_non_null(m);
+		assert_int_equal(m->jm_time, 5000);
+		assert_int_equal(m->jm_shm, 42);
+		assert_int_equal(m->jm_nrings, 2);
+		assert_int_equal(pos[1], 5001);
+		assert_int_equal(m->jm_pings, 1500);
+	}
 	/* Appends continue after the old head. */
 	add(j, 1500, 300);
-	assert_int_equal(journal_flush(j, 6000), 0);
+	assert_int_equal(jflush(j, 6000), 0);
 	assert_int_equal(read_all(j, 0, got, 2000), 1501);
 	assert_int_equal(got[1500], 1500);
 	journal_close(j);
@@ -191,11 +216,11 @@ test_torn_tail(void **st)
 		j = jopen(1024 * 1024);
 		for (k = 0; k < 10; k++)
 			add(j, k, 280);
-		assert_int_equal(journal_flush(j, 1), 0);
+		assert_int_equal(jflush(j, 1), 0);
 		last = journal_head(j);
 		/* The 11th ping alone in its group, with its mark. */
 		add(j, 10, 280);
-		assert_int_equal(journal_flush(j, 2), 0);
+		assert_int_equal(jflush(j, 2), 0);
 		head = journal_head(j);
 		journal_close(j);
 		last_seg(path, sizeof(path), &seg);
@@ -223,7 +248,7 @@ test_torn_tail(void **st)
 		assert_int_equal(journal_pings(j), 10);
 		/* New records go where the cut one was, and survive. */
 		add(j, 77, 280);
-		assert_int_equal(journal_flush(j, 3), 0);
+		assert_int_equal(jflush(j, 3), 0);
 		journal_close(j);
 		j = jopen(1024 * 1024);
 		n = read_all(j, 0, got, 100);
@@ -248,14 +273,14 @@ test_full_and_recycle(void **st)
 	for (i = 0; i < 4000; i++) {
 		memcpy(b, &i, sizeof(i));
 		while ((rc = journal_add(j, b, 500)) == 1)
-			assert_int_equal(journal_flush(j, i), 0);
+			assert_int_equal(jflush(j, i), 0);
 		if (rc == -1)
 			break;
 		accepted++;
 	}
 	assert_int_equal(rc, -1);
 	assert_int_equal(journal_state(j), JS_FULL);
-	assert_int_equal(journal_flush(j, 1), 0);
+	assert_int_equal(jflush(j, 1), 0);
 	assert_true(journal_disk(j) <= 512 * 1024);
 	assert_int_equal(read_all(j, 0, got, 4000), accepted);
 	/* Still full at once: nothing loaded. */
@@ -266,10 +291,10 @@ test_full_and_recycle(void **st)
 	assert_int_equal(journal_retry(j), JS_OK);
 	for (i = 0; i < 300; i++) {
 		while ((rc = journal_add(j, b, 500)) == 1)
-			assert_int_equal(journal_flush(j, i), 0);
+			assert_int_equal(jflush(j, i), 0);
 		assert_int_equal(rc, 0);
 	}
-	assert_int_equal(journal_flush(j, 1), 0);
+	assert_int_equal(jflush(j, 1), 0);
 	/* Loaded segments were recycled or removed: few files remain. */
 	assert_true(journal_disk(j) <= 4 * SEG);
 	snprintf(path, sizeof(path), "%s/%016llx.jnl", dir,
