@@ -429,11 +429,36 @@ class Pinger:
         return out
 
 
-def journal_line(h):
-    lines = [l for l in h.status()["text"].splitlines()
-             if l.startswith("journal:")]
-    assert len(lines) == 1, h.status()["text"]
-    return lines[0]
+JOURNAL_LINE = re.compile(
+    r"^journal: (?P<state>[a-z ]+), (?P<disk>\d+) bytes on disk \(max "
+    r"(?P<max>\d+)\), backlog (?P<pings>\d+) pings, (?P<bytes>\d+) bytes, "
+    r"oldest (?P<oldest>[\d.]+) s, loader (?P<rate>\d+) pings/s, "
+    r"(?P<refused>\d+) refused$")
+
+
+def journal_status(h):
+    """hcctl status's journal line: state, disk, max, pings (backlog),
+    bytes (backlog), oldest (s), rate (pings/s), refused."""
+    text = h.status()["text"]
+    lines = [l for l in text.splitlines() if l.startswith("journal:")]
+    assert len(lines) == 1, text
+    m = JOURNAL_LINE.match(lines[0])
+    assert m, lines[0]
+    d = m.groupdict()
+    for k in d:
+        if k != "state":
+            d[k] = float(d[k]) if k == "oldest" else int(d[k])
+    return d
+
+
+def wait_backlog_empty(h):
+    """After settle(): hcctl status says nothing waits any more."""
+    st = wait_for(lambda: (lambda d: d if d["pings"] == 0 and
+                           d["bytes"] == 0 else None)(journal_status(h)),
+                  30, step=0.2)
+    assert st, journal_status(h)
+    assert st["state"] == "ok", st
+    return st
 
 
 # --- 1, 2: PostgreSQL stopped under load -----------------------------------
@@ -468,8 +493,12 @@ def outage_under_load(cluster, h, mode, during=None):
                 after.set()
             assert wait_for(lambda: p.done >= NPINGS, 120), p.statuses()
             # the backlog waits in the journal, and hcctl status says so
-            assert journal_line(h)
             assert not cluster.accepting()
+            js = journal_status(h)
+            assert js["state"] == "ok", js
+            assert js["pings"] >= NPINGS - 1000, js
+            assert js["bytes"] > 0 and js["oldest"] > 0, js
+            assert js["refused"] == 0, js
         failed = False
     finally:
         if failed:
@@ -491,6 +520,7 @@ def test_fast_stop_under_load(cluster, make_hcd):
     ok.update({b: checks[0] for b in settle(h, checks[0])})
     per = assert_stored(h, ok, checks)
     assert per == {c: NPINGS // NCHECKS + (c == checks[0]) for c in checks}
+    wait_backlog_empty(h)
     stop_clean(h)
 
 
@@ -822,7 +852,7 @@ def test_torn_tail(cluster, make_hcd, variant):
         assert re.search(r"journal: segment %s is \d+ bytes, short of" %
                          seg.name, log), log[-4000:]
     for c in h.status()["children"]:
-        assert c["restarts"] == 0, (c, log[-4000:])
+        assert c["restarts"] == 0, "%r\n%s" % (c, log[-4000:])
     assert "killed by signal" not in log and \
         "exited with status" not in log, log[-4000:]
     # the segment is whole again, and the new ping took the cut one's
@@ -881,17 +911,56 @@ def test_journal_full(cluster, make_hcd):
         refused_bodies = []
         for i in range(5):
             # as large as the one refused: it does not fit either
-            b = "r" + FULL_BODY[1:] % (900000 + i)
+            b = "r%05d" % i + FULL_BODY[6:]
             r = h.ping(u, method="POST", body=b.encode())
             assert r.status == 503 and "retry-after" in r.headers, r
             assert r.body == b"ping journal full, retry later", r
             refused_bodies.append(b)
-        assert journal_line(h)
+        js = journal_status(h)
+        assert js["state"] == "full", js
+        assert js["pings"] == len(ok), js
+        assert js["bytes"] <= JOURNAL_MIN and js["max"] == JOURNAL_MIN, js
     oks = settle(h, u)
     got = [p["body"].decode() for p in h.pings(u)]
     assert got[:len(ok)] == ok
     assert got == ok + oks, (len(got), len(ok), got[len(ok):][:5])
     assert h.check_row(u)["n_pings"] == len(got)
+    wait_backlog_empty(h)
+    stop_clean(h)
+
+
+def test_status_line(cluster, make_hcd):
+    """hcctl status's journal line while PostgreSQL is away: the
+    backlog's pings, bytes and age (its oldest ping was received a
+    second ago at least), then, the journal full, "full" and every ping
+    answered 503 counted as refused; and once loaded, no backlog."""
+    h = make_hcd(extra={"JOURNAL_MAX": JOURNAL_MIN})
+    u = h.create_check(name="status")["uuid"]
+    js = journal_status(h)
+    assert (js["state"], js["pings"], js["bytes"], js["refused"]) == (
+        "ok", 0, 0, 0), js
+    with outage(cluster, "fast"):
+        for i in range(20):
+            r = h.ping(u, method="POST", body=b"s-%d" % i)
+            assert (r.status, r.body) == (200, b"OK")
+        time.sleep(1)
+        js = journal_status(h)
+        assert js["state"] == "ok" and js["pings"] == 20, js
+        assert js["bytes"] > 20 * REC_HDR.size, js
+        assert js["oldest"] >= 0.9, "the backlog's age: %r" % js
+        ok, refused = ping_until_503(h, u, 2 * JOURNAL_MIN // 4000)
+        assert refused is not None and refused[0] == 503
+        n503 = 1
+        for i in range(5):
+            b = "r%05d" % i + FULL_BODY[6:]
+            assert h.ping(u, method="POST", body=b.encode()).status == 503
+            n503 += 1
+        js = journal_status(h)
+        assert js["state"] == "full" and js["pings"] == 20 + len(ok), js
+        assert js["refused"] == n503, \
+            "%d pings answered 503, status says %r" % (n503, js)
+    settle(h, u)
+    wait_backlog_empty(h)
     stop_clean(h)
 
 
@@ -920,6 +989,8 @@ def refused_write_round(h, u, make_refuse, lift, ok):
             r = h.ping(u, method="POST", body=b.encode())
             assert (r.status, r.body) == (503, UNAVAILABLE), r
             refused_bodies.append(b)
+        js = journal_status(h)
+        assert js["state"] == "not writable", js
     finally:
         lift()
 
@@ -954,12 +1025,21 @@ def test_refused_write_file_size_limit(cluster, make_hcd):
     pid = child(h, "alerter")["pid"]
 
     def limit(v):
-        p = subprocess.run(["prlimit", "--pid", str(pid), "--fsize=" + v],
-                           capture_output=True, text=True)
+        # Another process's limits: as its own user (root here may lack
+        # CAP_SYS_RESOURCE), and the soft limit only, which its owner may
+        # lower and raise again up to the hard one.
+        cmd = ["prlimit", "--pid", str(pid), "--fsize=" + v + ":"]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "hcd", "--"] + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
         assert p.returncode == 0, p.stderr
+        with open("/proc/%d/limits" % pid) as f:
+            lim = [l for l in f if l.startswith("Max file size")][0]
+        assert lim.split()[3] == (v if v != "unlimited" else "unlimited"), \
+            lim
 
-    refused = refused_write_round(h, u, lambda: limit("1:1"),
-                                  lambda: limit("unlimited:unlimited"), ok)
+    refused = refused_write_round(h, u, lambda: limit("1"),
+                                  lambda: limit("unlimited"), ok)
     assert child(h, "alerter")["pid"] == pid
     more = settle(h, u)
     got = [p["body"].decode() for p in h.pings(u)]
