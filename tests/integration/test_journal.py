@@ -6,7 +6,8 @@
 # tail, fill it and make the disk refuse it, and check that every ping
 # answered OK is stored exactly once, that a refused or cut ping is never
 # stored, and that deadlines are not declared while pings wait in the
-# journal.
+# journal; and that hcctl status's journal line tells the backlog and
+# the refusals.
 #
 # They run on a private PostgreSQL cluster of their own (initdb into a
 # temp dir, a unix socket only), so that stopping it leaves the other
@@ -497,7 +498,7 @@ def outage_under_load(cluster, h, mode, during=None):
             js = journal_status(h)
             assert js["state"] == "ok", js
             assert js["pings"] >= NPINGS - 1000, js
-            assert js["bytes"] > 0 and js["oldest"] > 0, js
+            assert js["bytes"] > 0, js
             assert js["refused"] == 0, js
         failed = False
     finally:
@@ -526,9 +527,10 @@ def test_fast_stop_under_load(cluster, make_hcd):
 
 def test_immediate_stop_and_kills_under_load(cluster, make_hcd):
     """pg_ctl stop -m immediate in the middle of the load, and kill -9 of
-    the alerter and of a worker while PostgreSQL is away (the master
-    restarts them): every ping answered OK is stored exactly once; a
-    ping cut off by the worker's death is stored at most once."""
+    the alerter and of a worker while PostgreSQL is away, between two
+    pings (the master restarts them): every ping is answered OK, and
+    each is stored exactly once; those the dead alerter had journaled
+    are loaded by its successor."""
     h = make_hcd()
     st0 = {(c["role"], c["id"]): c for c in h.status()["children"]}
     acked_before_kill = {}
