@@ -72,6 +72,7 @@ struct smtpd {
 	struct ring		*d_ring;
 	struct index		*d_index;
 	struct smtp_stats	*d_stats;
+	_Atomic int		*d_jstate;	/* the journal's (shm.h) */
 	struct ssl_ctx_st	*d_tls;		/* NULL: no STARTTLS */
 	struct event		*d_ev_accept;
 	struct event		*d_ev_resume;	/* accepting again after EMFILE */
