@@ -434,7 +434,7 @@ JOURNAL_LINE = re.compile(
     r"^journal: (?P<state>[a-z ]+), (?P<disk>\d+) bytes on disk \(max "
     r"(?P<max>\d+)\), backlog (?P<pings>\d+) pings, (?P<bytes>\d+) bytes, "
     r"oldest (?P<oldest>[\d.]+) s, loader (?P<rate>\d+) pings/s, "
-    r"(?P<refused>\d+) refused$")
+    r"lag (?P<lag>[\d.]+) ms, (?P<refused>\d+) refused$")
 
 
 def journal_status(h):
@@ -448,7 +448,7 @@ def journal_status(h):
     d = m.groupdict()
     for k in d:
         if k != "state":
-            d[k] = float(d[k]) if k == "oldest" else int(d[k])
+            d[k] = float(d[k]) if k in ("oldest", "lag") else int(d[k])
     return d
 
 
