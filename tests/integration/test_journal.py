@@ -32,7 +32,7 @@ from pathlib import Path
 import http.client
 import pytest
 
-from conftest import BIN, SLOW, run_sql
+from conftest import BIN, SANITIZED, SLOW, run_sql
 
 PG_OWNERS = ("hcd-pg", "postgres")      # who runs the cluster under root
 JOURNAL_MIN = 524288                    # JOURNAL_MAX's minimum
@@ -631,6 +631,8 @@ def epoch(h, expr, code):
                        "WHERE c.code = '%s'" % (expr, code))[0][0])
 
 
+@pytest.mark.skipif(SANITIZED, reason="95 s of wall clock with nothing "
+                    "new to a sanitizer: the plain run has it")
 def test_deadlines_across_outage(cluster, make_hcd):
     """Timeout 60 s, grace 0.  During a 90 s outage check `alive` pings
     every 10 s, check `quiet` does not.  Nothing can be flipped while
