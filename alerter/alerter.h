@@ -24,13 +24,17 @@
 struct conf;
 struct deadline;
 struct index;
+struct ingest;
+struct journal;
 struct listener;
+struct shm;
 struct proc_env;
 struct writer;
 
 /* deadline.c */
 /* Start the thread (its connection is made there).  Never NULL. */
-struct deadline	*deadline_start(const struct conf *);
+/* sh: the node's watermark to respect (journal), or NULL. */
+struct deadline	*deadline_start(const struct conf *, struct shm *);
 /* Stop the thread, wait for it, close its connection, free. */
 void		 deadline_stop(struct deadline *);
 /* The writer stored these checks' hundredth ping: prune them. */
@@ -42,6 +46,21 @@ void		 deadline_prune_add(struct deadline *, const int64_t *ids,
  */
 int64_t		*deadline_stale_take(struct deadline *, size_t *n);
 
+/* ingest.c: the rings into the journal, on the alerter's loop. */
+/* notify(arg) is called after every group synced. */
+struct ingest	*ingest_new(struct proc_env *, struct journal *,
+		    void (*notify)(void *), void *arg);
+void		 ingest_free(struct ingest *);
+/* Records published and not journaled (or refused) yet. */
+int		 ingest_pending(struct ingest *);
+/* One group: journal, sync, answer.  1 if there was one. */
+int		 ingest_pump(struct ingest *);
+/* Every tick: leave a refusing state once the journal allows. */
+void		 ingest_tick(struct ingest *);
+/* At SIGTERM: note the rings' heads; 1 once all is journaled. */
+void		 ingest_stop(struct ingest *);
+int		 ingest_drained(struct ingest *);
+
 /* listen.c */
 /* Start the index listener thread.  Never NULL. */
 struct listener	*listener_start(const struct conf *, struct index *);
@@ -50,7 +69,13 @@ void		 listener_stop(struct listener *);
 
 /* writer.c */
 /* Not connected yet: writer_ready() connects. */
-struct writer	*writer_new(struct proc_env *, struct deadline *);
+/* Loading the journal j, or the rings (ACK_MODE committed) if NULL. */
+struct writer	*writer_new(struct proc_env *, struct deadline *,
+		    struct journal *);
+/* Nothing to do: move and store the watermark (journal only). */
+void		 writer_idle(struct writer *);
+/* Stopped with everything loaded: remove the node's watermark. */
+void		 writer_leave(struct writer *);
 void		 writer_free(struct writer *);
 /*
  * A session whose cursors match what is committed, connecting first

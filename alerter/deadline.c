@@ -26,8 +26,19 @@
  * Between passes the alerter sleeps until the earliest deadline, and at
  * most HC_DEADLINE_POLL_MS, so deadlines set by other processes or
  * nodes are seen in time.
+ *
+ * With the journal, a ping answered "OK" may not be in PostgreSQL yet
+ * (the loader runs behind; PostgreSQL may have been away).  So a pass
+ * judges at the watermark, not at now: the earliest of this node's
+ * (every ping it received before is loaded, shared memory) and those
+ * of the other live nodes (hcd_node).  A node whose row is older than
+ * NODE_TIMEOUT, counted from this session's start at the latest (after
+ * an outage every node gets that long to come back), is taken for
+ * dead and not waited for.  While the watermark trails, checks due
+ * wait; they go down dated at their deadline all the same.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,6 +56,7 @@
 #include "dbconn.h"
 #include "hcd.h"
 #include "log.h"
+#include "shm.h"
 
 #define DUE_MAX		1000	/* checks per pass */
 #define PRUNE_MAX	1000	/* checks per pruning statement */
@@ -57,6 +69,8 @@ struct idq {
 
 struct deadline {
 	struct dbconn		*dl_db;		/* the thread's only */
+	const struct conf	*dl_cf;
+	struct shm		*dl_sh;		/* the watermark, or NULL */
 	pthread_t		 dl_thread;
 	pthread_mutex_t		 dl_lock;	/* guards what follows */
 	pthread_cond_t		 dl_cond;
@@ -83,6 +97,11 @@ deadline_prepare(PGconn *db, void *arg, char *err, size_t errsz)
 	rv = db_prepare(db, "hcd_due", due, err, errsz);
 	free(due);
 	if (rv == -1 ||
+	    db_prepare(db, "hcd_watermarks",
+	    "SELECT (extract(epoch FROM min(watermark)) * 1000000)::bigint "
+	    "FROM hcd_node WHERE node <> $1 AND greatest(seen, (SELECT "
+	    "backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()))"
+	    " > now() - $2::integer * interval '1 second'", err, errsz) == -1 ||
 	    db_prepare(db, "hcd_down",
 	    "UPDATE api_check SET status = 'down', alert_after = NULL "
 	    "WHERE id = ANY($1::integer[])", err, errsz) == -1 ||
@@ -322,6 +341,39 @@ deadline_prune(struct dbconn *db, const int64_t *ids, size_t n, char *err,
 }
 
 /*
+ * The moment a pass may judge at: now, or the earliest watermark of the
+ * live nodes (this one's from shared memory).  0, or -1 with err.
+ */
+static int
+watermark(struct deadline *dl, int64_t *at, char *err, size_t errsz)
+{
+	PGresult	*r;
+	const char	*p[2], *e;
+	char		 tmo[24];
+	int64_t		 now = hc_now_us(), v;
+
+	*at = now;
+	if (dl->dl_sh != NULL) {
+		v = atomic_load(&dl->dl_sh->sh_j_watermark);
+		if (v < *at)
+			*at = v;
+	}
+	snprintf(tmo, sizeof(tmo), "%lld", (long long)dl->dl_cf->node_timeout);
+	p[0] = dl->dl_cf->node_name;
+	p[1] = tmo;
+	if ((r = dbconn_exec_prepared(dl->dl_db, "hcd_watermarks", 2, p, 0, err,
+	    errsz)) == NULL)
+		return -1;
+	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+		v = hc_strtonum(PQgetvalue(r, 0, 0), INT64_MIN, INT64_MAX, &e);
+		if (e == NULL && v < *at)
+			*at = v;
+	}
+	PQclear(r);
+	return 0;
+}
+
+/*
  * Mark down what is due and prune what was queued.  Returns how long
  * to sleep: until the next deadline, at most HC_DEADLINE_POLL_MS.
  */
@@ -342,7 +394,10 @@ deadline_round(struct deadline *dl)
 		return wait_ms;
 	}
 	do {
-		now = hc_now_us();
+		if (watermark(dl, &now, err, sizeof(err)) == -1) {
+			log_warnx("deadline pass: %s", err);
+			return wait_ms;
+		}
 		if ((down = deadline_pass(dl, now, &more, &lag, err,
 		    sizeof(err))) == -1) {
 			log_warnx("deadline pass: %s", err);
@@ -369,7 +424,9 @@ deadline_round(struct deadline *dl)
 		return 0;
 	if (deadline_next(dl->dl_db, &next, err, sizeof(err)) == 0 &&
 	    next != CT_NONE) {
-		next = (next - hc_now_us()) / 1000 + 1;
+		/* Due but not below the watermark yet: look again soon. */
+		next = next <= hc_now_us() ? HC_WATERMARK_POLL_MS :
+		    (next - now) / 1000 + 1;
 		if (next < wait_ms)
 			wait_ms = next < 0 ? 0 : next;
 	}
@@ -404,12 +461,14 @@ deadline_thread(void *arg)
 }
 
 struct deadline *
-deadline_start(const struct conf *cf)
+deadline_start(const struct conf *cf, struct shm *sh)
 {
 	struct deadline		*dl = xcalloc(1, sizeof(*dl));
 	pthread_condattr_t	 ca;
 	sigset_t		 all, old;
 
+	dl->dl_cf = cf;
+	dl->dl_sh = sh;
 	dl->dl_db = dbconn_new(cf, "hcd-deadlines", deadline_prepare, dl);
 	pthread_mutex_init(&dl->dl_lock, NULL);
 	pthread_condattr_init(&ca);

@@ -58,6 +58,7 @@
 #include "db.h"
 #include "dbconn.h"
 #include "hcd.h"
+#include "journal.h"
 #include "log.h"
 #include "pgarr.h"
 #include "ping.h"
@@ -104,6 +105,8 @@ struct batch {
 	struct item		*b_items;	/* HC_BATCH_MAX, sorted */
 	size_t			 b_nit;
 	uint64_t		 b_end[HC_MAX_PRODUCERS];	/* ring positions */
+	int64_t			 b_mark;	/* journal: watermark once stored */
+	uint64_t		 b_mark_pings;
 	int64_t			 b_seq;		/* this node's batch number */
 	int			 b_stored;	/* pings written */
 	int64_t			*b_prune;	/* checks to prune once stored */
@@ -139,9 +142,31 @@ struct writer {
 	int64_t			 w_seq;		/* last batch number sent */
 	int			 w_pipeline;	/* connection in pipeline mode */
 	struct wcache		 w_cache;
+	/*
+	 * The source: the rings (ACK_MODE committed; a cursor per ring)
+	 * or the journal (one cursor, w_read[0]; hcd_ring's row -2).
+	 */
+	struct journal		*w_j;
+	struct jreader		*w_jr;
+	int			 w_ncur;	/* cursors */
+	uint64_t		 w_key;		/* hcd_ring.segment */
+	int64_t			 w_mark;	/* last mark sent */
+	uint64_t		 w_mark_pings;
+	int64_t			 w_beat;	/* ms: watermark last stored */
 };
 
 static void	writer_reset(struct writer *);
+
+/* The node's watermark (journal only): it never goes back. */
+static void
+writer_watermark(struct writer *w, int64_t mark)
+{
+	struct shm	*sh = w->w_env->pe_shm;
+	int64_t		 v = mark - HC_WATERMARK_SLACK_US;
+
+	if (mark != 0 && v > atomic_load(&sh->sh_j_watermark))
+		atomic_store(&sh->sh_j_watermark, v);
+}
 
 static int
 item_cmp(const void *a, const void *b)
@@ -210,7 +235,11 @@ writer_prepare(PGconn *c, char *err, size_t errsz)
 	    "AS x(r, p) ON CONFLICT (node, ring) DO UPDATE SET "
 	    "segment = excluded.segment, pos = excluded.pos), "
 	    "s AS (UPDATE hcd_ring SET pos = $3 WHERE node = $1 AND ring = -1"
-	    " AND segment = $2 AND pos = $3 - 1 RETURNING 1) "
+	    " AND segment = $2 AND pos = $3 - 1 RETURNING 1), "
+	    "n AS (INSERT INTO hcd_node (node, watermark, seen) SELECT $1,"
+	    " 'epoch'::timestamptz + $32::bigint * interval '1 microsecond',"
+	    " now() WHERE $32::bigint IS NOT NULL ON CONFLICT (node) DO UPDATE"
+	    " SET watermark = excluded.watermark, seen = excluded.seen) "
 	    "SELECT CASE WHEN (SELECT count(*) FROM s) <> 1 THEN"
 	    " hcd_stale('the batch before this one was not stored')"
 	    " WHEN (SELECT count(*) FROM u) <>"
@@ -256,6 +285,90 @@ writer_end_predecessors(struct writer *w, PGconn *c, char *err, size_t errsz)
 	return 0;
 }
 
+static int	writer_count_from_1(struct writer *, PGconn *, const char **,
+		    char *, size_t);
+
+/*
+ * The journal's cursor: hcd_ring's row -2 for this journal (its id in
+ * `segment`), or the journal's oldest byte if the database has none (a
+ * new journal, or one it never loaded from).
+ */
+/*
+ * The backlog after a (re)start: its pings counted, for hcctl status,
+ * and the oldest one's receipt, the watermark until more is loaded.
+ */
+static void
+backlog_scan(struct writer *w, uint64_t pos, uint64_t head)
+{
+	struct shm		*sh = w->w_env->pe_shm;
+	const struct ping_rec	*pr;
+	uint64_t		 n = 0, p = pos, total;
+	int64_t			 oldest = 0;
+	size_t			 len;
+	int			 type;
+
+	while ((pr = jreader_next(w->w_jr, &p, head, &len, &type)) != NULL) {
+		if (type != JREC_PING || pingrec_valid(pr, len) == -1)
+			continue;
+		if (n++ == 0)
+			oldest = pr->pr_time;
+	}
+	total = journal_pings(w->w_j);
+	w->w_mark_pings = total > n ? total - n : 0;
+	atomic_store(&sh->sh_j_pings_loaded, w->w_mark_pings);
+	atomic_store(&sh->sh_j_oldest, oldest);
+	if (n > 0) {
+		log_info("journal: %llu ping(s) to load (%llu bytes), the "
+		    "oldest received %.1f s ago", (unsigned long long)n,
+		    (unsigned long long)(head - pos),
+		    (double)(hc_now_us() - oldest) / 1e6);
+		/* Nothing after the oldest is loaded: the watermark. */
+		w->w_mark = oldest;
+	}
+}
+
+static int
+writer_sync_journal(struct writer *w, PGconn *c, PGresult *r,
+    const char **params, char *err, size_t errsz)
+{
+	struct shm	*sh = w->w_env->pe_shm;
+	uint64_t	 pos = journal_first(w->w_j), head, got;
+	const char	*e;
+	int		 i, found = 0;
+
+	head = journal_head(w->w_j);
+	for (i = 0; i < PQntuples(r); i++) {
+		if (strcmp(PQgetvalue(r, i, 0), "-2") != 0)
+			continue;
+		got = (uint64_t)hc_strtonum(PQgetvalue(r, i, 1), 0, INT64_MAX,
+		    &e);
+		if (e != NULL)
+			continue;
+		found = 1;
+		if (got > head)
+			log_warnx("journal: the database has it loaded to %llu, "
+			    "past its end (%llu): loading it from %llu",
+			    (unsigned long long)got, (unsigned long long)head,
+			    (unsigned long long)pos);
+		else if (got < pos)
+			log_warnx("journal: the database has it loaded to %llu, "
+			    "before its oldest segment (%llu)",
+			    (unsigned long long)got, (unsigned long long)pos);
+		else
+			pos = got;
+	}
+	PQclear(r);
+	if (!found && head > pos)
+		log_info("journal %llu: new to the database; loading it from "
+		    "%llu", (unsigned long long)w->w_key,
+		    (unsigned long long)pos);
+	backlog_scan(w, pos, head);
+	w->w_read[0] = pos;
+	journal_set_loaded(w->w_j, pos);
+	atomic_store(&sh->sh_j_loaded, pos);
+	return writer_count_from_1(w, c, params, err, errsz);
+}
+
 static int
 writer_sync_cursors(struct writer *w, PGconn *c, char *err, size_t errsz)
 {
@@ -269,10 +382,12 @@ writer_sync_cursors(struct writer *w, PGconn *c, char *err, size_t errsz)
 
 	if (writer_end_predecessors(w, c, err, errsz) == -1)
 		return -1;
-	snprintf(seg, sizeof(seg), "%lld", (long long)sh->sh_segment);
+	snprintf(seg, sizeof(seg), "%lld", (long long)w->w_key);
 	if ((r = db_query(c, "SELECT ring, pos FROM hcd_ring WHERE "
 	    "node = $1 AND segment = $2", 2, params, err, errsz)) == NULL)
 		return -1;
+	if (w->w_j != NULL)
+		return writer_sync_journal(w, c, r, params, err, errsz);
 	for (i = 0; i < sh->sh_nrings; i++)
 		w->w_read[i] = ring_commit(shm_ring(sh, i));
 	for (i = 0; i < PQntuples(r); i++) {
@@ -291,7 +406,16 @@ writer_sync_cursors(struct writer *w, PGconn *c, char *err, size_t errsz)
 		}
 	}
 	PQclear(r);
-	/* This session's batches count from 1. */
+	return writer_count_from_1(w, c, params, err, errsz);
+}
+
+/* This session's batches count from 1. */
+static int
+writer_count_from_1(struct writer *w, PGconn *c, const char **params,
+    char *err, size_t errsz)
+{
+	PGresult *r;
+
 	r = PQexecParams(c, "INSERT INTO hcd_ring (node, ring, segment,"
 	    " pos) VALUES ($1, -1, $2, 0) ON CONFLICT (node, ring) DO UPDATE"
 	    " SET segment = excluded.segment, pos = 0", 2, NULL, params, NULL,
@@ -669,15 +793,53 @@ add_check_row(struct pgarr *col, const struct wcheck *c, int64_t rev)
  * value or a message of 1 GB, which a few pings of a large
  * PING_BODY_LIMIT in a large RING_SIZE would reach.
  */
+/*
+ * The same from the journal, up to its synced head.  Marks are not
+ * items: the last one passed dates the batch (b_mark), the node's
+ * watermark once the batch is stored.
+ */
+static size_t
+collect_journal(struct writer *w, const uint64_t *from, struct item *items,
+    uint64_t *end, struct batch *b)
+{
+	uint64_t	 head = journal_head(w->w_j), pos = from[0];
+	size_t		 nit = 0, len, bytes = 0;
+	const void	*rec;
+	struct jmark	 m;
+	int		 type;
+
+	b->b_mark = w->w_mark;
+	b->b_mark_pings = w->w_mark_pings;
+	while (nit < HC_BATCH_MAX && bytes < HC_BATCH_BYTES &&
+	    (rec = jreader_next(w->w_jr, &pos, head, &len, &type)) != NULL) {
+		if (type == JREC_MARK) {
+			memcpy(&m, rec, sizeof(m));
+			b->b_mark = m.jm_time;
+			b->b_mark_pings = m.jm_pings;
+			continue;
+		}
+		if (pingrec_valid(rec, len) == -1)
+			continue;	/* cannot happen: skip */
+		items[nit].it_rec = rec;
+		items[nit].it_seq = (uint32_t)nit;
+		nit++;
+		bytes += len;
+	}
+	end[0] = pos;
+	return nit;
+}
+
 static size_t
 collect(struct writer *w, const uint64_t *from, struct item *items,
-    uint64_t *end)
+    uint64_t *end, struct batch *b)
 {
 	struct shm	*sh = w->w_env->pe_shm;
 	size_t		 nit = 0, len, bytes = 0;
 	const void	*rec;
 	int		 r;
 
+	if (w->w_j != NULL)
+		return collect_journal(w, from, items, end, b);
 	for (r = 0; r < sh->sh_nrings; r++) {
 		struct ring	*rg = shm_ring(sh, r);
 		uint64_t	 head = ring_head(rg), pos = from[r];
@@ -736,6 +898,8 @@ records_waiting(struct writer *w)
 	struct shm	*sh = w->w_env->pe_shm;
 	int		 i;
 
+	if (w->w_j != NULL)
+		return journal_head(w->w_j) != w->w_sent[0];
 	for (i = 0; i < sh->sh_nrings; i++)
 		if (ring_head(shm_ring(sh, i)) != w->w_sent[i])
 			return 1;
@@ -805,12 +969,11 @@ wait_sum(const struct batch *b, int64_t now)
 static int
 batch_send(struct writer *w)
 {
-	struct shm	*sh = w->w_env->pe_shm;
 	struct batch	*b = fifo_at(w, w->w_fifo_n);
 	struct pgarr	 col[NCOLS];
-	const char	*params[3 + NCOLS];
-	int		 lens[3 + NCOLS], fmts[3 + NCOLS];
-	char		 seg[24], seq[24];
+	const char	*params[3 + NCOLS + 1];
+	int		 lens[3 + NCOLS + 1], fmts[3 + NCOLS + 1];
+	char		 seg[24], seq[24], mark[24];
 	int64_t		*missing, t0, rev;
 	size_t		 i, j, nmiss;
 	int		 r, ok;
@@ -819,7 +982,7 @@ batch_send(struct writer *w)
 	if (b->b_items == NULL)
 		b->b_items = xreallocarray(NULL, HC_BATCH_MAX,
 		    sizeof(*b->b_items));
-	b->b_nit = collect(w, w->w_sent, b->b_items, b->b_end);
+	b->b_nit = collect(w, w->w_sent, b->b_items, b->b_end, b);
 	qsort(b->b_items, b->b_nit, sizeof(*b->b_items), item_cmp);
 	if ((nmiss = batch_missing(w, b, &missing)) > 0) {
 		if (w->w_fifo_n > 0) {
@@ -875,12 +1038,12 @@ batch_send(struct writer *w)
 		c->wc_status_db = c->wc_st.cs_status;
 		c->wc_rev = rev + 1;
 	}
-	for (r = 0; r < sh->sh_nrings; r++)
+	for (r = 0; r < w->w_ncur; r++)
 		if (b->b_end[r] != w->w_sent[r]) {
-			pgarr_i32(&col[R_RING], r);
+			pgarr_i32(&col[R_RING], w->w_j != NULL ? -2 : r);
 			pgarr_i64(&col[R_POS], (int64_t)b->b_end[r]);
 		}
-	snprintf(seg, sizeof(seg), "%lld", (long long)sh->sh_segment);
+	snprintf(seg, sizeof(seg), "%lld", (long long)w->w_key);
 	snprintf(seq, sizeof(seq), "%lld", (long long)b->b_seq);
 	params[0] = w->w_env->pe_conf->node_name;
 	params[1] = seg;
@@ -891,9 +1054,14 @@ batch_send(struct writer *w)
 		pgarr_end(&col[r], &params[3 + r], &lens[3 + r]);
 		fmts[3 + r] = 1;		/* binary */
 	}
+	/* The watermark (journal only): the batch's mark, less the slack. */
+	snprintf(mark, sizeof(mark), "%lld", (long long)(b->b_mark -
+	    HC_WATERMARK_SLACK_US));
+	params[3 + NCOLS] = w->w_j != NULL && b->b_mark != 0 ? mark : NULL;
+	lens[3 + NCOLS] = fmts[3 + NCOLS] = 0;
 
 	ok = (w->w_pipeline || PQenterPipelineMode(w->w_pg) == 1) &&
-	    PQsendQueryPrepared(w->w_pg, "hcd_write", 3 + NCOLS, params, lens,
+	    PQsendQueryPrepared(w->w_pg, "hcd_write", 3 + NCOLS + 1, params, lens,
 	    fmts, 0) == 1 && PQpipelineSync(w->w_pg) == 1;
 	w->w_pipeline = PQpipelineStatus(w->w_pg) != PQ_PIPELINE_OFF;
 	for (r = 0; r < NCOLS; r++)
@@ -1030,7 +1198,18 @@ batch_done(struct writer *w, struct batch *b)
 		memset(&w->w_prof, 0, sizeof(w->w_prof));
 		w->w_prof.since = now;
 	}
-	for (r = 0; r < sh->sh_nrings; r++) {
+	if (w->w_j != NULL) {
+		w->w_read[0] = b->b_end[0];
+		w->w_mark = b->b_mark;
+		w->w_mark_pings = b->b_mark_pings;
+		journal_set_loaded(w->w_j, b->b_end[0]);
+		jreader_release(w->w_jr, b->b_end[0]);
+		atomic_store(&sh->sh_j_loaded, b->b_end[0]);
+		atomic_store(&sh->sh_j_pings_loaded, b->b_mark_pings);
+		writer_watermark(w, b->b_mark);
+		w->w_beat = hc_mono_ms();
+	}
+	for (r = 0; r < sh->sh_nrings && w->w_j == NULL; r++) {
 		if (b->b_end[r] == w->w_read[r])
 			continue;
 		w->w_read[r] = b->b_end[r];
@@ -1192,13 +1371,85 @@ writer_reset(struct writer *w)
 	cache_clear(&w->w_cache);
 }
 
+/*
+ * The loader is idle (nothing to load, nothing in flight): everything
+ * published before now is journaled and loaded if the rings are empty
+ * and the cursor is at the journal's head, and the watermark moves to
+ * now.  Once a second it is stored for the other nodes (hcd_node).
+ */
+void
+writer_idle(struct writer *w)
+{
+	struct shm	*sh = w->w_env->pe_shm;
+	const char	*p[2];
+	char		 v[24], err[512];
+	int64_t		 t0 = hc_now_us(), now;
+	int		 i, clean = 1;
+
+	if (w->w_j == NULL || w->w_fifo_n > 0)
+		return;
+	for (i = 0; i < sh->sh_nrings && clean; i++)
+		if (ring_head(shm_ring(sh, i)) != ring_commit(shm_ring(sh, i)))
+			clean = 0;
+	if (clean && w->w_read[0] == journal_head(w->w_j)) {
+		writer_watermark(w, t0);
+		atomic_store(&sh->sh_j_oldest, 0);
+	} else
+		atomic_store(&sh->sh_j_oldest, w->w_mark);
+	now = hc_mono_ms();
+	if (now - w->w_beat < HC_NODE_BEAT_MS || w->w_pg == NULL ||
+	    w->w_pipeline || !dbconn_ok(w->w_db))
+		return;
+	w->w_beat = now;
+	snprintf(v, sizeof(v), "%lld", (long long)atomic_load(
+	    &sh->sh_j_watermark));
+	p[0] = w->w_env->pe_conf->node_name;
+	p[1] = v;
+	if (dbconn_cmd(w->w_db, "INSERT INTO hcd_node (node, watermark,"
+	    " seen) VALUES ($1, 'epoch'::timestamptz + $2::bigint * interval "
+	    "'1 microsecond', now()) ON CONFLICT (node) DO UPDATE SET "
+	    "watermark = excluded.watermark, seen = excluded.seen", 2, p, err,
+	    sizeof(err)) == -1) {
+		log_warnx("storing the watermark: %s", err);
+		if (dbconn_lost(w->w_db))
+			w->w_pg = NULL;
+	}
+}
+
+/*
+ * A graceful stop with everything loaded: this node holds nobody's
+ * deadlines back any more, so its watermark goes.
+ */
+void
+writer_leave(struct writer *w)
+{
+	const char	*p[1] = { w->w_env->pe_conf->node_name };
+	char		 err[512];
+
+	if (w->w_j == NULL || w->w_pg == NULL || w->w_pipeline ||
+	    !dbconn_ok(w->w_db))
+		return;
+	if (dbconn_cmd(w->w_db, "DELETE FROM hcd_node WHERE node = $1", 1, p,
+	    err, sizeof(err)) == -1)
+		log_warnx("removing the watermark: %s", err);
+}
+
 struct writer *
-writer_new(struct proc_env *pe, struct deadline *dl)
+writer_new(struct proc_env *pe, struct deadline *dl, struct journal *j)
 {
 	struct writer *w = xcalloc(1, sizeof(*w));
 
 	w->w_env = pe;
 	w->w_dl = dl;
+	w->w_j = j;
+	if (j != NULL) {
+		w->w_jr = jreader_new(j);
+		w->w_ncur = 1;
+		w->w_key = journal_id(j);
+	} else {
+		w->w_ncur = pe->pe_shm->sh_nrings;
+		w->w_key = pe->pe_shm->sh_segment;
+	}
 	/* Named after the segment: see writer_end_predecessors. */
 	snprintf(w->w_appname, sizeof(w->w_appname), "hcd-writer-%lld",
 	    (long long)pe->pe_shm->sh_segment);
@@ -1229,6 +1480,10 @@ writer_stop(struct writer *w)
 	struct shm	*sh = w->w_env->pe_shm;
 	int		 i;
 
+	if (w->w_j != NULL) {
+		w->w_stop_head[0] = journal_head(w->w_j);
+		return;
+	}
 	for (i = 0; i < sh->sh_nrings; i++)
 		w->w_stop_head[i] = ring_head(shm_ring(sh, i));
 }
@@ -1238,7 +1493,7 @@ writer_drained(struct writer *w)
 {
 	int i;
 
-	for (i = 0; i < w->w_env->pe_shm->sh_nrings; i++)
+	for (i = 0; i < w->w_ncur; i++)
 		if (w->w_read[i] < w->w_stop_head[i])
 			return 0;
 	return 1;
@@ -1258,5 +1513,6 @@ writer_free(struct writer *w)
 		free(w->w_fifo[i].b_prune);
 	}
 	dbconn_free(w->w_db);
+	jreader_free(w->w_jr);
 	free(w);
 }

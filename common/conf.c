@@ -23,6 +23,7 @@
 #include <libpq-fe.h>
 
 #include "hcd.h"
+#include "pingrec.h"
 #include "conf.h"
 #include "log.h"
 
@@ -105,6 +106,9 @@ static const struct ckey conf_keys[] = {
 	    1, 86400, 0),
 	BOOL("INTEGRATIONS_ALLOW_PRIVATE_IPS", integrations_allow_private_ips,
 	    "False"),
+	STR("JOURNAL_DIR", journal_dir, HC_JOURNAL_DIR),
+	INT("JOURNAL_MAX", journal_max, XS(HC_JOURNAL_MAX), 512 * 1024,
+	    (int64_t)1024 * 1024 * 1024 * 1024, 0),
 	STR("MASTER_BADGE_LABEL", master_badge_label, NULL),
 	SECRET("MATRIX_ACCESS_TOKEN", matrix_access_token, NULL),
 	STR("MATRIX_HOMESERVER", matrix_homeserver, NULL),
@@ -114,6 +118,7 @@ static const struct ckey conf_keys[] = {
 	SECRET("METRICS_KEY", metrics_key, NULL),
 	BOOL("MSTEAMS_ENABLED", msteams_enabled, "True"),
 	STR("NODE_NAME", node_name, NULL),
+	INT("NODE_TIMEOUT", node_timeout, XS(HC_NODE_TIMEOUT), 5, 86400, 0),
 	STR("NOTIFY_CA_FILE", notify_ca_file, NULL),
 	STR("NOTIFY_CONNECT_TO", notify_connect_to, NULL),
 	INT("NOTIFY_MAX_PARALLEL", notify_max_parallel,
@@ -280,10 +285,12 @@ conf_set(struct conf *cf, const struct ckey *k, const char *val,
 	case C_ACK:
 		if (strcmp(val, "durable") == 0)
 			cf->ack_mode = ACK_DURABLE;
+		else if (strcmp(val, "committed") == 0)
+			cf->ack_mode = ACK_COMMITTED;
 		else if (strcmp(val, "fast") == 0)
 			cf->ack_mode = ACK_FAST;
 		else {
-			*errstr = "must be durable or fast";
+			*errstr = "must be durable, committed or fast";
 			return -1;
 		}
 		return 0;
@@ -625,8 +632,7 @@ conf_dump(const struct conf *cf, struct buf *b)
 			break;
 		}
 		case C_ACK:
-			buf_addstr(b, cf->ack_mode == ACK_FAST ? "fast" :
-			    "durable");
+			buf_addstr(b, conf_ack_name(cf->ack_mode));
 			break;
 		case C_SANDBOX:
 			buf_addstr(b, cf->sandbox == SANDBOX_ON ? "on" :
@@ -687,6 +693,31 @@ conf_ping_body_kept(const struct conf *cf)
 	if (cf->ping_body_limit >= 0)
 		return (size_t)cf->ping_body_limit;
 	return conf_ping_body_max(cf);
+}
+
+const char *
+conf_ack_name(enum ack_mode m)
+{
+	return m == ACK_FAST ? "fast" : m == ACK_COMMITTED ? "committed" :
+	    "durable";
+}
+
+int
+conf_journaled(const struct conf *cf)
+{
+	return cf->ack_mode != ACK_COMMITTED;
+}
+
+uint64_t
+conf_ping_rec_max(const struct conf *cf)
+{
+	uint64_t http, mail = 0;
+
+	http = pingrec_max(conf_ping_body_kept(cf), 0, 0);
+	if (cf->smtp_listen != NULL && *cf->smtp_listen != '\0')
+		mail = pingrec_max((uint64_t)cf->smtp_max_size,
+		    HC_SMTP_SUBJECT_MAX, HC_SMTP_TEXT_MAX);
+	return http > mail ? http : mail;
 }
 
 int

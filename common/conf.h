@@ -18,7 +18,7 @@
 
 struct buf;
 
-enum ack_mode { ACK_DURABLE, ACK_FAST };
+enum ack_mode { ACK_DURABLE, ACK_COMMITTED, ACK_FAST };
 enum sandbox_mode { SANDBOX_ON, SANDBOX_LOG, SANDBOX_OFF };	/* sandbox.h */
 
 struct conf {
@@ -74,7 +74,10 @@ struct conf {
 	int64_t	 smtp_max_connections_per_client;
 	int64_t	 workers;		/* WORKERS, 0 = number of cores */
 	char	*user;			/* USER children run as when root */
-	enum ack_mode ack_mode;		/* ACK_MODE durable|fast */
+	enum ack_mode ack_mode;		/* ACK_MODE durable|committed|fast */
+	char		*journal_dir;	/* JOURNAL_DIR (durable, fast) */
+	int64_t		 journal_max;	/* JOURNAL_MAX, bytes */
+	int64_t		 node_timeout;	/* NODE_TIMEOUT, s */
 	int64_t	 ack_timeout;		/* ACK_TIMEOUT s a held ping waits */
 	int64_t	 http_max_connections;	/* HTTP_MAX_CONNECTIONS per worker */
 	int64_t	 http_max_connections_per_client; /* ... per address too */
@@ -159,6 +162,12 @@ char	*conf_conninfo(const struct conf *);
 size_t	 conf_ping_body_max(const struct conf *);
 /* Bytes of it a ping keeps: PING_BODY_LIMIT, or all of it when None. */
 size_t	 conf_ping_body_kept(const struct conf *);
+/* "durable", "committed" or "fast". */
+const char *conf_ack_name(enum ack_mode);
+/* 1 when pings go through the local journal (durable, fast). */
+int	 conf_journaled(const struct conf *);
+/* Payload bytes of the largest ping record a producer may write. */
+uint64_t conf_ping_rec_max(const struct conf *);
 /* Number of workers to start (WORKERS or the number of cores). */
 int	 conf_workers(const struct conf *);
 /* 1 if the key table is sorted (for the unit test). */

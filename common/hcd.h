@@ -36,6 +36,9 @@
 #define HC_MAX_CHECKS		100000
 #define HC_CONTROL_SOCKET	"/var/run/hcd.sock"
 #define HC_ACK_MODE		"durable"
+#define HC_JOURNAL_DIR		"/var/lib/hcd/journal"
+#define HC_JOURNAL_MAX		1073741824	/* 1 GiB */
+#define HC_NODE_TIMEOUT		60	/* s: a silent node no longer holds deadlines */
 #define HC_SANDBOX		"on"	/* on | log | off (sandbox.h) */
 #define HC_DB			"postgres"
 #define HC_DB_NAME		"hc"
@@ -66,6 +69,11 @@
 #define HC_FEED_POLL_US		50	/* look at the rings this often meanwhile */
 #define HC_MAX_PRODUCERS	64	/* workers + smtpd */
 #define HC_DEADLINE_POLL_MS	500	/* deadline pass at least this often */
+/* A ping is stamped a moment before it is published: the watermark
+ * trails the journal's marks by this much (alerter/writer.c). */
+#define HC_WATERMARK_SLACK_US	100000
+#define HC_NODE_BEAT_MS		1000	/* watermark stored this often when idle */
+#define HC_WATERMARK_POLL_MS	20	/* a pass waiting for the watermark */
 #define HC_LISTEN_CHECK_MS	30000	/* index listener: query an idle session */
 #define HC_DB_THREAD_NICE	10	/* workers' database threads (Linux) */
 #define HC_HTTP_MAX_HEADER	32768	/* request line + headers, as uWSGI */

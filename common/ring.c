@@ -172,3 +172,51 @@ ring_count(const struct ring *r, uint64_t from, uint64_t to)
 		n++;
 	return n;
 }
+
+void
+ring_refuse(struct ring *r, uint64_t from, uint64_t to)
+{
+	uint64_t	n = atomic_load_explicit(&r->r_nbad, memory_order_relaxed);
+	size_t		k;
+
+	if (to <= from)
+		return;
+	k = (size_t)((n - 1) % RING_BAD_MAX);
+	if (n > 0 && atomic_load_explicit(&r->r_bad[k].to,
+	    memory_order_relaxed) == from)
+		atomic_store_explicit(&r->r_bad[k].to, to,
+		    memory_order_relaxed);
+	else {
+		k = (size_t)(n % RING_BAD_MAX);
+		atomic_store_explicit(&r->r_bad[k].from, from,
+		    memory_order_relaxed);
+		atomic_store_explicit(&r->r_bad[k].to, to,
+		    memory_order_relaxed);
+		atomic_store_explicit(&r->r_nbad, n + 1, memory_order_release);
+	}
+	/* Not counted in r_committed: they are not stored. */
+	atomic_store_explicit(&r->r_commit, to, memory_order_release);
+}
+
+int
+ring_refused(const struct ring *r, uint64_t end)
+{
+	uint64_t	n = atomic_load_explicit(&r->r_nbad, memory_order_acquire);
+	uint64_t	i, lo, from, to;
+
+	if (n == 0)
+		return 0;
+	/* The slot the consumer may be rewriting now is not read. */
+	lo = n > RING_BAD_MAX - 1 ? n - (RING_BAD_MAX - 1) : 0;
+	for (i = n; i-- > lo; ) {
+		from = atomic_load_explicit(&r->r_bad[i % RING_BAD_MAX].from,
+		    memory_order_relaxed);
+		to = atomic_load_explicit(&r->r_bad[i % RING_BAD_MAX].to,
+		    memory_order_relaxed);
+		if (end > from && end <= to)
+			return 1;
+		if (end > to)
+			return 0;	/* after it, and ranges ascend */
+	}
+	return lo > 0 ? -1 : 0;
+}

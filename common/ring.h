@@ -43,6 +43,7 @@
 #define RING_ALIGN	8
 #define RING_REC_PAD	1
 #define RING_REC_PING	2
+#define RING_BAD_MAX	16
 
 struct ring_rec {
 	uint32_t	rr_len;		/* header + payload, aligned */
@@ -59,6 +60,15 @@ struct ring {
 	_Atomic uint64_t r_records;
 	_Atomic int32_t	 r_pid;		/* current producer, for status */
 	_Atomic uint32_t r_conns;	/* its open connections, for status */
+	/*
+	 * Records the consumer refused (the journal full or the disk
+	 * refusing): ranges [from, to) of positions, the last RING_BAD_MAX
+	 * of them, written before r_commit passes them (ring_refuse).
+	 */
+	_Atomic uint64_t r_nbad;	/* ranges so far */
+	struct {
+		_Atomic uint64_t from, to;
+	}		 r_bad[RING_BAD_MAX];
 	uint64_t	 r_cap;		/* bytes in r_data, multiple of 8 */
 	uint8_t		 r_data[];
 };
@@ -101,6 +111,18 @@ void	 ring_set_commit(struct ring *, uint64_t);
  * yet reusable: at or above the commit position).
  */
 uint64_t ring_count(const struct ring *, uint64_t from, uint64_t to);
+/*
+ * Consumer: the records in [from, to) are refused, not stored: their
+ * producer answers them "retry later".  Moves the commit position to
+ * `to` without counting them.
+ */
+void	 ring_refuse(struct ring *, uint64_t from, uint64_t to);
+/*
+ * Producer: was the record that ends at `end` (its *next), at or below
+ * the commit position, refused?  1 yes, 0 no, -1 cannot tell (its
+ * range is older than the ranges kept): answer it as refused.
+ */
+int	 ring_refused(const struct ring *, uint64_t end);
 uint64_t ring_commit(const struct ring *);
 
 #endif

@@ -115,6 +115,10 @@ sandbox_enter(enum proc_role role)
 		rc |= pl_unveil("/etc/ssl", "r");
 		rc |= pl_unveil_db();
 		rc |= pl_unveil_resolver();
+		/* The journal (ACK_MODE durable, fast). */
+		if (conf_journaled(sandbox_cfg.sc_conf))
+			rc |= pl_unveil(sandbox_cfg.sc_conf->journal_dir,
+			    "rwc");
 		break;
 	case PROC_NOTIFIER:
 		promises = "stdio rpath unix inet dns";

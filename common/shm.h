@@ -20,6 +20,13 @@
 struct ring;
 struct index;
 
+/* The journal's state (alerter/journal.h), in sh_j_state. */
+enum jstate {
+	JS_OK,
+	JS_FULL,	/* JOURNAL_MAX reached: no new segment until loaded */
+	JS_FAILED	/* the disk refused a write or a new segment */
+};
+
 /*
  * The smtpd's counters (smtpd/; hcctl status prints them): written by
  * the smtpd only, relaxed atomics, totals since the master started.
@@ -71,6 +78,22 @@ struct shm {
 	_Atomic uint64_t sh_batch_max;
 	_Atomic uint64_t sh_db_errors;
 	_Atomic uint64_t sh_redone;		/* batches redone: a check changed */
+	/*
+	 * The journal (ACK_MODE durable or fast; alerter/journal.h):
+	 * positions and figures, written by the alerter's threads.
+	 */
+	_Atomic int	 sh_j_on;		/* pings go through the journal */
+	_Atomic int	 sh_j_state;		/* enum jstate */
+	_Atomic uint64_t sh_j_head;		/* synced */
+	_Atomic uint64_t sh_j_loaded;		/* in PostgreSQL */
+	_Atomic uint64_t sh_j_disk;		/* bytes of segment files */
+	_Atomic uint64_t sh_j_pings;		/* pings journaled, at the head */
+	_Atomic uint64_t sh_j_pings_loaded;	/* ... of them loaded */
+	_Atomic int64_t	 sh_j_oldest;		/* µs: oldest unloaded, or 0 */
+	_Atomic int64_t	 sh_j_watermark;	/* µs: pings before are loaded */
+	_Atomic uint64_t sh_j_refused;		/* pings answered 503 */
+	_Atomic uint64_t sh_j_syncs;		/* fdatasyncs */
+	_Atomic uint64_t sh_j_rate;		/* loaded per second (master) */
 	/* Written by the master once a second: for pings/s. */
 	_Atomic uint64_t sh_rate;		/* pings per second, last second */
 	struct smtp_stats sh_smtp;

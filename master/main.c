@@ -293,7 +293,8 @@ main(int argc, char *argv[])
 		    "%d\n", m.m_nproducers, HC_MAX_PRODUCERS);
 		return 1;
 	}
-	if (ring_fits(&m.m_conf, m.m_nproducers, err, sizeof(err)) == -1) {
+	if (ring_fits(&m.m_conf, m.m_nproducers, err, sizeof(err)) == -1 ||
+	    journal_fits(&m.m_conf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "hcd: %s\n", err);
 		return 1;
 	}
@@ -348,11 +349,13 @@ main(int argc, char *argv[])
 		log_init(0, verbose);
 	}
 	m.m_pid = getpid();
+	if (journal_dir_make(&m, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	raise_nofile(&m.m_conf);
 	sandbox_init(&m.m_conf);
 	log_info("hcd %s listening on %s, %d workers, ack mode %s, sandbox %s",
 	    HC_VERSION, m.m_conf.http_listen, m.m_nworkers,
-	    m.m_conf.ack_mode == ACK_FAST ? "fast" : "durable",
+	    conf_ack_name(m.m_conf.ack_mode),
 	    sandbox_name());
 	sup_start(&m);		/* returns when stopped */
 	ctl_cleanup(&m);

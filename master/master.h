@@ -56,6 +56,7 @@ struct master {
 	int		 m_stopping;
 	int64_t		 m_started;
 	uint64_t	 m_last_pings;
+	uint64_t	 m_last_loaded;	/* journal: pings loaded, last tick */
 	uid_t		 m_uid;			/* children's, when root */
 	gid_t		 m_gid;
 	int		 m_drop;
@@ -65,6 +66,10 @@ struct master {
 
 /* supervise.c */
 int	 ring_fits(const struct conf *, int nrings, char *err, size_t);
+/* JOURNAL_MAX holds two segments of the largest ping: 0, or -1. */
+int	 journal_fits(const struct conf *, char *err, size_t);
+/* Make JOURNAL_DIR (journaled modes), owned by USER: 0, or -1. */
+int	 journal_dir_make(struct master *, char *err, size_t);
 /* How many children of the role the configuration asks for (0: none). */
 int	 sup_count(const struct master *, enum proc_role);
 /* How many producers (children with a ring and an ack pipe). */

@@ -18,6 +18,7 @@
  *    ask every child to finish and start its replacement as it exits
  *    (the listening socket stays open, so clients only wait).
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #ifdef __linux__
@@ -40,6 +41,7 @@
 #include "hcd.h"
 #include "index_db.h"
 #include "index.h"
+#include "journal.h"
 #include "log.h"
 #include "master.h"
 #include "pingrec.h"
@@ -487,6 +489,84 @@ ring_fits(const struct conf *cf, int nrings, char *err, size_t errsz)
 	return 0;
 }
 
+int
+journal_fits(const struct conf *cf, char *err, size_t errsz)
+{
+	uint64_t seg;
+
+	if (!conf_journaled(cf))
+		return 0;
+	seg = journal_segsize_for((uint64_t)cf->journal_max,
+	    conf_ping_rec_max(cf));
+	if ((uint64_t)cf->journal_max < 2 * seg) {
+		snprintf(err, errsz, "JOURNAL_MAX %lld is less than two "
+		    "journal segments (%llu bytes each) for the largest ping: "
+		    "raise it", (long long)cf->journal_max,
+		    (unsigned long long)seg);
+		return -1;
+	}
+	if (*cf->journal_dir != '/') {
+		snprintf(err, errsz, "JOURNAL_DIR %s: must be an absolute path",
+		    cf->journal_dir);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The journal's folder and its parents, made as needed; the folder
+ * itself is the alerter's (USER), mode 0700.  An existing one owned by
+ * someone else is taken over only if it is the master's own (root).
+ */
+int
+journal_dir_make(struct master *m, char *err, size_t errsz)
+{
+	const struct conf	*cf = &m->m_conf;
+	char			*p, *s;
+	struct stat		 st;
+
+	if (!conf_journaled(cf))
+		return 0;
+	p = xstrdup(cf->journal_dir);
+	for (s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) == -1 && errno != EEXIST) {
+			snprintf(err, errsz, "JOURNAL_DIR: %s: %s", p,
+			    strerror(errno));
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	free(p);
+	if (mkdir(cf->journal_dir, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errsz, "JOURNAL_DIR %s: %s", cf->journal_dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (stat(cf->journal_dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errsz, "JOURNAL_DIR %s: not a folder",
+		    cf->journal_dir);
+		return -1;
+	}
+	if (m->m_drop && (st.st_uid != m->m_uid || st.st_gid != m->m_gid)) {
+		if (st.st_uid != 0 && st.st_uid != m->m_uid) {
+			snprintf(err, errsz, "JOURNAL_DIR %s belongs to uid "
+			    "%ld, not to USER %s", cf->journal_dir,
+			    (long)st.st_uid, cf->user);
+			return -1;
+		}
+		if (chown(cf->journal_dir, m->m_uid, m->m_gid) == -1) {
+			snprintf(err, errsz, "JOURNAL_DIR %s: chown: %s",
+			    cf->journal_dir, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Keys that only take effect at a full restart. */
 static void
 reload_keep(struct conf *old, struct conf *nw)
@@ -513,6 +593,10 @@ reload_keep(struct conf *old, struct conf *nw)
 	KEEP_INT(workers, "WORKERS");
 	KEEP_INT(ring_size, "RING_SIZE");
 	KEEP_INT(max_checks, "MAX_CHECKS");
+	/* The alerter's ingest and the workers' holds go together. */
+	KEEP_INT(ack_mode, "ACK_MODE");
+	KEEP_STR(journal_dir, "JOURNAL_DIR");
+	KEEP_INT(journal_max, "JOURNAL_MAX");
 #undef KEEP_STR
 #undef KEEP_INT
 }
@@ -629,7 +713,40 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 
 	atomic_store(&m->m_shm->sh_rate, p - m->m_last_pings);
 	m->m_last_pings = p;
+	p = atomic_load(&m->m_shm->sh_j_pings_loaded);
+	atomic_store(&m->m_shm->sh_j_rate, m->m_last_loaded == 0 ||
+	    p < m->m_last_loaded ? 0 : p - m->m_last_loaded);
+	m->m_last_loaded = p;
 	reap(m);	/* in case a SIGCHLD was coalesced */
+}
+
+/*
+ * The journal's line: its files, what waits to be loaded (pings, bytes
+ * and the age of the oldest), how fast the loader goes, refusals.
+ */
+static void
+journal_status(struct master *m, struct buf *b)
+{
+	static const char *const states[] = { "ok", "full", "not writable" };
+	struct shm	*sh = m->m_shm;
+	uint64_t	 head = atomic_load(&sh->sh_j_head);
+	uint64_t	 loaded = atomic_load(&sh->sh_j_loaded);
+	uint64_t	 in = atomic_load(&sh->sh_j_pings);
+	uint64_t	 out = atomic_load(&sh->sh_j_pings_loaded);
+	int64_t		 oldest = atomic_load(&sh->sh_j_oldest);
+	int		 st = atomic_load(&sh->sh_j_state);
+
+	buf_printf(b, "journal: %s, %llu bytes on disk (max %lld), backlog "
+	    "%llu pings, %llu bytes, oldest %.1f s, loader %llu pings/s, "
+	    "%llu refused\n", st >= 0 && st <= 2 ? states[st] : "?",
+	    (unsigned long long)atomic_load(&sh->sh_j_disk),
+	    (long long)m->m_conf.journal_max,
+	    (unsigned long long)(in > out ? in - out : 0),
+	    (unsigned long long)(head > loaded ? head - loaded : 0),
+	    head > loaded && oldest > 0 ?
+	    (double)(hc_now_us() - oldest) / 1e6 : 0.0,
+	    (unsigned long long)atomic_load(&sh->sh_j_rate),
+	    (unsigned long long)atomic_load(&sh->sh_j_refused));
 }
 
 void
@@ -643,7 +760,7 @@ sup_status(struct master *m, struct buf *b)
 
 	buf_printf(b, "hcd %s, pid %ld, up %lld s, ack mode %s%s\n",
 	    HC_VERSION, (long)getpid(), (long long)(now - m->m_started) / 1000,
-	    m->m_conf.ack_mode == ACK_FAST ? "fast" : "durable",
+	    conf_ack_name(m->m_conf.ack_mode),
 	    m->m_stopping ? ", stopping" : "");
 	buf_printf(b, "%-8s %3s %8s %9s %8s %6s\n", "role", "id", "pid",
 	    "uptime", "restarts", "conns");
@@ -698,6 +815,8 @@ sup_status(struct master *m, struct buf *b)
 	    (unsigned long long)atomic_load(&sh->sh_notify.ns_failed),
 	    (unsigned long long)atomic_load(&sh->sh_notify.ns_disabled),
 	    (long long)atomic_load(&sh->sh_notify.ns_inflight));
+	if (atomic_load(&sh->sh_j_on))
+		journal_status(m, b);
 	if (sup_count(m, PROC_SMTPD) > 0)
 		smtpd_status(sh, b);
 }

@@ -409,6 +409,15 @@ data_end(struct session *s)
 			log_info("Ambiguous slug: %s", r->sr_addr);
 		}
 	}
+	/* The journal refusing: said at once, nothing queued. */
+	if (n > 0 && atomic_load(d->d_jstate) != JS_OK) {
+		free(ids);
+		reset_txn(s);
+		STAT(s, ss_ring_full);
+		reply(s, 0, "451 4.3.1 Ping journal cannot take it now, try "
+		    "again later");
+		return;
+	}
 	rv = n > 0 ? publish(s, ids, n, &pos) : 0;
 	free(ids);
 	reset_txn(s);
@@ -438,9 +447,17 @@ data_end(struct session *s)
 }
 
 void
-session_acked(struct session *s)
+session_acked(struct session *s, int refused)
 {
 	s->s_held = 0;
+	if (refused) {
+		STAT(s, ss_ring_full);
+		reply(s, 0, "451 4.3.1 Ping journal cannot take it now, try "
+		    "again later");
+		set_timeouts(s);
+		session_process(s);
+		return;
+	}
 	STAT(s, ss_messages);
 	reply(s, 0, "250 2.0.0 OK");
 	set_timeouts(s);

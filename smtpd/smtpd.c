@@ -161,7 +161,7 @@ smtpd_ack(struct smtpd *d)
 	while ((s = TAILQ_FIRST(&d->d_pending)) != NULL &&
 	    s->s_ack_pos <= commit) {
 		TAILQ_REMOVE(&d->d_pending, s, s_pending);
-		session_acked(s);
+		session_acked(s, ring_refused(d->d_ring, s->s_ack_pos) != 0);
 	}
 }
 
@@ -236,6 +236,7 @@ smtpd_main(struct proc_env *pe)
 	d.d_ring = shm_ring(pe->pe_shm, pe->pe_id);
 	d.d_index = shm_index(pe->pe_shm);
 	d.d_stats = &pe->pe_shm->sh_smtp;
+	d.d_jstate = &pe->pe_shm->sh_j_state;
 	atomic_store(&d.d_ring->r_pid, (int32_t)getpid());
 	/* A predecessor's sessions died with it. */
 	atomic_store(&d.d_stats->ss_open, 0);

@@ -72,6 +72,7 @@ struct smtpd {
 	struct ring		*d_ring;
 	struct index		*d_index;
 	struct smtp_stats	*d_stats;
+	_Atomic int		*d_jstate;	/* the journal's (shm.h) */
 	struct ssl_ctx_st	*d_tls;		/* NULL: no STARTTLS */
 	struct event		*d_ev_accept;
 	struct event		*d_ev_resume;	/* accepting again after EMFILE */
@@ -93,7 +94,8 @@ void	 smtpd_ack(struct smtpd *);
 void	 session_start(struct smtpd *, int fd, const char *peer);
 void	 session_free(struct session *);
 /* A held 250 may go: its records are committed. */
-void	 session_acked(struct session *);
+/* The held answer after DATA: 250, or 451 if the journal refused it. */
+void	 session_acked(struct session *, int refused);
 /* SIGTERM: an idle session is told 421 and closed. */
 void	 session_stop(struct session *);
 

@@ -25,10 +25,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -38,6 +40,7 @@
 #include "hcd.h"
 #include "log.h"
 #include "proc.h"
+#include "shm.h"
 #include "worker.h"
 
 struct dbq {
@@ -58,6 +61,32 @@ struct dbq_thread {
 	struct dbq	*t_q;
 	int		 t_n;
 };
+
+/*
+ * Reads see what was acknowledged before them: with the journal, a
+ * ping answered "OK" reaches PostgreSQL a few milliseconds later, so a
+ * job first waits (on its database thread, never on the loop) until
+ * the loader has passed the journal's head as it was when the request
+ * came, at most READ_BARRIER_MS; past that (PostgreSQL was away, the
+ * loader is catching up) it reads what is there.
+ */
+#define READ_BARRIER_MS	1000
+
+static void
+read_barrier(const struct job *j)
+{
+	struct shm	*sh = j->j_w->w_env->pe_shm;
+	struct timespec	 ts = { 0, 200000 };
+	int64_t		 until;
+
+	if (j->j_barrier == 0 ||
+	    atomic_load(&sh->sh_j_loaded) >= j->j_barrier)
+		return;
+	until = hc_mono_ms() + READ_BARRIER_MS;
+	while (atomic_load(&sh->sh_j_loaded) < j->j_barrier &&
+	    hc_mono_ms() < until)
+		nanosleep(&ts, NULL);
+}
 
 static void *
 dbq_thread(void *arg)
@@ -97,6 +126,7 @@ dbq_thread(void *arg)
 		TAILQ_REMOVE(&q->dq_todo, j, j_entry);
 		pthread_mutex_unlock(&q->dq_lock);
 
+		read_barrier(j);
 		j->j_req.q_db = db;
 		j->j_rv = j->j_fn(&j->j_req, &j->j_resp);
 		j->j_req.q_db = NULL;
@@ -225,6 +255,7 @@ job_new(struct worker *w, struct conn *c, const uint8_t *raw, size_t len,
 	j->j_w = w;
 	j->j_conn = c;
 	j->j_fn = fn;
+	j->j_barrier = atomic_load(&w->w_env->pe_shm->sh_j_head);
 	j->j_req = *orig;
 	j->j_req.q_http = &j->j_http;
 	j->j_req.q_conn = NULL;		/* never touched off the loop */

@@ -116,7 +116,7 @@ ping_handle(struct req *q, struct resp *r)
 	int64_t			 id = 0, project = 0;
 	uint64_t		 next;
 	size_t			 body_len;
-	int			 rc, has_rid = 0, created = 0, scheme = PS_HTTP;
+	int			 rc, js, has_rid = 0, created = 0, scheme = PS_HTTP;
 
 	/* Django routes on the percent-decoded path. */
 	if (memchr(q->q_path + 6, '%', q->q_path_len - 6) != NULL) {
@@ -224,6 +224,19 @@ ping_handle(struct req *q, struct resp *r)
 	pd.pd_ua_len = ua.b_len;
 	pd.pd_body = h->body;
 	pd.pd_body_len = body_len;
+	/*
+	 * The journal refusing (full, or the disk refusing writes): said
+	 * at once, the record not even queued.  What was queued before
+	 * the journal refused is answered 503 by the ack path instead.
+	 */
+	if ((js = atomic_load(&w->w_env->pe_shm->sh_j_state)) != JS_OK) {
+		buf_clear(&ua);
+		resp_text(r, 503, js == JS_FULL ?
+		    "ping journal full, retry later" :
+		    "ping journal unavailable, retry later");
+		buf_printf(&r->r_hdrs, "Retry-After: %s\r\n", HC_RETRY_AFTER);
+		return 0;
+	}
 	rc = pingrec_put(w->w_ring, &pd, &next);
 	buf_clear(&ua);
 	if (rc == -1) {

@@ -255,6 +255,29 @@ conn_ack(struct worker *w, struct conn *c)
 		conn_process(w, c);	/* pipelined requests */
 }
 
+/*
+ * The held response of a ping the journal refused (JOURNAL_MAX reached,
+ * or the disk refusing writes): 503, and the record is not stored.
+ */
+static void
+conn_refused(struct worker *w, struct conn *c)
+{
+	struct resp r;
+
+	TAILQ_REMOVE(&w->w_pending, c, c_pending);
+	c->c_waiting = 0;
+	resp_init(&r, 503);
+	resp_text(&r, 503, atomic_load(&w->w_env->pe_shm->sh_j_state) ==
+	    JS_FULL ? "ping journal full, retry later" :
+	    "ping journal unavailable, retry later");
+	r.r_cors = r.r_nocache = 1;
+	buf_printf(&r.r_hdrs, "Retry-After: %s\r\n", HC_RETRY_AFTER);
+	conn_respond(w, c, &r);
+	resp_clear(&r);
+	if (conn_flush(w, c) == 0)
+		conn_process(w, c);
+}
+
 static void
 ack_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -265,8 +288,12 @@ ack_cb(evutil_socket_t fd, short ev, void *arg)
 	proc_drain(fd);
 	commit = ring_commit(w->w_ring);
 	while ((c = TAILQ_FIRST(&w->w_pending)) != NULL &&
-	    c->c_ack_pos <= commit)
-		conn_ack(w, c);
+	    c->c_ack_pos <= commit) {
+		if (ring_refused(w->w_ring, c->c_ack_pos) != 0)
+			conn_refused(w, c);
+		else
+			conn_ack(w, c);
+	}
 }
 
 /*

@@ -141,6 +141,7 @@ struct job {
 	struct req		 j_req;
 	struct resp		 j_resp;
 	int			 j_rv;
+	uint64_t		 j_barrier;	/* journal head at receipt */
 	int64_t			 j_project;	/* ?create=1: in */
 	int64_t			 j_check;	/* ?create=1: out */
 	char			 j_slug[ROUTE_SLUG_MAX + 1];

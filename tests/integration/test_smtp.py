@@ -707,8 +707,15 @@ def test_smtpd_descriptors_and_reload(inst, check):
     assert all(c["restarts"] == 0 for c in inst.status()["children"])
 
 
-def test_durable_250_waits_for_the_database(inst, check):
-    """ACK_MODE=durable: the final 250 only once the ping is stored."""
+def test_committed_250_waits_for_the_database(make_hcd):
+    """ACK_MODE=committed: the final 250 only once the ping is stored
+    in PostgreSQL (durable answers once it is in the journal)."""
+    port = free_port()
+    inst = make_hcd(extra={
+        "SMTP_LISTEN": "127.0.0.1:%d" % port, "PING_EMAIL_DOMAIN": DOMAIN,
+        "ACK_MODE": "committed"})
+    inst.smtp_port = port
+    check = inst.create_check(name="committed")["uuid"]
     c = Raw(inst.smtp_port)
     try:
         c.reply()
@@ -916,20 +923,20 @@ def test_unreadable_tls_key_stops_hcd(make_hcd, tmp_path):
 
 # --- a full ring ----------------------------------------------------------
 
-def test_ring_full_451(make_hcd):
-    """The database is away, the smtpd's ring fills: 451 4.3.0, and
-    every message answered 250 is stored once it is back."""
+def test_journal_full_451(make_hcd):
+    """The database is away, the journal fills up to JOURNAL_MAX: 451
+    4.3.x, and every message answered 250 is stored once it is back."""
     port = free_port()
     h = make_hcd(extra={
         "SMTP_LISTEN": "127.0.0.1:%d" % port, "PING_EMAIL_DOMAIN": DOMAIN,
-        "RING_SIZE": 1048576, "ACK_MODE": "fast", "SMTP_MAX_SIZE": 32768,
+        "JOURNAL_MAX": 4194304, "SMTP_MAX_SIZE": 32768,
         "WORKERS": 1}, workers=1)
     u = h.create_check(name="full")["uuid"]
     db_block(h)
     ok, refused = [], None
     try:
         with smtplib.SMTP("127.0.0.1", port, timeout=20 * SLOW) as s:
-            for i in range(200):      # 1/2 MiB ring: some 20 fit
+            for i in range(400):      # 4 MiB journal: some 150 fit
                 tag = "m%03d" % i
                 try:
                     s.sendmail("f@sender.example", [addr(u)],
@@ -940,7 +947,7 @@ def test_ring_full_451(make_hcd):
                     refused = (e.smtp_code, e.smtp_error)
                     break
         assert refused is not None, len(ok)
-        assert refused[0] == 451 and refused[1].startswith(b"4.3.0"), refused
+        assert refused[0] == 451 and refused[1].startswith(b"4.3."), refused
         assert len(ok) > 5
         assert counters(h)["ring full"] == 1
     finally:

@@ -313,8 +313,8 @@ static const struct {
 	{ "RING_SIZE = 1000\n", ":1: RING_SIZE: 1000: too small" },
 	{ "MAX_CHECKS = 99999999999999999999\n",
 	    ":1: MAX_CHECKS: 99999999999999999999: too large" },
-	{ "ACK_MODE = sync\n", ":1: ACK_MODE: sync: must be durable or fast" },
-	{ "ACK_MODE = Fast\n", ":1: ACK_MODE: Fast: must be durable or fast" },
+	{ "ACK_MODE = sync\n", ":1: ACK_MODE: sync: must be durable, committed or fast" },
+	{ "ACK_MODE = Fast\n", ":1: ACK_MODE: Fast: must be durable, committed or fast" },
 	{ "SMTP_MAX_SIZE = 1000\n", ":1: SMTP_MAX_SIZE: 1000: too small" },
 	{ "SMTP_MAX_SIZE = 67108865\n",
 	    ":1: SMTP_MAX_SIZE: 67108865: too large" },
@@ -411,6 +411,21 @@ test_values(void **state)
 	assert_int_equal(load_text("ACK_MODE = fast\nACK_MODE = durable\n",
 	    &cf, err, sizeof(err), NULL), 0);
 	assert_int_equal(cf.ack_mode, ACK_DURABLE);
+	assert_int_equal(conf_journaled(&cf), 1);
+	assert_string_equal(cf.journal_dir, HC_JOURNAL_DIR);
+	assert_int_equal(cf.journal_max, HC_JOURNAL_MAX);
+	assert_int_equal(cf.node_timeout, HC_NODE_TIMEOUT);
+	conf_free(&cf);
+	assert_int_equal(load_text("ACK_MODE = committed\nJOURNAL_MAX = 524288\n"
+	    "NODE_TIMEOUT = 5\n", &cf, err, sizeof(err), NULL), 0);
+	assert_int_equal(cf.ack_mode, ACK_COMMITTED);
+	assert_string_equal(conf_ack_name(cf.ack_mode), "committed");
+	assert_int_equal(conf_journaled(&cf), 0);
+	assert_int_equal(cf.journal_max, 524288);
+	assert_int_equal(cf.node_timeout, 5);
+	conf_free(&cf);
+	assert_int_equal(load_text("JOURNAL_MAX = 524287\n", &cf, err,
+	    sizeof(err), NULL), -1);
 	conf_free(&cf);
 	/* Slashes. */
 	assert_int_equal(load_text("SITE_ROOT = http://x.org/hc///\n", &cf,

@@ -682,6 +682,47 @@ test_count(void **state)
 	free(r);
 }
 
+/*
+ * Refused ranges (the journal full): the producer learns which of its
+ * records were refused; adjacent ranges merge; a record older than the
+ * ranges kept cannot be told apart and counts as refused; refused
+ * records are not counted as committed.
+ */
+static void
+test_refused(void **state)
+{
+	struct ring	*r = ring_new(4096);
+	uint64_t	 end[60], next;
+	int		 i;
+
+	for (i = 0; i < 60; i++) {
+		assert_non_null(ring_reserve(r, 16, &next));
+		ring_publish(r, next);
+		end[i] = next;
+	}
+	/* 0-4 stored, 5-9 refused (in two steps: one range), 10 stored. */
+	ring_set_commit(r, end[4]);
+	ring_refuse(r, end[4], end[7]);
+	ring_refuse(r, end[7], end[9]);
+	ring_set_commit(r, end[10]);
+	assert_int_equal(atomic_load(&r->r_nbad), 1);
+	assert_int_equal(ring_commit(r), end[10]);
+	assert_int_equal(atomic_load(&r->r_committed), 6);
+	for (i = 0; i <= 10; i++)
+		assert_int_equal(ring_refused(r, end[i]), i >= 5 && i <= 9);
+	/* 24 more single refusals, each between stored records. */
+	for (i = 11; i + 1 < 60; i += 2) {
+		ring_refuse(r, end[i - 1], end[i]);
+		ring_set_commit(r, end[i + 1]);
+	}
+	assert_int_equal(atomic_load(&r->r_nbad), 25);
+	for (i = 40; i < 59; i++)
+		assert_int_equal(ring_refused(r, end[i]), i % 2 == 1);
+	/* The first range is long gone from the slots: cannot tell. */
+	assert_int_equal(ring_refused(r, end[6]), -1);
+	free(r);
+}
+
 int
 main(void)
 {
@@ -696,6 +737,7 @@ main(void)
 		cmocka_unit_test(test_big_record_placed_after_pad),
 		cmocka_unit_test(test_reserve_more),
 		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

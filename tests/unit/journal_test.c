@@ -1,0 +1,341 @@
+/*
+ * Copyright (c) 2026 The hcd authors. BSD-3-Clause; see LICENSE.
+ *
+ * Unit tests for alerter/journal.c and common/crc32c.c: the CRC's
+ * check value; records written in groups and read back in order across
+ * segment ends; a reopened journal finding its head, identity and ping
+ * count; a torn tail (the last segment cut or corrupted at every kind
+ * of offset) ending the journal at the last whole record; recycling of
+ * loaded segments; JOURNAL_MAX refusing once the unloaded data fill it
+ * and accepting again once loaded.
+ */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crc32c.h"
+#include "hcd.h"
+#include "../../alerter/journal.h"
+#include "log.h"
+
+#define SEG	(64 * 1024)
+
+static char	dir[64];
+
+static int
+setup(void **st)
+{
+	strcpy(dir, "/tmp/hcd-jtest.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	return 0;
+}
+
+static int
+teardown(void **st)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static struct journal *
+jopen(uint64_t max)
+{
+	char		 err[256];
+	struct journal	*j = journal_open(dir, max, 1000, err, sizeof(err));
+
+	if (j == NULL)
+		fail_msg("journal_open: %s", err);
+	return j;
+}
+
+/* Flush with a mark dated t, of two rings at positions t and t + 1. */
+static int
+jflush(struct journal *j, int64_t t)
+{
+	struct jmark	m;
+	uint64_t	pos[2] = { (uint64_t)t, (uint64_t)t + 1 };
+
+	memset(&m, 0, sizeof(m));
+	m.jm_time = t;
+	m.jm_shm = 42;
+	m.jm_nrings = 2;
+	return journal_flush(j, &m, pos);
+}
+
+/* Add payload i (its number, repeated to len bytes); flush as needed. */
+static void
+add(struct journal *j, int i, size_t len)
+{
+	uint8_t	b[1000];
+	size_t	k;
+	int	rc;
+
+	for (k = 0; k < len; k++)
+		b[k] = (uint8_t)(i + k);
+	memcpy(b, &i, sizeof(i));
+	while ((rc = journal_add(j, b, len)) == 1)
+		assert_int_equal(jflush(j, 1000 + i), 0);
+	assert_int_equal(rc, 0);
+}
+
+/* Read every ping from `from` to the head: their numbers, in order. */
+static int
+read_all(struct journal *j, uint64_t from, int *got, int max)
+{
+	struct jreader	*r = jreader_new(j);
+	const uint8_t	*p;
+	uint64_t	 pos = from;
+	size_t		 len;
+	int		 type, n = 0, v;
+
+	while ((p = jreader_next(r, &pos, journal_head(j), &len, &type)) !=
+	    NULL) {
+		if (type != JREC_PING)
+			continue;
+		memcpy(&v, p, sizeof(v));
+		assert_true(n < max);
+		got[n++] = v;
+	}
+	assert_int_equal(pos, journal_head(j));
+	jreader_free(r);
+	return n;
+}
+
+static void
+test_crc32c(void **st)
+{
+	/* The check value of CRC-32C, and a split computation. */
+	assert_int_equal(crc32c(0, "123456789", 9), 0xe3069283);
+	assert_int_equal(crc32c(crc32c(0, "1234", 4), "56789", 5), 0xe3069283);
+	assert_int_equal(crc32c(0, "", 0), 0);
+}
+
+static void
+test_groups_and_reopen(void **st)
+{
+	struct journal	*j = jopen(1024 * 1024);
+	uint64_t	 id = journal_id(j), head;
+	int		 got[2000], i, n;
+
+	assert_int_equal(journal_segsize(j), 128 * 1024);
+	assert_int_equal(journal_head(j), 0);
+	/* 1,500 pings of 300 bytes: several segments, groups of 7. */
+	for (i = 0; i < 1500; i++) {
+		add(j, i, 300);
+		if (i % 7 == 6)
+			assert_int_equal(jflush(j, 1000 + i), 0);
+	}
+	assert_int_equal(jflush(j, 5000), 0);
+	assert_int_equal(journal_pings(j), 1500);
+	assert_true(journal_disk(j) >= 4 * journal_segsize(j));
+	n = read_all(j, 0, got, 2000);
+	assert_int_equal(n, 1500);
+	for (i = 0; i < n; i++)
+		assert_int_equal(got[i], i);
+	head = journal_head(j);
+	journal_close(j);
+
+	j = jopen(1024 * 1024);
+	assert_int_equal(journal_id(j), id);
+	assert_int_equal(journal_head(j), head);
+	assert_int_equal(journal_pings(j), 1500);
+	assert_int_equal(journal_first(j), 0);
+	{
+		const uint64_t		*pos;
+		const struct jmark	*m = journal_last_mark(j, &pos);
+
+		assert_non_null(m);
+		assert_int_equal(m->jm_time, 5000);
+		assert_int_equal(m->jm_shm, 42);
+		assert_int_equal(m->jm_nrings, 2);
+		assert_int_equal(pos[1], 5001);
+		assert_int_equal(m->jm_pings, 1500);
+	}
+	/* Appends continue after the old head. */
+	add(j, 1500, 300);
+	assert_int_equal(jflush(j, 6000), 0);
+	assert_int_equal(read_all(j, 0, got, 2000), 1501);
+	assert_int_equal(got[1500], 1500);
+	journal_close(j);
+}
+
+/* The last segment file, and where its data end. */
+static void
+last_seg(char *path, size_t n, uint64_t *start)
+{
+	DIR		*d = opendir(dir);
+	struct dirent	*e;
+	uint64_t	 best = 0;
+	int		 any = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		if (strstr(e->d_name, ".jnl") == NULL)
+			continue;
+		if (!any || strtoull(e->d_name, NULL, 16) > best)
+			best = strtoull(e->d_name, NULL, 16);
+		any = 1;
+	}
+	closedir(d);
+	assert_true(any);
+	snprintf(path, n, "%s/%016llx.jnl", dir, (unsigned long long)best);
+	*start = best;
+}
+
+static void
+test_torn_tail(void **st)
+{
+	/* Offsets into the last record: header, payload, last byte. */
+	static const int cuts[] = { 1, 4, 12, 23, 24, 100, 303 };
+	char		 path[256];
+	uint64_t	 seg, last, head;
+	int		 got[100], k, fd, n;
+	size_t		 c;
+	struct journal	*j;
+
+	for (c = 0; c <= sizeof(cuts) / sizeof(cuts[0]); c++) {
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s/*", dir);
+		assert_int_equal(system(cmd), 0);
+		j = jopen(1024 * 1024);
+		for (k = 0; k < 10; k++)
+			add(j, k, 280);
+		assert_int_equal(jflush(j, 1), 0);
+		last = journal_head(j);
+		/* The 11th ping alone in its group, with its mark. */
+		add(j, 10, 280);
+		assert_int_equal(jflush(j, 2), 0);
+		head = journal_head(j);
+		journal_close(j);
+		last_seg(path, sizeof(path), &seg);
+		if (c < sizeof(cuts) / sizeof(cuts[0])) {
+			/* Cut within the 11th record (a file cut short). */
+			assert_int_equal(truncate(path, (off_t)(last - seg +
+			    cuts[c])), 0);
+		} else {
+			/* Or one byte of its payload flipped. */
+			uint8_t b;
+
+			assert_true((fd = open(path, O_RDWR)) != -1);
+			assert_int_equal(pread(fd, &b, 1, (off_t)(last - seg +
+			    50)), 1);
+			b ^= 0x40;
+			assert_int_equal(pwrite(fd, &b, 1, (off_t)(last - seg +
+			    50)), 1);
+			close(fd);
+		}
+		j = jopen(1024 * 1024);
+		assert_int_equal(journal_head(j), last);
+		assert_true(journal_head(j) < head);
+		n = read_all(j, 0, got, 100);
+		assert_int_equal(n, 10);
+		assert_int_equal(journal_pings(j), 10);
+		/* New records go where the cut one was, and survive. */
+		add(j, 77, 280);
+		assert_int_equal(jflush(j, 3), 0);
+		journal_close(j);
+		j = jopen(1024 * 1024);
+		n = read_all(j, 0, got, 100);
+		assert_int_equal(n, 11);
+		assert_int_equal(got[10], 77);
+		journal_close(j);
+	}
+}
+
+static void
+test_full_and_recycle(void **st)
+{
+	/* 512 KiB: 8 segments of 64 KiB may hold unloaded data. */
+	struct journal	*j = jopen(512 * 1024);
+	uint8_t		 b[1000];
+	int		 rc, i, accepted = 0, got[4000];
+	struct stat	 sb;
+	char		 path[256];
+
+	assert_int_equal(journal_segsize(j), SEG);
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < 4000; i++) {
+		memcpy(b, &i, sizeof(i));
+		while ((rc = journal_add(j, b, 500)) == 1)
+			assert_int_equal(jflush(j, i), 0);
+		if (rc == -1)
+			break;
+		accepted++;
+	}
+	assert_int_equal(rc, -1);
+	assert_int_equal(journal_state(j), JS_FULL);
+	assert_int_equal(jflush(j, 1), 0);
+	assert_true(journal_disk(j) <= 512 * 1024);
+	assert_int_equal(read_all(j, 0, got, 4000), accepted);
+	/* Still full at once: nothing loaded. */
+	assert_int_equal(journal_add(j, b, 500), -1);
+	/* Loaded up to the head: after the retry delay, accepted again. */
+	journal_set_loaded(j, journal_head(j));
+	usleep(150 * 1000);
+	assert_int_equal(journal_retry(j), JS_OK);
+	for (i = 0; i < 300; i++) {
+		while ((rc = journal_add(j, b, 500)) == 1)
+			assert_int_equal(jflush(j, i), 0);
+		assert_int_equal(rc, 0);
+	}
+	assert_int_equal(jflush(j, 1), 0);
+	/* Loaded segments were recycled or removed: few files remain. */
+	assert_true(journal_disk(j) <= 4 * SEG);
+	snprintf(path, sizeof(path), "%s/%016llx.jnl", dir,
+	    (unsigned long long)(journal_head(j) - journal_head(j) % SEG));
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, SEG);
+	journal_close(j);
+}
+
+static void
+test_bad_dir(void **st)
+{
+	char		 err[256];
+	char		 path[256];
+	int		 fd;
+
+	assert_null(journal_open("/nonexistent/hcd", 1 << 20, 100, err,
+	    sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/hcd"));
+	/* Segments without an identity are not taken for a journal. */
+	snprintf(path, sizeof(path), "%s/0000000000000000.jnl", dir);
+	assert_true((fd = open(path, O_CREAT | O_WRONLY, 0600)) != -1);
+	close(fd);
+	assert_null(journal_open(dir, 1 << 20, 100, err, sizeof(err)));
+	assert_non_null(strstr(err, "journal.id"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_crc32c),
+		cmocka_unit_test_setup_teardown(test_groups_and_reopen, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_torn_tail, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_full_and_recycle, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_dir, setup, teardown),
+	};
+
+	log_init(1, 0);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
