@@ -185,12 +185,16 @@ loader_main(void *arg)
 		if (drain && (writer_drained(w) || hc_mono_ms() >= until))
 			break;
 		ok = writer_ready(w) == 0;
+		if (drain && !ok)
+			break;		/* no database: the journal keeps them */
 		for (rounds = 0; ok && writer_pending(w) && rounds < 256;
 		    rounds++)
 			if (writer_pump(w) == -1)
 				ok = 0;
 		if (ok && !writer_pending(w))
 			writer_idle(w);
+		else
+			writer_backlog(w);
 		pthread_mutex_lock(&a->a_lock);
 		if (a->a_lseq == seen && !(ok && writer_pending(w)))
 			cond_wait_ms(a, ok ? 50 : 250);

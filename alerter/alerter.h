@@ -74,6 +74,8 @@ struct writer	*writer_new(struct proc_env *, struct deadline *,
 		    struct journal *);
 /* Nothing to do: move and store the watermark (journal only). */
 void		 writer_idle(struct writer *);
+/* The backlog's age into shared memory (journal only). */
+void		 writer_backlog(struct writer *);
 /* Stopped with everything loaded: remove the node's watermark. */
 void		 writer_leave(struct writer *);
 void		 writer_free(struct writer *);

@@ -261,7 +261,8 @@ segs_list(struct journal *j, char *err, size_t errsz)
 		segs_add(j, s);
 	}
 	closedir(d);
-	qsort(j->j_segs, j->j_nsegs, sizeof(*j->j_segs), u64_cmp);
+	if (j->j_nsegs > 1)
+		qsort(j->j_segs, j->j_nsegs, sizeof(*j->j_segs), u64_cmp);
 	return 0;
 }
 

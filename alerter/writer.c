@@ -1199,6 +1199,14 @@ batch_done(struct writer *w, struct batch *b)
 		w->w_prof.since = now;
 	}
 	if (w->w_j != NULL) {
+		int64_t	 oldest = now;
+		size_t	 k;
+
+		for (k = 0; k < b->b_nit; k++)
+			if (b->b_items[k].it_rec->pr_time < oldest)
+				oldest = b->b_items[k].it_rec->pr_time;
+		if (b->b_nit > 0)
+			atomic_store(&sh->sh_j_lag, now - oldest);
 		w->w_read[0] = b->b_end[0];
 		w->w_mark = b->b_mark;
 		w->w_mark_pings = b->b_mark_pings;
@@ -1372,6 +1380,32 @@ writer_reset(struct writer *w)
 }
 
 /*
+ * The backlog's age, for hcctl status: the receipt of the first ping
+ * not loaded yet (a look at one record), 0 when there is none.  Called
+ * whether or not the database is there.
+ */
+void
+writer_backlog(struct writer *w)
+{
+	struct shm		*sh = w->w_env->pe_shm;
+	const struct ping_rec	*pr;
+	uint64_t		 pos, head;
+	size_t			 len;
+	int			 type;
+
+	if (w->w_j == NULL)
+		return;
+	head = journal_head(w->w_j);
+	pos = w->w_read[0];
+	while ((pr = jreader_next(w->w_jr, &pos, head, &len, &type)) != NULL)
+		if (type == JREC_PING && pingrec_valid(pr, len) == 0) {
+			atomic_store(&sh->sh_j_oldest, pr->pr_time);
+			return;
+		}
+	atomic_store(&sh->sh_j_oldest, 0);
+}
+
+/*
  * The loader is idle (nothing to load, nothing in flight): everything
  * published before now is journaled and loaded if the rings are empty
  * and the cursor is at the journal's head, and the watermark moves to
@@ -1391,11 +1425,9 @@ writer_idle(struct writer *w)
 	for (i = 0; i < sh->sh_nrings && clean; i++)
 		if (ring_head(shm_ring(sh, i)) != ring_commit(shm_ring(sh, i)))
 			clean = 0;
-	if (clean && w->w_read[0] == journal_head(w->w_j)) {
+	if (clean && w->w_read[0] == journal_head(w->w_j))
 		writer_watermark(w, t0);
-		atomic_store(&sh->sh_j_oldest, 0);
-	} else
-		atomic_store(&sh->sh_j_oldest, w->w_mark);
+	writer_backlog(w);
 	now = hc_mono_ms();
 	if (now - w->w_beat < HC_NODE_BEAT_MS || w->w_pg == NULL ||
 	    w->w_pipeline || !dbconn_ok(w->w_db))

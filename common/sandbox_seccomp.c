@@ -111,7 +111,7 @@ static const char *const sc_inet[] = {
 
 /* The alerter's files (its journal): written, synced, renamed. */
 static const char *const sc_files[] = {
-	"pwrite64", "fsync", "fdatasync", "ftruncate", "fallocate",
+	"pwrite64", "fsync", "fdatasync", "msync", "ftruncate", "fallocate",
 	"rename", "renameat", "renameat2", "unlink", "unlinkat", "mkdir",
 	"mkdirat", "flock", NULL
 };

@@ -94,6 +94,8 @@ struct shm {
 	_Atomic uint64_t sh_j_refused;		/* pings answered 503 */
 	_Atomic uint64_t sh_j_syncs;		/* fdatasyncs */
 	_Atomic uint64_t sh_j_rate;		/* loaded per second (master) */
+	_Atomic int64_t	 sh_j_lag;		/* µs, receipt to loaded: the
+						 * last batch's oldest ping */
 	/* Written by the master once a second: for pings/s. */
 	_Atomic uint64_t sh_rate;		/* pings per second, last second */
 	struct smtp_stats sh_smtp;

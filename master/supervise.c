@@ -738,7 +738,7 @@ journal_status(struct master *m, struct buf *b)
 
 	buf_printf(b, "journal: %s, %llu bytes on disk (max %lld), backlog "
 	    "%llu pings, %llu bytes, oldest %.1f s, loader %llu pings/s, "
-	    "%llu refused\n", st >= 0 && st <= 2 ? states[st] : "?",
+	    "lag %.1f ms, %llu refused\n", st >= 0 && st <= 2 ? states[st] : "?",
 	    (unsigned long long)atomic_load(&sh->sh_j_disk),
 	    (long long)m->m_conf.journal_max,
 	    (unsigned long long)(in > out ? in - out : 0),
@@ -746,6 +746,7 @@ journal_status(struct master *m, struct buf *b)
 	    head > loaded && oldest > 0 ?
 	    (double)(hc_now_us() - oldest) / 1e6 : 0.0,
 	    (unsigned long long)atomic_load(&sh->sh_j_rate),
+	    (double)atomic_load(&sh->sh_j_lag) / 1e3,
 	    (unsigned long long)atomic_load(&sh->sh_j_refused));
 }
 

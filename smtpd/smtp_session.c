@@ -411,6 +411,7 @@ data_end(struct session *s)
 	}
 	/* The journal refusing: said at once, nothing queued. */
 	if (n > 0 && atomic_load(d->d_jstate) != JS_OK) {
+		atomic_fetch_add(d->d_jrefused, n);
 		free(ids);
 		reset_txn(s);
 		STAT(s, ss_ring_full);

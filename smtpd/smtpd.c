@@ -237,6 +237,7 @@ smtpd_main(struct proc_env *pe)
 	d.d_index = shm_index(pe->pe_shm);
 	d.d_stats = &pe->pe_shm->sh_smtp;
 	d.d_jstate = &pe->pe_shm->sh_j_state;
+	d.d_jrefused = &pe->pe_shm->sh_j_refused;
 	atomic_store(&d.d_ring->r_pid, (int32_t)getpid());
 	/* A predecessor's sessions died with it. */
 	atomic_store(&d.d_stats->ss_open, 0);

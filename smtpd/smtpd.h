@@ -73,6 +73,7 @@ struct smtpd {
 	struct index		*d_index;
 	struct smtp_stats	*d_stats;
 	_Atomic int		*d_jstate;	/* the journal's (shm.h) */
+	_Atomic uint64_t	*d_jrefused;
 	struct ssl_ctx_st	*d_tls;		/* NULL: no STARTTLS */
 	struct event		*d_ev_accept;
 	struct event		*d_ev_resume;	/* accepting again after EMFILE */

@@ -231,6 +231,7 @@ ping_handle(struct req *q, struct resp *r)
 	 */
 	if ((js = atomic_load(&w->w_env->pe_shm->sh_j_state)) != JS_OK) {
 		buf_clear(&ua);
+		atomic_fetch_add(&w->w_env->pe_shm->sh_j_refused, 1);
 		resp_text(r, 503, js == JS_FULL ?
 		    "ping journal full, retry later" :
 		    "ping journal unavailable, retry later");
