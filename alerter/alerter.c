@@ -170,8 +170,8 @@ loader_main(void *arg)
 	struct alerter	*a = arg;
 	struct writer	*w = a->a_writer;
 	uint64_t	 seen = 0;
-	int64_t		 until = 0;
-	int		 ok, rounds, drain = 0;
+	int64_t		 until = 0, due;
+	int		 ok, rc, rounds, drain = 0;
 
 	pthread_mutex_lock(&a->a_lock);
 	for (;;) {
@@ -188,13 +188,24 @@ loader_main(void *arg)
 		if (drain && !ok)
 			break;		/* no database: the journal keeps them */
 		for (rounds = 0; ok && writer_pending(w) && rounds < 256;
-		    rounds++)
-			if (writer_pump(w) == -1)
+		    rounds++) {
+			if ((rc = writer_pump(w)) == -1)
 				ok = 0;
+			if (rc != 1)
+				break;
+		}
 		if (ok && !writer_pending(w))
 			writer_idle(w);
 		else
 			writer_backlog(w);
+		/* Records wait for the next batch to be due: a nap. */
+		if (ok && (due = writer_due_in(w)) > 0) {
+			struct timespec ts = { 0, due * 1000000 };
+
+			nanosleep(&ts, NULL);
+			pthread_mutex_lock(&a->a_lock);
+			continue;
+		}
 		pthread_mutex_lock(&a->a_lock);
 		if (a->a_lseq == seen && !(ok && writer_pending(w)))
 			cond_wait_ms(a, ok ? 50 : 250);

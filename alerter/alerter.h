@@ -72,6 +72,8 @@ void		 listener_stop(struct listener *);
 /* Loading the journal j, or the rings (ACK_MODE committed) if NULL. */
 struct writer	*writer_new(struct proc_env *, struct deadline *,
 		    struct journal *);
+/* Records wait, but the next batch is not due for this many ms. */
+int64_t		 writer_due_in(struct writer *);
 /* Nothing to do: move and store the watermark (journal only). */
 void		 writer_idle(struct writer *);
 /* The backlog's age into shared memory (journal only). */

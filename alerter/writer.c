@@ -153,6 +153,8 @@ struct writer {
 	int64_t			 w_mark;	/* last mark sent */
 	uint64_t		 w_mark_pings;
 	int64_t			 w_beat;	/* ms: watermark last stored */
+	int64_t			 w_last_send;	/* ms: the last batch sent */
+	int			 w_draining;	/* stopping: no coalescing */
 };
 
 static void	writer_reset(struct writer *);
@@ -1075,6 +1077,7 @@ batch_send(struct writer *w)
 		return -1;
 	}
 	w->w_seq = b->b_seq;
+	w->w_last_send = hc_mono_ms();
 	memcpy(w->w_sent, b->b_end, sizeof(w->w_sent));
 	w->w_fifo_n++;
 	b->b_sent = hc_now_us();
@@ -1333,6 +1336,35 @@ feed_wait(struct writer *w, int64_t *deadline)
 }
 
 /*
+ * With the journal the acks do not wait for the loader, so it need not
+ * send each group as it comes: it sends a batch once HC_LOAD_BYTES of
+ * journal wait or HC_LOAD_INTERVAL_MS have passed since the last one.
+ * Fewer, larger transactions cost PostgreSQL much less per ping (a
+ * check's row is updated once a batch, not once a ping), and leave the
+ * CPU to the ping path; reads wait for the loader (worker/dbq.c), a
+ * few milliseconds more.  The rings' writer (committed) sends at once.
+ */
+static int
+batch_due(struct writer *w)
+{
+	if (w->w_j == NULL || w->w_draining)
+		return 1;
+	return journal_head(w->w_j) - w->w_sent[0] >= HC_LOAD_BYTES ||
+	    hc_mono_ms() - w->w_last_send >= HC_LOAD_INTERVAL_MS;
+}
+
+int64_t
+writer_due_in(struct writer *w)
+{
+	int64_t left;
+
+	if (batch_due(w))
+		return 0;
+	left = w->w_last_send + HC_LOAD_INTERVAL_MS - hc_mono_ms();
+	return left > 0 ? left : 0;
+}
+
+/*
  * One step of the writer: send a batch while fewer than HC_WRITER_DEPTH
  * are in flight and records wait; else wait for the oldest in flight
  * (with room for another, for new records too: feed_wait).
@@ -1345,7 +1377,8 @@ writer_pump(struct writer *w)
 	int64_t		 deadline = 0;	/* set by the first wait */
 	int		 r, more;
 
-	more = w->w_fifo_n < HC_WRITER_DEPTH && records_waiting(w);
+	more = w->w_fifo_n < HC_WRITER_DEPTH && records_waiting(w) &&
+	    batch_due(w);
 	if (more) {
 		if ((r = batch_send(w)) != 0)
 			return r;
@@ -1514,6 +1547,7 @@ writer_stop(struct writer *w)
 
 	if (w->w_j != NULL) {
 		w->w_stop_head[0] = journal_head(w->w_j);
+		w->w_draining = 1;
 		return;
 	}
 	for (i = 0; i < sh->sh_nrings; i++)
