@@ -147,11 +147,27 @@ int
 check_apply_ping(struct check_state *c, int action, int has_rid,
     const uint8_t rid[16], int64_t now, struct check_flip *flip)
 {
-	int same_rid, ns;
+	int same_rid, ns, late;
 
 	flip->cf_new = -1;
 	if (c->cs_status == CS_PAUSED && c->cs_manual_resume)
 		action = PA_IGN;
+	/*
+	 * A ping received before the check's latest start or ping may
+	 * reach the database after them (another node's journal loaded
+	 * later).  It leaves what the later events would have left had it
+	 * come in order: a start or ping before the last ping changes
+	 * nothing (it is logged and counted); a ping between the last ping
+	 * and a later start sets the status and last_ping, and leaves the
+	 * start running.
+	 */
+	late = c->cs_last_start != CT_NONE && now < c->cs_last_start;
+	if ((action == PA_START && late) || ((action == PA_START ||
+	    action == PA_SUCCESS || action == PA_FAIL) &&
+	    c->cs_last_ping != CT_NONE && now < c->cs_last_ping)) {
+		c->cs_n_pings++;
+		return action;
+	}
 	switch (action) {
 	case PA_START:
 		c->cs_last_start = now;
@@ -162,11 +178,13 @@ check_apply_ping(struct check_state *c, int action, int has_rid,
 	case PA_SUCCESS:
 	case PA_FAIL:
 		c->cs_last_ping = now;
-		c->cs_last_duration = CT_NONE;
-		if (c->cs_last_start != CT_NONE) {
+		if (!late) {		/* else the later start runs on */
+			c->cs_last_duration = CT_NONE;
 			same_rid = c->cs_has_rid == has_rid && (!has_rid ||
 			    memcmp(c->cs_last_start_rid, rid, 16) == 0);
-			if (same_rid) {
+			if (c->cs_last_start == CT_NONE)
+				;
+			else if (same_rid) {
 				c->cs_last_duration = now - c->cs_last_start;
 				c->cs_last_start = CT_NONE;
 			} else if (action == PA_FAIL || !has_rid)

@@ -61,6 +61,8 @@ int		 check_get_status(const struct check_state *, int64_t now,
  * methods and body filters); returns the action actually applied (a
  * paused check with manual_resume turns everything into PA_IGN) and
  * fills *flip when the status changed (returns it in flip->cf_new != -1).
+ * A start, success or fail received before the check's last start or
+ * ping (another node's journal loaded later) is only counted.
  */
 int		 check_apply_ping(struct check_state *, int action, int has_rid,
 		    const uint8_t rid[16], int64_t now, struct check_flip *flip);

@@ -564,6 +564,46 @@ test_confirm(void **state)
 	assert_true(check_has_confirm((const uint8_t *)"\0confirm\0", 9));
 }
 
+/*
+ * A ping received before the latest start or ping, loaded after them
+ * (another node's journal): it leaves what in-order pings would have.
+ */
+static void
+test_late_arrival(void **state)
+{
+	struct check_state c, before;
+
+	simple(&c);
+	apply(&c, PA_SUCCESS, NULL, T0, PA_SUCCESS, CS_NEW, CS_UP, "");
+	apply(&c, PA_START, NULL, T0 + 20 * S, PA_START, 0, -1, NULL);
+	/* A start and a success from before the last ping: counted only. */
+	apply(&c, PA_SUCCESS, NULL, T0 + 30 * S, PA_SUCCESS, 0, -1, NULL);
+	before = c;
+	apply(&c, PA_START, NULL, T0 + 25 * S, PA_START, 0, -1, NULL);
+	apply(&c, PA_FAIL, NULL, T0 + 26 * S, PA_FAIL, 0, -1, NULL);
+	assert_int_equal(c.cs_n_pings, before.cs_n_pings + 2);
+	c.cs_n_pings = before.cs_n_pings;
+	same_state(&c, &before);
+
+	/* A success, then a start on one node; the success loaded last. */
+	simple(&c);
+	apply(&c, PA_START, NULL, T0 + 20 * S, PA_START, 0, -1, NULL);
+	apply(&c, PA_SUCCESS, NULL, T0 + 10 * S, PA_SUCCESS, CS_NEW, CS_UP,
+	    "");
+	assert_int_equal(c.cs_last_ping, T0 + 10 * S);
+	assert_int_equal(c.cs_last_start, T0 + 20 * S);	/* still running */
+	assert_int_equal(c.cs_last_duration, CT_NONE);
+	/* An older start than the running one: nothing. */
+	before = c;
+	apply(&c, PA_START, NULL, T0 + 15 * S, PA_START, 0, -1, NULL);
+	c.cs_n_pings = before.cs_n_pings;
+	same_state(&c, &before);
+	/* The run's own success: its duration. */
+	apply(&c, PA_SUCCESS, NULL, T0 + 27 * S, PA_SUCCESS, 0, -1, NULL);
+	assert_int_equal(c.cs_last_duration, 7 * S);
+	assert_int_equal(c.cs_last_start, CT_NONE);
+}
+
 int
 main(void)
 {
@@ -571,6 +611,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_success_fail),
 		cmocka_unit_test(test_start_rid),
+		cmocka_unit_test(test_late_arrival),
 		cmocka_unit_test(test_log_ign),
 		cmocka_unit_test(test_paused),
 		cmocka_unit_test(test_simple_status),
