@@ -102,6 +102,21 @@ publish(struct ingest *g)
 	atomic_store(&sh->sh_j_state, (int)journal_state(g->g_j));
 }
 
+/* Ring r's records from g_read to g_end: refused (503), not stored. */
+static void
+refuse(struct ingest *g, int r)
+{
+	struct shm	*sh = g->g_env->pe_shm;
+	struct ring	*rg = shm_ring(sh, r);
+	uint64_t	 n = ring_count(rg, g->g_read[r], g->g_end[r]);
+
+	atomic_fetch_add(&sh->sh_j_refused, n);
+	g->g_refused_since += n;
+	ring_refuse(rg, g->g_read[r], g->g_end[r]);
+	g->g_read[r] = g->g_end[r];
+	g->g_moved[r] = 1;
+}
+
 /* Flush the staged group; answer its records (OK or refused). */
 static void
 flush(struct ingest *g, int64_t mark)
@@ -119,19 +134,13 @@ flush(struct ingest *g, int64_t mark)
 	if (ok)
 		atomic_fetch_add(&sh->sh_j_syncs, 1);
 	for (r = 0; r < sh->sh_nrings; r++) {
-		struct ring *rg = shm_ring(sh, r);
-
 		if (g->g_end[r] == g->g_read[r])
 			continue;
-		if (ok)
-			ring_set_commit(rg, g->g_end[r]);
-		else {
-			uint64_t n = ring_count(rg, g->g_read[r], g->g_end[r]);
-
-			atomic_fetch_add(&sh->sh_j_refused, n);
-			g->g_refused_since += n;
-			ring_refuse(rg, g->g_read[r], g->g_end[r]);
+		if (!ok) {
+			refuse(g, r);
+			continue;
 		}
+		ring_set_commit(shm_ring(sh, r), g->g_end[r]);
 		g->g_read[r] = g->g_end[r];
 		g->g_moved[r] = 1;
 	}
@@ -207,19 +216,7 @@ ingest_pump(struct ingest *g)
 			if (head[r] <= g->g_read[r])
 				continue;
 			g->g_end[r] = head[r];
-		}
-		for (r = 0; r < sh->sh_nrings; r++) {
-			struct ring	*rg = shm_ring(sh, r);
-			uint64_t	 n;
-
-			if (g->g_end[r] == g->g_read[r])
-				continue;
-			n = ring_count(rg, g->g_read[r], g->g_end[r]);
-			atomic_fetch_add(&sh->sh_j_refused, n);
-			g->g_refused_since += n;
-			ring_refuse(rg, g->g_read[r], g->g_end[r]);
-			g->g_read[r] = g->g_end[r];
-			g->g_moved[r] = 1;
+			refuse(g, r);
 		}
 		publish(g);
 		now = hc_mono_ms();

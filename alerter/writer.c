@@ -1458,10 +1458,14 @@ writer_idle(struct writer *w)
 	for (i = 0; i < sh->sh_nrings && clean; i++)
 		if (ring_head(shm_ring(sh, i)) != ring_commit(shm_ring(sh, i)))
 			clean = 0;
-	if (clean && w->w_read[0] == journal_head(w->w_j))
-		writer_watermark(w, t0);
-	writer_backlog(w);
 	now = hc_mono_ms();
+	if (clean && w->w_read[0] == journal_head(w->w_j)) {
+		writer_watermark(w, t0);
+		/* Nothing loaded for a while: no lag to speak of. */
+		if (now - w->w_last_send > 1000)
+			atomic_store(&sh->sh_j_lag, 0);
+	}
+	writer_backlog(w);
 	if (now - w->w_beat < HC_NODE_BEAT_MS || w->w_pg == NULL ||
 	    w->w_pipeline || !dbconn_ok(w->w_db))
 		return;

@@ -255,27 +255,34 @@ conn_ack(struct worker *w, struct conn *c)
 		conn_process(w, c);	/* pipelined requests */
 }
 
-/*
- * The held response of a ping the journal refused (JOURNAL_MAX reached,
- * or the disk refusing writes): 503, and the record is not stored.
- */
+/* A held ping answered 503 with Retry-After and `text`. */
 static void
-conn_refused(struct worker *w, struct conn *c)
+conn_retry_later(struct worker *w, struct conn *c, const char *text)
 {
 	struct resp r;
 
 	TAILQ_REMOVE(&w->w_pending, c, c_pending);
 	c->c_waiting = 0;
 	resp_init(&r, 503);
-	resp_text(&r, 503, atomic_load(&w->w_env->pe_shm->sh_j_state) ==
-	    JS_FULL ? "ping journal full, retry later" :
-	    "ping journal unavailable, retry later");
+	resp_text(&r, 503, text);
 	r.r_cors = r.r_nocache = 1;
 	buf_printf(&r.r_hdrs, "Retry-After: %s\r\n", HC_RETRY_AFTER);
 	conn_respond(w, c, &r);
 	resp_clear(&r);
 	if (conn_flush(w, c) == 0)
 		conn_process(w, c);
+}
+
+/*
+ * The held response of a ping the journal refused (JOURNAL_MAX reached,
+ * or the disk refusing writes): the record is not stored.
+ */
+static void
+conn_refused(struct worker *w, struct conn *c)
+{
+	conn_retry_later(w, c, atomic_load(&w->w_env->pe_shm->sh_j_state) ==
+	    JS_FULL ? "ping journal full, retry later" :
+	    "ping journal unavailable, retry later");
 }
 
 static void
@@ -727,20 +734,9 @@ maybe_exit(struct worker *w)
 static void
 conn_ack_timeout(struct worker *w, struct conn *c)
 {
-	struct resp r;
-
-	TAILQ_REMOVE(&w->w_pending, c, c_pending);
-	c->c_waiting = 0;
-	resp_init(&r, 503);
-	resp_text(&r, 503, "not confirmed in time, retry later");
-	r.r_cors = r.r_nocache = 1;
-	buf_printf(&r.r_hdrs, "Retry-After: %s\r\n", HC_RETRY_AFTER);
-	conn_respond(w, c, &r);
-	resp_clear(&r);
 	log_debug("%s: %s: ping not committed within ACK_TIMEOUT", __func__,
 	    c->c_peer);
-	if (conn_flush(w, c) == 0)
-		conn_process(w, c);
+	conn_retry_later(w, c, "not confirmed in time, retry later");
 }
 
 /*
