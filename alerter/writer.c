@@ -787,15 +787,27 @@ add_check_row(struct pgarr *col, const struct wcheck *c, int64_t rev)
 	pgarr_bool(&col[U_CONF], s->cs_has_confirmation_link);
 }
 
+/* A record into a batch, if whole (it cannot be otherwise). */
+static void
+item_add(struct item *items, size_t *nit, size_t *bytes, const void *rec,
+    size_t len)
+{
+	if (pingrec_valid(rec, len) == -1)
+		return;
+	items[*nit].it_rec = rec;
+	items[*nit].it_seq = (uint32_t)*nit;
+	(*nit)++;
+	*bytes += len;
+}
+
 /*
  * Read up to HC_BATCH_MAX published records from all rings, each ring
- * from position from[r]; end[r] is where the batch stops.  A batch
- * also stops once it holds HC_BATCH_BYTES (it always takes one record):
- * its bodies travel in one bytea[] parameter, and PostgreSQL refuses a
- * value or a message of 1 GB, which a few pings of a large
- * PING_BODY_LIMIT in a large RING_SIZE would reach.
- */
-/*
+ * from position from[r]; end[r] is where the batch stops (collect,
+ * below).  A batch also stops once it holds HC_BATCH_BYTES (it always
+ * takes one record): its bodies travel in one bytea[] parameter, and
+ * PostgreSQL refuses a value or a message of 1 GB, which a few pings
+ * of a large PING_BODY_LIMIT in a large RING_SIZE would reach.
+ *
  * The same from the journal, up to its synced head.  Marks are not
  * items: the last one passed dates the batch (b_mark), the node's
  * watermark once the batch is stored.
@@ -820,12 +832,7 @@ collect_journal(struct writer *w, const uint64_t *from, struct item *items,
 			b->b_mark_pings = m.jm_pings;
 			continue;
 		}
-		if (pingrec_valid(rec, len) == -1)
-			continue;	/* cannot happen: skip */
-		items[nit].it_rec = rec;
-		items[nit].it_seq = (uint32_t)nit;
-		nit++;
-		bytes += len;
+		item_add(items, &nit, &bytes, rec, len);
 	}
 	end[0] = pos;
 	return nit;
@@ -847,14 +854,8 @@ collect(struct writer *w, const uint64_t *from, struct item *items,
 		uint64_t	 head = ring_head(rg), pos = from[r];
 
 		while (nit < HC_BATCH_MAX && bytes < HC_BATCH_BYTES &&
-		    (rec = ring_next(rg, &pos, head, &len)) != NULL) {
-			if (pingrec_valid(rec, len) == -1)
-				continue;	/* cannot happen: skip */
-			items[nit].it_rec = rec;
-			items[nit].it_seq = (uint32_t)nit;
-			nit++;
-			bytes += len;
-		}
+		    (rec = ring_next(rg, &pos, head, &len)) != NULL)
+			item_add(items, &nit, &bytes, rec, len);
 		end[r] = pos;
 	}
 	return nit;
