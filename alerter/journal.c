@@ -206,6 +206,47 @@ id_write(struct journal *j, char *err, size_t errsz)
 	return 0;
 }
 
+int
+journal_bind_db(struct journal *j, const char *ident, char *err,
+    size_t errsz)
+{
+	char	 b[512];
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = openat(j->j_dirfd, "journal.db", O_RDONLY | O_CLOEXEC)) !=
+	    -1) {
+		n = read(fd, b, sizeof(b) - 1);
+		close(fd);
+		b[n > 0 ? n : 0] = '\0';
+		b[strcspn(b, "\n")] = '\0';
+		if (strcmp(b, ident) == 0)
+			return 0;
+		snprintf(err, errsz, "%s holds the journal of database \"%s\", "
+		    "not of \"%s\": its pings are not loaded here; stop hcd "
+		    "and move the folder away (or point DATABASE_URL back)",
+		    j->j_dir, b, ident);
+		return -1;
+	}
+	if (errno != ENOENT) {
+		snprintf(err, errsz, "%s/journal.db: %s", j->j_dir,
+		    strerror(errno));
+		return -1;
+	}
+	n = (ssize_t)snprintf(b, sizeof(b), "%s\n", ident);
+	(void)unlinkat(j->j_dirfd, "journal.db.new", 0);
+	if ((fd = openat(j->j_dirfd, "journal.db.new", O_WRONLY | O_CREAT |
+	    O_EXCL | O_CLOEXEC, 0600)) == -1 || write(fd, b, (size_t)n) != n ||
+	    fsync(fd) == -1 || close(fd) == -1 ||
+	    renameat(j->j_dirfd, "journal.db.new", j->j_dirfd,
+	    "journal.db") == -1 || fsync_dir(j) == -1) {
+		snprintf(err, errsz, "%s/journal.db: %s", j->j_dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* --- segments ---------------------------------------------------------- */
 
 static int

@@ -122,6 +122,16 @@ uint64_t	 journal_loaded(const struct journal *);
 /* The loader: everything below pos is in PostgreSQL. */
 void		 journal_set_loaded(struct journal *, uint64_t pos);
 
+/*
+ * The loader, once connected: the journal belongs to one database
+ * (`ident` names it).  The first call records it in journal.db; later
+ * ones compare.  0, or -1 with the reason in err: a journal made for
+ * another database must not be loaded into this one (its check ids
+ * mean other checks there).
+ */
+int		 journal_bind_db(struct journal *, const char *ident,
+		    char *err, size_t errsz);
+
 /* The reader (one thread). */
 struct jreader	*jreader_new(struct journal *);
 void		 jreader_free(struct jreader *);

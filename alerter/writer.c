@@ -329,6 +329,28 @@ backlog_scan(struct writer *w, uint64_t pos, uint64_t head)
 	}
 }
 
+/*
+ * The database this journal is loaded into, named by its name and oid
+ * (a database dropped and made again is another one): journal.db.
+ */
+static int
+writer_bind(struct writer *w, PGconn *c, char *err, size_t errsz)
+{
+	PGresult	*r;
+	int		 rc;
+
+	r = PQexec(c, "SELECT current_database() || ' ' || oid FROM "
+	    "pg_database WHERE datname = current_database()");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		db_seterr(c, r, err, errsz);
+		PQclear(r);
+		return -1;
+	}
+	rc = journal_bind_db(w->w_j, PQgetvalue(r, 0, 0), err, errsz);
+	PQclear(r);
+	return rc;
+}
+
 static int
 writer_sync_journal(struct writer *w, PGconn *c, PGresult *r,
     const char **params, char *err, size_t errsz)
@@ -338,6 +360,10 @@ writer_sync_journal(struct writer *w, PGconn *c, PGresult *r,
 	const char	*e;
 	int		 i, found = 0;
 
+	if (writer_bind(w, c, err, errsz) == -1) {
+		PQclear(r);
+		return -1;
+	}
 	head = journal_head(w->w_j);
 	for (i = 0; i < PQntuples(r); i++) {
 		if (strcmp(PQgetvalue(r, i, 0), "-2") != 0)

@@ -118,6 +118,7 @@ def main():
              "HTTP_LISTEN = 127.0.0.1:%d" % port,
              "SITE_ROOT = http://127.0.0.1:%d" % port,
              "CONTROL_SOCKET = %s/hcd.sock" % tmp,
+             "JOURNAL_DIR = %s/journal" % tmp,
              "INTEGRATIONS_ALLOW_PRIVATE_IPS = True"]
     if os.geteuid() == 0:
         lines.append("USER = hcd")

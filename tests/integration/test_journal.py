@@ -1094,3 +1094,38 @@ def test_refused_write_disk_full(cluster, make_hcd):
         if h.running():
             h.stop()
         subprocess.run(["umount", "-l", str(jdir)], capture_output=True)
+
+
+def test_journal_of_another_database_not_loaded(cluster, make_hcd):
+    """A journal belongs to the database it was first loaded into
+    (journal.db): pointed at another database (DATABASE_URL changed, or
+    the database dropped and made again), hcd loads nothing of it
+    there, says so in its log, and still answers from the journal."""
+    h = make_hcd()
+    u = h.create_check(name="bound")["uuid"]
+    assert h.ping(u).status == 200
+    assert len(h.pings(u)) == 1
+    assert (h.dir / "journal" / "journal.db").exists()
+    assert h.stop() == 0
+    # Another database for the same instance, its journal kept.
+    other = "hcd_t_other_%d" % os.getpid()
+    run_sql(h.admin, "CREATE DATABASE %s" % other)
+    old_db, old_conninfo = h.db, h.conninfo
+    try:
+        h.db = other
+        h.conninfo = old_conninfo.replace(old_db, other)
+        h.write_conf()
+        h.setup_account()
+        h.start()
+        v = h.create_check(name="elsewhere")["uuid"]
+        r = h.ping(v)
+        assert (r.status, r.body) == (200, b"OK")
+        assert wait_for(lambda: "holds the journal of database" in h.log(),
+                        20 * SLOW), h.log()[-3000:]
+        rows = run_sql(h.conninfo, "SELECT count(*) FROM api_ping")
+        assert int(rows[0][0]) == 0, rows
+        assert h.stop() == 0
+    finally:
+        h.db, h.conninfo = old_db, old_conninfo
+        h.write_conf()
+        run_sql(h.admin, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % other)
