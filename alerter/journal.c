@@ -152,6 +152,32 @@ fsync_dir(struct journal *j)
 	return fsync(j->j_dirfd);
 }
 
+/*
+ * Write a small file of the journal's folder whole: a new file, synced,
+ * renamed over the old one, the folder synced.  0, or -1 with errno.
+ */
+static int
+file_replace(struct journal *j, const char *name, const void *p, size_t n)
+{
+	char	tmp[64];
+	int	fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", name);
+	(void)unlinkat(j->j_dirfd, tmp, 0);
+	if ((fd = openat(j->j_dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC, 0600)) == -1)
+		return -1;
+	if (write(fd, p, n) != (ssize_t)n || fsync(fd) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (close(fd) == -1 ||
+	    renameat(j->j_dirfd, tmp, j->j_dirfd, name) == -1 ||
+	    fsync_dir(j) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 id_read(struct journal *j, char *err, size_t errsz)
 {
@@ -183,7 +209,7 @@ static int
 id_write(struct journal *j, char *err, size_t errsz)
 {
 	char	 b[256];
-	int	 fd, n;
+	int	 n;
 
 	do {
 		if (RAND_bytes((unsigned char *)&j->j_id, sizeof(j->j_id)) != 1)
@@ -192,13 +218,7 @@ id_write(struct journal *j, char *err, size_t errsz)
 	} while (j->j_id == 0);
 	n = snprintf(b, sizeof(b), "hcd journal\nid %llu\nsegment %llu\n",
 	    (unsigned long long)j->j_id, (unsigned long long)j->j_segsize);
-	(void)unlinkat(j->j_dirfd, "journal.id.new", 0);
-	if ((fd = openat(j->j_dirfd, "journal.id.new", O_WRONLY | O_CREAT |
-	    O_EXCL | O_CLOEXEC, 0600)) == -1 ||
-	    write(fd, b, (size_t)n) != n || fsync(fd) == -1 ||
-	    close(fd) == -1 ||
-	    renameat(j->j_dirfd, "journal.id.new", j->j_dirfd,
-	    "journal.id") == -1 || fsync_dir(j) == -1) {
+	if (file_replace(j, "journal.id", b, (size_t)n) == -1) {
 		snprintf(err, errsz, "%s/journal.id: %s", j->j_dir,
 		    strerror(errno));
 		return -1;
@@ -234,12 +254,7 @@ journal_bind_db(struct journal *j, const char *ident, char *err,
 		return -1;
 	}
 	n = (ssize_t)snprintf(b, sizeof(b), "%s\n", ident);
-	(void)unlinkat(j->j_dirfd, "journal.db.new", 0);
-	if ((fd = openat(j->j_dirfd, "journal.db.new", O_WRONLY | O_CREAT |
-	    O_EXCL | O_CLOEXEC, 0600)) == -1 || write(fd, b, (size_t)n) != n ||
-	    fsync(fd) == -1 || close(fd) == -1 ||
-	    renameat(j->j_dirfd, "journal.db.new", j->j_dirfd,
-	    "journal.db") == -1 || fsync_dir(j) == -1) {
+	if (file_replace(j, "journal.db", b, (size_t)n) == -1) {
 		snprintf(err, errsz, "%s/journal.db: %s", j->j_dir,
 		    strerror(errno));
 		return -1;
