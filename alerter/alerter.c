@@ -184,6 +184,8 @@ loader_main(void *arg)
 		pthread_mutex_unlock(&a->a_lock);
 		if (drain && (writer_drained(w) || hc_mono_ms() >= until))
 			break;
+		if (!drain)
+			(void)journal_prepare(a->a_j);	/* the spare segment */
 		ok = writer_ready(w) == 0;
 		if (drain && !ok)
 			break;		/* no database: the journal keeps them */

@@ -23,10 +23,11 @@
  * is never mistaken for an old one) and fixes its segment size.
  *
  * Threads: one appender (the alerter's loop: journal_add, _flush,
- * _retry) and one reader (the loader: struct jreader).  They share the
- * synced head (written by the appender), the loaded position (written
- * by the loader; the appender recycles segments below it) and figures,
- * all atomic.
+ * _retry) and one reader (the loader: struct jreader, and
+ * journal_prepare).  They share the synced head (written by the
+ * appender), the loaded position (written by the loader; the appender
+ * recycles segments below it), the spare's state and figures, all
+ * atomic.
  */
 #ifndef HC_JOURNAL_H
 #define HC_JOURNAL_H
@@ -117,10 +118,20 @@ uint64_t	 journal_segsize(const struct journal *);
 uint64_t	 journal_head(const struct journal *);	/* synced end */
 uint64_t	 journal_first(const struct journal *);	/* oldest byte on disk */
 uint64_t	 journal_pings(const struct journal *);	/* at the head */
-uint64_t	 journal_disk(const struct journal *);	/* bytes of segments */
+uint64_t	 journal_disk(const struct journal *);	/* segments, spare too */
 uint64_t	 journal_loaded(const struct journal *);
 /* The loader: everything below pos is in PostgreSQL. */
 void		 journal_set_loaded(struct journal *, uint64_t pos);
+/*
+ * The loader, once a loop turn (never the appender's thread): make the
+ * spare segment, a segment's worth of zeros really written, that the
+ * appender renames when it has no loaded segment to recycle (journal.c),
+ * once the head is past the middle of its segment.  Cheap (an atomic
+ * load or two) while a spare is ready or not wanted yet; otherwise a
+ * few MiB written and synced a call.  0, or -1 when it failed (logged;
+ * the appender allocates segments meanwhile).
+ */
+int		 journal_prepare(struct journal *);
 
 /*
  * The loader, once connected: the journal belongs to one database
