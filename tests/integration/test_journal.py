@@ -6,8 +6,8 @@
 # tail, fill it and make the disk refuse it, and check that every ping
 # answered OK is stored exactly once, that a refused or cut ping is never
 # stored, and that deadlines are not declared while pings wait in the
-# journal; and that hcctl status's journal line tells the backlog and
-# the refusals.
+# journal; that hcctl status's journal line tells the backlog and the
+# refusals; and that the spare segment is made and taken.
 #
 # They run on a private PostgreSQL cluster of their own (initdb into a
 # temp dir, a unix socket only), so that stopping it leaves the other
@@ -1094,6 +1094,54 @@ def test_refused_write_disk_full(cluster, make_hcd):
         if h.running():
             h.stop()
         subprocess.run(["umount", "-l", str(jdir)], capture_output=True)
+
+
+def test_spare_segment(cluster, make_hcd):
+    """The spare segment (journal_prepare), in the sandboxed alerter:
+    not made while the first segment is under half full; made by the
+    loader once it is past half (PostgreSQL away: the loader still
+    turns), counted in hcctl status's size on disk; taken (renamed, the
+    same file) by the rollover into the second segment, with no loaded
+    one to recycle; every ping answered OK stored once it returns."""
+    h = make_hcd(extra={"JOURNAL_MAX": JOURNAL_MIN})
+    u = h.create_check(name="spare")["uuid"]
+    jdir = h.dir / "journal"
+    spare = jdir / "spare.jnl"
+    seg = 65536                         # JOURNAL_MIN's segment size
+    ok = []
+
+    def ping(tag):
+        b = ("%s-%04d" % (tag, len(ok))) + "." * 3990
+        r = h.ping(u, method="POST", body=b.encode())
+        assert (r.status, r.body) == (200, b"OK"), r
+        ok.append(b)
+
+    with outage(cluster, "fast"):
+        for i in range(4):              # 16 KiB: under half
+            ping("a")
+        time.sleep(0.5)
+        assert not spare.exists()
+        assert not (jdir / "spare.tmp").exists()
+        for i in range(6):              # 40 KiB: past half
+            ping("b")
+        assert wait_for(spare.exists, 10), h.log()[-3000:]
+        assert spare.stat().st_size == seg
+        ino = spare.stat().st_ino
+        assert wait_for(lambda: journal_status(h)["disk"] == 2 * seg, 5), \
+            journal_status(h)
+        second = jdir / ("%016x.jnl" % seg)
+        while not second.exists():
+            assert len(ok) < 40, "no second segment"
+            ping("c")
+        assert second.stat().st_ino == ino
+        assert second.stat().st_size == seg
+        assert not spare.exists()
+    more = settle(h, u)
+    got = [p["body"].decode() for p in h.pings(u)]
+    assert got == ok + more, (len(got), len(ok))
+    for c in h.status()["children"]:
+        assert c["restarts"] == 0, (c, h.log()[-3000:])
+    stop_clean(h)
 
 
 def test_journal_of_another_database_not_loaded(cluster, make_hcd):

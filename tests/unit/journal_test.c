@@ -7,7 +7,12 @@
  * count; a torn tail (the last segment cut or corrupted at every kind
  * of offset) ending the journal at the last whole record; recycling of
  * loaded segments; JOURNAL_MAX refusing once the unloaded data fill it
- * and accepting again once loaded.
+ * and accepting again once loaded; the spare segment (journal_prepare):
+ * not before the head is past the middle of its segment, then made
+ * once, a few chunks a call, then left alone; taken by a rollover
+ * with no loaded segment to recycle; a leftover spare.tmp or a spare of
+ * the wrong size deleted at open, a right one kept and never read as a
+ * segment; a preparer thread racing the appender (run under TSan too).
  */
 
 #include <stdarg.h>
@@ -20,6 +25,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,7 +192,8 @@ last_seg(char *path, size_t n, uint64_t *start)
 
 	assert_non_null(d);
 	while ((e = readdir(d)) != NULL) {
-		if (strstr(e->d_name, ".jnl") == NULL)
+		if (strlen(e->d_name) != 20 ||	/* not spare.jnl */
+		    strstr(e->d_name, ".jnl") == NULL)
 			continue;
 		if (!any || strtoull(e->d_name, NULL, 16) > best)
 			best = strtoull(e->d_name, NULL, 16);
@@ -322,6 +330,244 @@ test_bad_dir(void **st)
 	assert_non_null(strstr(err, "journal.id"));
 }
 
+/* stat a file of the journal's folder: 0, or -1 when it is missing. */
+static int
+jstat(const char *name, struct stat *sb)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, sb);
+}
+
+/* Make a file of the journal's folder, of n bytes of c. */
+static void
+jmkfile(const char *name, size_t n, int c)
+{
+	char	 path[256];
+	uint8_t	 b[4096];
+	size_t	 k;
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_true((fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600)) !=
+	    -1);
+	memset(b, c, sizeof(b));
+	for (k = 0; k < n; k += sizeof(b))
+		assert_int_equal(write(fd, b, n - k < sizeof(b) ? n - k :
+		    sizeof(b)), n - k < sizeof(b) ? n - k : sizeof(b));
+	close(fd);
+}
+
+/* Pings *i and on of 500 bytes, groups of 10, until the head reaches pos. */
+static void
+add_until(struct journal *j, int *i, uint64_t pos)
+{
+	while (journal_head(j) < pos) {
+		add(j, *i, 500);
+		if (++*i % 10 == 0 || journal_head(j) + 11 * 528 >= pos)
+			assert_int_equal(jflush(j, 1000 + *i), 0);
+	}
+}
+
+static void
+test_spare_made_once(void **st)
+{
+	/* 64 MiB: segments of 8 MiB, two calls of 4 MiB each. */
+	struct journal	*j = jopen(64 * 1024 * 1024);
+	uint64_t	 ss = journal_segsize(j), disk;
+	struct stat	 sb, sb2;
+	int		 i = 0;
+
+	assert_int_equal(ss, 8 * 1024 * 1024);
+	/* Not wanted yet: the head is in the first half of its segment. */
+	assert_int_equal(journal_prepare(j), 0);
+	assert_int_equal(jstat("spare.tmp", &sb), -1);
+	add_until(j, &i, ss / 2 - 8192);
+	assert_true(journal_head(j) < ss / 2);
+	assert_int_equal(journal_prepare(j), 0);
+	assert_int_equal(jstat("spare.tmp", &sb), -1);
+	add_until(j, &i, ss / 2);
+	disk = journal_disk(j);
+	assert_int_equal(disk, ss);
+	assert_int_equal(journal_prepare(j), 0);
+	assert_int_equal(jstat("spare.tmp", &sb), 0);
+	assert_int_equal(sb.st_size, 4 * 1024 * 1024);
+	assert_int_equal(jstat("spare.jnl", &sb), -1);
+	assert_int_equal(journal_disk(j), disk);
+	assert_int_equal(journal_prepare(j), 0);
+	assert_int_equal(jstat("spare.tmp", &sb), -1);
+	assert_int_equal(jstat("spare.jnl", &sb), 0);
+	assert_int_equal(sb.st_size, ss);
+	/* No holes (a hole would read as zeros but need space later). */
+	assert_true((uint64_t)sb.st_blocks * 512 >= ss);
+	assert_int_equal(journal_disk(j), disk + ss);
+	/* Ready: further calls change nothing. */
+	assert_int_equal(journal_prepare(j), 0);
+	assert_int_equal(journal_prepare(j), 0);
+	assert_int_equal(jstat("spare.jnl", &sb2), 0);
+	assert_int_equal(sb2.st_ino, sb.st_ino);
+	assert_int_equal(sb2.st_mtim.tv_sec, sb.st_mtim.tv_sec);
+	assert_int_equal(sb2.st_mtim.tv_nsec, sb.st_mtim.tv_nsec);
+	assert_int_equal(jstat("spare.tmp", &sb2), -1);
+	journal_close(j);
+	/* Kept at the next open, and still counted. */
+	j = jopen(64 * 1024 * 1024);
+	assert_int_equal(journal_disk(j), disk + ss);
+	assert_int_equal(journal_prepare(j), 0);
+	assert_int_equal(jstat("spare.jnl", &sb2), 0);
+	assert_int_equal(sb2.st_ino, sb.st_ino);
+	assert_int_equal(jstat("spare.tmp", &sb2), -1);
+	journal_close(j);
+}
+
+static void
+test_spare_taken(void **st)
+{
+	struct journal	*j = jopen(512 * 1024);
+	char		 name[32];
+	struct stat	 sb, spare;
+	int		 got[1000], i = 0, n;
+
+	assert_int_equal(journal_segsize(j), SEG);
+	add_until(j, &i, SEG / 2);
+	assert_int_equal(journal_prepare(j), 0);	/* one call: 64 KiB */
+	assert_int_equal(jstat("spare.jnl", &spare), 0);
+	assert_int_equal(journal_disk(j), 2 * SEG);
+	/* Nothing loaded: the rollover into the second segment takes it. */
+	add_until(j, &i, SEG + 1);
+	assert_int_equal(jstat("spare.jnl", &sb), -1);
+	snprintf(name, sizeof(name), "%016llx.jnl", (unsigned long long)SEG);
+	assert_int_equal(jstat(name, &sb), 0);
+	assert_int_equal(sb.st_ino, spare.st_ino);
+	assert_int_equal(sb.st_size, SEG);
+	assert_int_equal(journal_disk(j), 2 * SEG);
+	/* The third segment, with no spare ready: allocated as before. */
+	add_until(j, &i, 2 * SEG + 1);
+	snprintf(name, sizeof(name), "%016llx.jnl", (unsigned long long)
+	    (2 * SEG));
+	assert_int_equal(jstat(name, &sb), 0);
+	assert_int_equal(sb.st_size, SEG);
+	assert_true(sb.st_ino != spare.st_ino);
+	assert_int_equal(journal_disk(j), 3 * SEG);
+	n = read_all(j, 0, got, 1000);
+	assert_int_equal(n, i);
+	for (n = 0; n < i; n++)
+		assert_int_equal(got[n], n);
+	/* A new spare; taken by the next rollover, records read back. */
+	add_until(j, &i, 2 * SEG + SEG / 2);
+	assert_int_equal(journal_prepare(j), 0);
+	assert_int_equal(journal_disk(j), 4 * SEG);
+	add_until(j, &i, 3 * SEG + 1);
+	assert_int_equal(jstat("spare.jnl", &sb), -1);
+	assert_int_equal(journal_disk(j), 4 * SEG);
+	journal_close(j);
+	j = jopen(512 * 1024);
+	n = read_all(j, 0, got, 1000);
+	assert_int_equal(n, i);
+	for (n = 0; n < i; n++)
+		assert_int_equal(got[n], n);
+	journal_close(j);
+}
+
+static void
+test_spare_leftovers(void **st)
+{
+	struct journal	*j = jopen(512 * 1024);
+	struct stat	 sb;
+	int		 i = 0;
+
+	add_until(j, &i, SEG / 2);
+	journal_close(j);
+	/* A preparer cut short, and a spare of another segment size. */
+	jmkfile("spare.tmp", 12345, 0);
+	jmkfile("spare.jnl", 2 * SEG, 0);
+	j = jopen(512 * 1024);
+	assert_int_equal(jstat("spare.tmp", &sb), -1);
+	assert_int_equal(jstat("spare.jnl", &sb), -1);
+	assert_int_equal(journal_disk(j), SEG);
+	/* None ready: the next call makes one. */
+	assert_int_equal(journal_prepare(j), 0);
+	assert_int_equal(jstat("spare.jnl", &sb), 0);
+	assert_int_equal(sb.st_size, SEG);
+	journal_close(j);
+}
+
+static void
+test_spare_not_a_segment(void **st)
+{
+	struct journal	*j = jopen(512 * 1024);
+	uint64_t	 head;
+	char		 cmd[256];
+	int		 got[1000], i;
+
+	for (i = 0; i < 50; i++)
+		add(j, i, 500);
+	assert_int_equal(jflush(j, 1), 0);
+	head = journal_head(j);
+	journal_close(j);
+	/* A spare holding a real segment's records (by hand): never read. */
+	snprintf(cmd, sizeof(cmd), "cp %s/0000000000000000.jnl %s/spare.jnl",
+	    dir, dir);
+	assert_int_equal(system(cmd), 0);
+	j = jopen(512 * 1024);
+	assert_int_equal(journal_head(j), head);
+	assert_int_equal(journal_pings(j), 50);
+	assert_int_equal(journal_first(j), 0);
+	assert_int_equal(read_all(j, 0, got, 1000), 50);
+	assert_int_equal(journal_disk(j), 2 * SEG);	/* the spare too */
+	journal_close(j);
+}
+
+static atomic_int	prep_stop;
+
+static void *
+prep_main(void *arg)
+{
+	struct journal *j = arg;
+
+	while (!atomic_load(&prep_stop)) {
+		(void)journal_prepare(j);
+		sched_yield();
+	}
+	return NULL;
+}
+
+static void
+test_spare_race(void **st)
+{
+	struct journal	*j;
+	pthread_t	 t;
+	char		 cmd[128];
+	int		 got[1000], round, i, n;
+
+	/* Fresh journals: every rollover wants the spare or a new file. */
+	for (round = 0; round < 10; round++) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s/*", dir);
+		assert_int_equal(system(cmd), 0);
+		j = jopen(512 * 1024);
+		atomic_store(&prep_stop, 0);
+		assert_int_equal(pthread_create(&t, NULL, prep_main, j), 0);
+		for (i = 0; i < 700; i++) {
+			add(j, i, 500);
+			if (i % 20 == 19)
+				assert_int_equal(jflush(j, 1000 + i), 0);
+		}
+		assert_int_equal(jflush(j, 5000), 0);
+		atomic_store(&prep_stop, 1);
+		assert_int_equal(pthread_join(t, NULL), 0);
+		assert_int_equal(journal_state(j), JS_OK);
+		n = read_all(j, 0, got, 1000);
+		assert_int_equal(n, 700);
+		for (i = 0; i < n; i++)
+			assert_int_equal(got[i], i);
+		journal_close(j);
+		j = jopen(512 * 1024);
+		assert_int_equal(read_all(j, 0, got, 1000), 700);
+		journal_close(j);
+	}
+}
+
 int
 main(void)
 {
@@ -334,6 +580,16 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_full_and_recycle, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_dir, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spare_made_once, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_spare_taken, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_spare_leftovers, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_spare_not_a_segment, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_spare_race, setup,
+		    teardown),
 	};
 
 	log_init(1, 0);
