@@ -158,6 +158,7 @@ struct writer {
 };
 
 static void	writer_reset(struct writer *);
+static int	batch_due(struct writer *);
 
 /* The node's watermark (journal only): it never goes back. */
 static void
@@ -1326,9 +1327,9 @@ batch_failed(struct writer *w, int stale, const char *why)
 /*
  * The server is on the last batch sent and nothing else waits.  Rather
  * than block on its result (the server then idles for a round trip
- * once it is done), wait for the result or new records, whichever
- * comes first, looking at the rings every HC_FEED_POLL_US.  1 if
- * records came first, 0 if the result did, or if the server has been
+ * once it is done), wait for the result or for the next batch to be
+ * due (batch_due), whichever comes first, looking every
+ * HC_FEED_POLL_US.  1 if a batch came due first, 0 if the result did, or if the server has been
  * quiet for the client-side deadline (then *deadline is set to now, and
  * batch_result gives up at once).  The quiet time is counted in polls,
  * not read from the clock: each quiet poll lasts HC_FEED_POLL_US at
@@ -1349,7 +1350,7 @@ feed_wait(struct writer *w, int64_t *deadline)
 	for (;;) {
 		if (!PQisBusy(w->w_pg))
 			return 0;
-		if (records_waiting(w))
+		if (records_waiting(w) && batch_due(w))
 			return 1;
 		pfd.revents = 0;
 		if ((n = ppoll(&pfd, 1, &ts, NULL)) > 0 &&
@@ -1365,11 +1366,12 @@ feed_wait(struct writer *w, int64_t *deadline)
 /*
  * With the journal the acks do not wait for the loader, so it need not
  * send each group as it comes: it sends a batch once HC_LOAD_BYTES of
- * journal wait or HC_LOAD_INTERVAL_MS have passed since the last one.
- * Fewer, larger transactions cost PostgreSQL much less per ping (a
- * check's row is updated once a batch, not once a ping), and leave the
- * CPU to the ping path; reads wait for the loader (worker/dbq.c), a
- * few milliseconds more.  The rings' writer (committed) sends at once.
+ * journal wait, or HC_LOAD_INTERVAL_MS have passed since the last one,
+ * or at once when a read waits for pings not sent yet (worker/dbq.c
+ * sets sh_j_wanted).  Fewer, larger transactions cost PostgreSQL less
+ * per ping and leave the CPU to the ping path, while the API and the
+ * dashboard still read their writes within milliseconds.  The rings'
+ * writer (committed) sends at once.
  */
 static int
 batch_due(struct writer *w)
@@ -1377,9 +1379,12 @@ batch_due(struct writer *w)
 	if (w->w_j == NULL || w->w_draining)
 		return 1;
 	return journal_head(w->w_j) - w->w_sent[0] >= HC_LOAD_BYTES ||
+	    atomic_load(&w->w_env->pe_shm->sh_j_wanted) > w->w_sent[0] ||
 	    hc_mono_ms() - w->w_last_send >= HC_LOAD_INTERVAL_MS;
 }
 
+/* How long the loader may nap: a read that comes meanwhile is seen
+ * within HC_LOAD_NAP_MS. */
 int64_t
 writer_due_in(struct writer *w)
 {
@@ -1388,6 +1393,8 @@ writer_due_in(struct writer *w)
 	if (batch_due(w))
 		return 0;
 	left = w->w_last_send + HC_LOAD_INTERVAL_MS - hc_mono_ms();
+	if (left > HC_LOAD_NAP_MS)
+		left = HC_LOAD_NAP_MS;
 	return left > 0 ? left : 0;
 }
 

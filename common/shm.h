@@ -86,6 +86,8 @@ struct shm {
 	_Atomic int	 sh_j_state;		/* enum jstate */
 	_Atomic uint64_t sh_j_head;		/* synced */
 	_Atomic uint64_t sh_j_loaded;		/* in PostgreSQL */
+	_Atomic uint64_t sh_j_wanted;		/* a read waits for the loader
+						 * to pass this (worker/dbq.c) */
 	_Atomic uint64_t sh_j_disk;		/* bytes of segment files */
 	_Atomic uint64_t sh_j_pings;		/* pings journaled, at the head */
 	_Atomic uint64_t sh_j_pings_loaded;	/* ... of them loaded */

@@ -79,9 +79,17 @@ read_barrier(const struct job *j)
 	struct timespec	 ts = { 0, 200000 };
 	int64_t		 until;
 
+	uint64_t	 want;
+
 	if (j->j_barrier == 0 ||
 	    atomic_load(&sh->sh_j_loaded) >= j->j_barrier)
 		return;
+	/* The loader sends at once what a read waits for (writer.c). */
+	want = atomic_load(&sh->sh_j_wanted);
+	while (want < j->j_barrier &&
+	    !atomic_compare_exchange_weak(&sh->sh_j_wanted, &want,
+	    j->j_barrier))
+		;
 	until = hc_mono_ms() + READ_BARRIER_MS;
 	while (atomic_load(&sh->sh_j_loaded) < j->j_barrier &&
 	    hc_mono_ms() < until)
