@@ -20,6 +20,7 @@
 #include "pgarr.h"
 
 #define PGARR_HEAD	20			/* a 1-dimensional header */
+#define PGARR_COPY_MAX	32			/* columns of pgarr_copy */
 
 static void
 put32(uint8_t *p, uint32_t v)
@@ -204,3 +205,39 @@ pgarr_end(struct pgarr *x, const char **val, int *len)
 	*len = (int)x->pa_b.b_len;
 }
 
+
+/* The signature (11 bytes), the flags and the header extension's length. */
+static const uint8_t copy_head[19] = {
+	'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0,
+	0, 0, 0, 0, 0, 0, 0, 0
+};
+
+void
+pgarr_copy(struct buf *out, struct pgarr *const *col, int n)
+{
+	size_t		 off[PGARR_COPY_MAX];
+	const uint8_t	*p;
+	uint8_t		 fc[2];
+	uint32_t	 row, len;
+	int		 k;
+
+	if (n > PGARR_COPY_MAX)
+		n = PGARR_COPY_MAX;
+	fc[0] = (uint8_t)(n >> 8);
+	fc[1] = (uint8_t)n;
+	for (k = 0; k < n; k++)
+		off[k] = PGARR_HEAD;
+	buf_add(out, copy_head, sizeof(copy_head));
+	for (row = 0; n > 0 && row < col[0]->pa_n; row++) {
+		buf_add(out, fc, sizeof(fc));
+		for (k = 0; k < n; k++) {
+			p = col[k]->pa_b.b_data + off[k];
+			len = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+			    (uint32_t)p[2] << 8 | p[3];
+			len = len == 0xffffffffU ? 4 : 4 + len;	/* NULL */
+			buf_add(out, p, len);
+			off[k] += len;
+		}
+	}
+	buf_add(out, "\377\377", 2);		/* the trailer: -1 */
+}

@@ -47,5 +47,14 @@ void	 pgarr_uuid(struct pgarr *, int has, const uint8_t[16]);
 void	 pgarr_inet(struct pgarr *, const char *, size_t);
 /* The finished array: its bytes and length, valid until pgarr_clear. */
 void	 pgarr_end(struct pgarr *, const char **, int *);
+/*
+ * The same elements as rows of COPY ... FROM STDIN (FORMAT binary),
+ * appended to a buffer: row i holds element i of each of the n arrays,
+ * which must have as many elements each.  An array element and a COPY
+ * field are written alike (length, -1 for NULL, then the bytes), so
+ * this interleaves what the arrays hold; the header and the trailer
+ * make it the whole COPY stream.
+ */
+void	 pgarr_copy(struct buf *, struct pgarr *const *, int n);
 
 #endif

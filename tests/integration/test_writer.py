@@ -89,12 +89,19 @@ def test_concurrent_edits_under_load(make_hcd):
             time.sleep(0.01)
 
     t = threading.Thread(target=editor, daemon=True)
-    load = Load(inst, checks, threads=8, duration=4.0).start()
+    # The load lasts until 30 edits were made under it (each waits for
+    # the loader, then spawns psql: slower on a busy machine), 60 s at
+    # most.
+    load = Load(inst, checks, threads=8, duration=60.0).start()
     t.start()
+    while edits[0] < 30 and t.is_alive() and any(
+            x.is_alive() for x in load.threads):
+        time.sleep(0.05)
+    load.stop_flag.set()
     load.join()
     stop.set()
     t.join(timeout=30)
-    assert edits[0] > 20
+    assert edits[0] >= 30
     assert load.statuses.get(200, 0) > 100, load.statuses
     load.assert_stored()
     # the path under test was taken, and quietly: not a database error

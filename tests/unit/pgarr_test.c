@@ -237,6 +237,45 @@ test_growth(void **state)
 	pgarr_clear(&a);
 }
 
+/* Two columns, three rows, NULLs included: the exact COPY stream. */
+static void
+test_copy(void **state)
+{
+	static const uint8_t want[] = {
+		'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0,
+		0, 0, 0, 0, 0, 0, 0, 0,
+		0, 2, 0, 0, 0, 4, 0, 0, 0, 7, 0, 0, 0, 2, 'a', 'b',
+		0, 2, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0,
+		0, 2, 0, 0, 0, 4, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff
+	};
+	struct pgarr	 a, b;
+	struct pgarr	*cols[2] = { &a, &b };
+	struct buf	 out;
+
+	pgarr_init(&a, OID_INT4);
+	pgarr_init(&b, OID_TEXT);
+	pgarr_i32(&a, 7);
+	pgarr_str(&b, "ab");
+	pgarr_null(&a);
+	pgarr_str(&b, "");
+	pgarr_i32(&a, -1);
+	pgarr_null(&b);
+	buf_init(&out);
+	pgarr_copy(&out, cols, 2);
+	assert_int_equal(out.b_len, sizeof(want));
+	assert_memory_equal(out.b_data, want, sizeof(want));
+	/* No rows: the header and the trailer only. */
+	buf_reset(&out);
+	pgarr_clear(&a);
+	pgarr_init(&a, OID_INT4);
+	pgarr_copy(&out, cols, 1);
+	assert_int_equal(out.b_len, 19 + 2);
+	buf_clear(&out);
+	pgarr_clear(&a);
+	pgarr_clear(&b);
+}
+
 int
 main(void)
 {
@@ -247,6 +286,7 @@ main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_inet),
 		cmocka_unit_test(test_growth),
+		cmocka_unit_test(test_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
