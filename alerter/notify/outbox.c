@@ -1003,7 +1003,11 @@ claim_round(struct outbox *ob, int room, char *err, size_t errsz)
 	/*
 	 * At most half of NOTIFY_MAX_PARALLEL deliveries of one channel in
 	 * flight, on all nodes together: a receiver that hangs holds that
-	 * many of the places, never all of them.
+	 * many of the places, never all of them.  The lease conditions
+	 * stand again on o, the locked row: FOR UPDATE re-checks only the
+	 * locked table's own conditions on a row another node has just
+	 * claimed and committed, not those of the CTE's snapshot, so
+	 * without them both nodes took the row and delivered it twice.
 	 */
 	static const char claim[] =
 	    "WITH due AS (SELECT id, channel_id, next_attempt, row_number() "
@@ -1017,7 +1021,9 @@ claim_round(struct outbox *ob, int room, char *err, size_t errsz)
 	    "d AS (SELECT o.id FROM hcd_outbox o WHERE o.id IN (SELECT due.id "
 	    "    FROM due LEFT JOIN busy ON busy.channel_id = due.channel_id "
 	    "    WHERE due.rn + coalesce(busy.n, 0) <= $3::int "
-	    "    ) ORDER BY o.next_attempt, o.id LIMIT $2 "
+	    "    ) AND o.status = 'pending' "
+	    "    AND (o.lease_until IS NULL OR o.lease_until < now()) "
+	    "    ORDER BY o.next_attempt, o.id LIMIT $2 "
 	    "    FOR UPDATE SKIP LOCKED) "
 	    "UPDATE hcd_outbox o SET lease_owner = $1, "
 	    "    lease_until = now() + interval '" XSTR(NT_LEASE_SEC) " s', "
