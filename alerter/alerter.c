@@ -184,8 +184,12 @@ loader_main(void *arg)
 		pthread_mutex_unlock(&a->a_lock);
 		if (drain && (writer_drained(w) || hc_mono_ms() >= until))
 			break;
-		if (!drain)
+		if (!drain) {
 			(void)journal_prepare(a->a_j);	/* the spare segment */
+			/* A spare made counts on disk before any ping comes. */
+			atomic_store(&a->a_env->pe_shm->sh_j_disk,
+			    journal_disk(a->a_j));
+		}
 		ok = writer_ready(w) == 0;
 		if (drain && !ok)
 			break;		/* no database: the journal keeps them */
