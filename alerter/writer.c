@@ -109,7 +109,6 @@ struct batch {
 	uint64_t		 b_mark_pings;
 	int64_t			 b_seq;		/* this node's batch number */
 	int			 b_stored;	/* pings written */
-	int			 b_copy;	/* ... by COPY, in a transaction */
 	int64_t			*b_prune;	/* checks to prune once stored */
 	size_t			 b_nprune, b_prune_cap;
 	int64_t			 b_sent;	/* µs, when sent */
@@ -1072,7 +1071,7 @@ batch_send(struct writer *w)
 	char		 seg[24], seq[24], mark[24];
 	int64_t		*missing, t0, rev;
 	size_t		 i, j, nmiss;
-	int		 r, ok;
+	int		 r, ok, copy;
 
 	t0 = hc_now_us();
 	if (b->b_items == NULL)
@@ -1139,8 +1138,8 @@ batch_send(struct writer *w)
 			pgarr_i32(&col[R_RING], w->w_j != NULL ? -2 : r);
 			pgarr_i64(&col[R_POS], (int64_t)b->b_end[r]);
 		}
-	b->b_copy = w->w_j != NULL && b->b_stored > 0;
-	if (b->b_copy) {
+	copy = w->w_j != NULL && b->b_stored > 0;
+	if (copy) {
 		char err[512];
 
 		if (copy_pings(w, col, err, sizeof(err)) == -1) {
@@ -1175,7 +1174,7 @@ batch_send(struct writer *w)
 
 	ok = (w->w_pipeline || PQenterPipelineMode(w->w_pg) == 1) &&
 	    PQsendQueryPrepared(w->w_pg, "hcd_write", 3 + NCOLS + 1, params, lens,
-	    fmts, 0) == 1 && (!b->b_copy ||
+	    fmts, 0) == 1 && (!copy ||
 	    PQsendQueryParams(w->w_pg, "COMMIT", 0, NULL, NULL, NULL, NULL,
 	    0) == 1) && PQpipelineSync(w->w_pg) == 1;
 	w->w_pipeline = PQpipelineStatus(w->w_pg) != PQ_PIPELINE_OFF;
@@ -1420,7 +1419,8 @@ batch_failed(struct writer *w, int stale, const char *why)
  * than block on its result (the server then idles for a round trip
  * once it is done), wait for the result or for the next batch to be
  * due (batch_due), whichever comes first, looking every
- * HC_FEED_POLL_US.  1 if a batch came due first, 0 if the result did, or if the server has been
+ * HC_FEED_POLL_US.  1 if a batch came due first, 0 if the result did,
+ * or if the server has been
  * quiet for the client-side deadline (then *deadline is set to now, and
  * batch_result gives up at once).  The quiet time is counted in polls,
  * not read from the clock: each quiet poll lasts HC_FEED_POLL_US at

@@ -74,9 +74,7 @@
 #define HC_WATERMARK_SLACK_US	100000
 #define HC_NODE_BEAT_MS		1000	/* watermark stored this often when idle */
 #define HC_WATERMARK_POLL_MS	20	/* a pass waiting for the watermark */
-#ifndef HC_LOAD_INTERVAL_MS
 #define HC_LOAD_INTERVAL_MS	100	/* the loader batches this often, */
-#endif
 #define HC_LOAD_BYTES		(1024 * 1024)	/* at this backlog, */
 #define HC_LOAD_NAP_MS		1	/* or this soon for a waiting read */
 #define HC_LISTEN_CHECK_MS	30000	/* index listener: query an idle session */

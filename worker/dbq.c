@@ -78,7 +78,6 @@ read_barrier(const struct job *j)
 	struct shm	*sh = j->j_w->w_env->pe_shm;
 	struct timespec	 ts = { 0, 200000 };
 	int64_t		 until;
-
 	uint64_t	 want;
 
 	if (j->j_barrier == 0 ||
