@@ -1561,7 +1561,14 @@ writer_backlog(struct writer *w)
 	if (w->w_j == NULL)
 		return;
 	head = journal_head(w->w_j);
+	/*
+	 * Before the database was first reached (or while it refuses this
+	 * journal: journal.db names another), the cursor was never read
+	 * and is 0, perhaps in a segment long recycled.
+	 */
 	pos = w->w_read[0];
+	if (pos < journal_first(w->w_j))
+		pos = journal_first(w->w_j);
 	while ((pr = jreader_next(w->w_jr, &pos, head, &len, &type)) != NULL)
 		if (type == JREC_PING && pingrec_valid(pr, len) == 0) {
 			atomic_store(&sh->sh_j_oldest, pr->pr_time);
