@@ -1561,14 +1561,7 @@ writer_backlog(struct writer *w)
 	if (w->w_j == NULL)
 		return;
 	head = journal_head(w->w_j);
-	/*
-	 * Before the database was first reached (or while it refuses this
-	 * journal: journal.db names another), the cursor was never read
-	 * and is 0, perhaps in a segment long recycled.
-	 */
 	pos = w->w_read[0];
-	if (pos < journal_first(w->w_j))
-		pos = journal_first(w->w_j);
 	while ((pr = jreader_next(w->w_jr, &pos, head, &len, &type)) != NULL)
 		if (type == JREC_PING && pingrec_valid(pr, len) == 0) {
 			atomic_store(&sh->sh_j_oldest, pr->pr_time);
@@ -1653,6 +1646,13 @@ writer_new(struct proc_env *pe, struct deadline *dl, struct journal *j)
 	if (j != NULL) {
 		w->w_jr = jreader_new(j);
 		w->w_ncur = 1;
+		/*
+		 * Until the database says how far it has loaded (never, while
+		 * it refuses this journal: journal.db names another), the
+		 * cursor is the journal's oldest byte; 0 could name a segment
+		 * long recycled, which writer_backlog looked for at every turn.
+		 */
+		w->w_read[0] = journal_first(j);
 		w->w_key = journal_id(j);
 	} else {
 		w->w_ncur = pe->pe_shm->sh_nrings;

@@ -76,17 +76,12 @@ dbconn_new(const struct conf *cf, const char *appname, dbconn_setup_fn setup,
 			if (strcmp(o->keyword, "options") == 0 &&
 			    o->val != NULL)
 				user = o->val;
-		d->d_options = xasprintf("-c jit=off %s%s-c TimeZone=UTC "
-		    "-c statement_timeout=%lld", user, *user ? " " : "",
-		    (long long)cf->db_statement_timeout * 1000);
-		PQconninfoFree(opts);
-	} else {
-		/* libpq will say what is wrong with it at connect time. */
-		PQfreemem(errmsg);
-		d->d_options = xasprintf("-c jit=off -c TimeZone=UTC "
-		    "-c statement_timeout=%lld",
-		    (long long)cf->db_statement_timeout * 1000);
-	}
+	} else
+		PQfreemem(errmsg);	/* libpq says what is wrong at connect */
+	d->d_options = xasprintf("-c jit=off %s%s-c TimeZone=UTC "
+	    "-c statement_timeout=%lld", user, *user ? " " : "",
+	    (long long)cf->db_statement_timeout * 1000);
+	PQconninfoFree(opts);		/* user pointed into it; NULL is fine */
 	d->d_setup = setup;
 	d->d_arg = arg;
 	return d;

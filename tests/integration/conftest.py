@@ -51,6 +51,17 @@ def vm_rss(pid):
     raise AssertionError("no VmRSS")
 
 
+def wait_for(pred, timeout=30, step=0.05):
+    """pred() true within timeout (x SLOW) seconds; returns its last
+    value (false when it never came true)."""
+    deadline = time.monotonic() + timeout * SLOW
+    while True:
+        v = pred()
+        if v or time.monotonic() > deadline:
+            return v
+        time.sleep(step)
+
+
 def run_sql(conninfo, query, timeout=60):
     """Run one statement with psql; rows as tuples of str (None = NULL)."""
     p = subprocess.run(

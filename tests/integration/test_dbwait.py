@@ -212,3 +212,40 @@ def test_dead_idle_session_is_replaced_at_once(make_hcd):
     assert r.status == 200, r
     r = h.api("POST", "checks/", key=h.key, body={"name": "after"})
     assert r.status == 201, r
+
+
+def test_conninfo_options_between_ours(make_hcd):
+    """DATABASE_URL's own options reach every session hcd opens, after
+    its jit=off and before its TimeZone and statement_timeout, which
+    hold: a 1 ms statement_timeout there changes nothing (every query
+    would fail otherwise), a read-only default does refuse the loader's
+    writes (the pings stay in the journal, answered OK)."""
+    h = make_hcd(start=False)
+    base = h.conninfo
+    try:
+        h.conninfo = base + " options='-c statement_timeout=1'"
+        h.write_conf()
+        h.conninfo = base          # the test's own psql: no options
+        h.start()
+        u = h.create_check(name="opts")["uuid"]
+        r = h.ping(u)
+        assert (r.status, r.body) == (200, b"OK")
+        assert len(h.pings(u)) == 1
+        assert h.stop() == 0
+        h.conninfo = base + " options='-c default_transaction_read_only=on'"
+        h.write_conf()
+        h.conninfo = base
+        h.start()
+        r = h.ping(u)
+        assert (r.status, r.body) == (200, b"OK")
+        deadline = time.monotonic() + 20 * SLOW
+        while "read-only transaction" not in h.log():
+            assert time.monotonic() < deadline, h.log()[-3000:]
+            time.sleep(0.2)
+        n = run_sql(base, "SELECT n_pings FROM api_check WHERE code = '%s'"
+                    % u)
+        assert n == [("1",)], n
+        assert h.stop() == 0
+    finally:
+        h.conninfo = base
+        h.write_conf()

@@ -32,7 +32,7 @@ from pathlib import Path
 import http.client
 import pytest
 
-from conftest import BIN, SANITIZED, SLOW, run_sql
+from conftest import BIN, SANITIZED, SLOW, run_sql, wait_for
 
 PG_OWNERS = ("hcd-pg", "postgres")      # who runs the cluster under root
 JOURNAL_MIN = 524288                    # JOURNAL_MAX's minimum
@@ -187,16 +187,6 @@ def outage(cluster, mode="fast"):
 
 
 # --- helpers ---------------------------------------------------------------
-
-def wait_for(pred, timeout=30, step=0.05):
-    """pred() true within timeout (x SLOW) seconds; returns the value."""
-    deadline = time.monotonic() + timeout * SLOW
-    while True:
-        v = pred()
-        if v or time.monotonic() > deadline:
-            return v
-        time.sleep(step)
-
 
 def child(h, role, cid=0):
     for c in h.status()["children"]:

@@ -7,7 +7,7 @@ oldest ping kept and its flips older than that and 93 days.
 
 import time
 
-from conftest import SLOW
+from conftest import SLOW, wait_for
 
 
 def count_pings(h, code):
@@ -95,23 +95,20 @@ def test_pruning_many_checks_reads_by_index(hcd):
     time.sleep(1)       # statistics of the inserts above flushed
     before = int(hcd.sql(scans)[0][0])
     c = hcd.conn()
+
+    def ping(code):
+        c.request("GET", "/ping/" + code)
+        r = c.getresponse()
+        r.read()
+        return r.status == 200
+
     # The index learns of checks made by SQL from their NOTIFY: a ping
     # to a check it does not know yet is a 404, to be sent again.
     for code in codes:
-        end = time.time() + 10 * SLOW
-        while True:
-            c.request("GET", "/ping/" + code)
-            r = c.getresponse()
-            r.read()
-            if r.status == 200 or time.time() > end:
-                break
-            time.sleep(0.1)
-        assert r.status == 200, (code, r.status)
+        assert wait_for(lambda: ping(code), 10, step=0.1), code
     c.close()
-    end = time.time() + 20 * SLOW
-    while time.time() < end and int(hcd.sql(old)[0][0]) > 0:
-        time.sleep(0.2)
-    assert int(hcd.sql(old)[0][0]) == 0
+    assert wait_for(lambda: int(hcd.sql(old)[0][0]) == 0, 20,
+                    step=0.2), hcd.sql(old)
     left = hcd.sql("SET enable_seqscan = off; SELECT count(*), min(p.n),"
                    " max(p.n) FROM api_ping p WHERE p.owner_id IN (%s)"
                    % many)[0]

@@ -34,7 +34,7 @@ import uuid
 
 import pytest
 
-from conftest import BIN, SLOW, free_port, run_sql
+from conftest import BIN, SLOW, free_port, run_sql, wait_for
 
 DOMAIN = "hc.example"
 CURL = "/usr/bin/curl"
@@ -164,16 +164,6 @@ def db_block(h):
 
 def db_allow(h):
     run_sql(h.admin, "ALTER DATABASE %s ALLOW_CONNECTIONS true" % h.db)
-
-
-def wait_for(pred, timeout=20):
-    deadline = time.monotonic() + timeout * SLOW
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
 
 
 @pytest.fixture(scope="module")
