@@ -36,6 +36,16 @@
  * segments beyond those JOURNAL_MAX's share: the loaded one kept for
  * recycling, and the spare.
  *
+ * Zero-ahead: a segment made by posix_fallocate (a new journal's first,
+ * or any made before a spare was ready) has its bytes written ahead of
+ * the groups by the appender itself: when a group's end comes within
+ * ZERO_LOW of j_zeroed, the same flush writes ZERO_AHEAD of zeros past
+ * it, and the group's fdatasync converts those extents once, instead of
+ * each group's sync converting its own (measured: 173-205 µs a 4 KB
+ * group in a fallocated file, 114-144 µs in a written one).  Zeros past
+ * the head are what a fallocated file reads as anyway: a reader stops
+ * at them.  Recycled segments and the spare are written already.
+ *
  * A write or sync that fails leaves the disk's state unknown: the
  * group's bytes are overwritten with zeros and synced before anything
  * else is accepted, so refused pings cannot turn up at a later
@@ -73,6 +83,8 @@
 #define SPARE_CHUNK	(1024 * 1024)	/* zeros a pwrite */
 #define SPARE_STEP	4		/* chunks a journal_prepare call */
 #define SPARE_RETRY_MS	10000		/* after a failure */
+#define ZERO_AHEAD	(1024 * 1024)	/* zeros written ahead at a time, */
+#define ZERO_LOW	(256 * 1024)	/* once a group ends this near */
 
 enum { SPARE_NONE, SPARE_MAKING, SPARE_READY };
 
@@ -91,6 +103,9 @@ struct journal {
 	int		 j_fd;		/* current segment, or -1 */
 	uint64_t	 j_seg;		/* its start */
 	uint64_t	 j_off;		/* next write offset in it */
+	uint64_t	 j_zeroed;	/* written below this offset, so far
+					 * as known: above, perhaps fallocated */
+	uint8_t		*j_zero;	/* ZERO_AHEAD of zeros, once needed */
 	uint8_t		*j_stage;	/* the group being gathered */
 	size_t		 j_stage_len, j_stage_cap;
 	size_t		 j_staged;	/* pings in it */
@@ -531,6 +546,7 @@ seg_open_cur(struct journal *j)
 
 	j->j_seg = head - head % j->j_segsize;
 	j->j_off = head - j->j_seg;
+	j->j_zeroed = j->j_off;		/* beyond, unknown: zeroed ahead */
 	seg_name(name, sizeof(name), j->j_seg);
 	if ((j->j_fd = openat(j->j_dirfd, name, O_RDWR | O_CLOEXEC)) == -1)
 		return -1;
@@ -677,7 +693,7 @@ seg_make(struct journal *j)
 	uint64_t	 start = atomic_load(&j->j_head);
 	uint64_t	 loaded = atomic_load(&j->j_loaded);
 	uint64_t	 lseg = loaded - loaded % j->j_segsize;
-	int		 fd, e;
+	int		 fd, e, written = 1;
 
 	if (start >= lseg && (start - lseg) / j->j_segsize + 1 >
 	    j->j_maxsegs) {
@@ -717,6 +733,7 @@ seg_make(struct journal *j)
 		goto fail;
 	}
 	close(fd);
+	written = 0;
 made:
 	if (fsync_dir(j) == -1)
 		goto fail;
@@ -724,6 +741,8 @@ made:
 	segs_publish(j);
 	if (seg_open_cur(j) == -1)
 		goto fail;
+	if (written)
+		j->j_zeroed = j->j_segsize;	/* recycled, or the spare */
 	return 0;
 fail:
 	e = errno;
@@ -814,6 +833,7 @@ journal_close(struct journal *j)
 	if (j->j_dirfd != -1)
 		close(j->j_dirfd);
 	free(j->j_sp_zero);
+	free(j->j_zero);
 	free(j->j_segs);
 	free(j->j_stage);
 	free(j->j_dir);
@@ -907,6 +927,38 @@ journal_last_mark(const struct journal *j, const uint64_t **pos)
 	return j->j_has_mark ? &j->j_mark : NULL;
 }
 
+/*
+ * Zero-ahead (see the top): zeros past the group about to be written,
+ * if it ends near the last ones.  Only a speed-up: a failed write stops
+ * it for this segment, and the group's own write and sync decide.
+ */
+static void
+zero_ahead(struct journal *j)
+{
+	uint64_t end = j->j_off + j->j_stage_len, from, to;
+
+	if (j->j_zeroed >= j->j_segsize || end + ZERO_LOW < j->j_zeroed)
+		return;
+	from = end > j->j_zeroed ? end : j->j_zeroed;
+	to = from + ZERO_AHEAD < j->j_segsize ? from + ZERO_AHEAD :
+	    j->j_segsize;
+	if (from >= to)
+		return;
+	if (j->j_zero == NULL)
+		j->j_zero = xcalloc(1, ZERO_AHEAD);
+	if (pwrite(j->j_fd, j->j_zero, to - from, (off_t)from) ==
+	    (ssize_t)(to - from))
+		j->j_zeroed = to;
+	else
+		j->j_zeroed = j->j_segsize;
+}
+
+uint64_t
+journal_zeroed(const struct journal *j)
+{
+	return j->j_fd == -1 ? 0 : j->j_zeroed;
+}
+
 int
 journal_flush(struct journal *j, const struct jmark *mk, const uint64_t *pos)
 {
@@ -936,6 +988,8 @@ journal_flush(struct journal *j, const struct jmark *mk, const uint64_t *pos)
 	}
 	if (j->j_roll)
 		stage(j, JREC_END, NULL, 0);
+	else
+		zero_ahead(j);
 	n = pwrite(j->j_fd, j->j_stage, j->j_stage_len, (off_t)j->j_off);
 	if (n != (ssize_t)j->j_stage_len || fdatasync(j->j_fd) == -1) {
 		e = n == -1 || n == (ssize_t)j->j_stage_len ? errno : ENOSPC;

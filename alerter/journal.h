@@ -111,6 +111,8 @@ const struct jmark *journal_last_mark(const struct journal *,
 /* Try to leave JS_FULL or JS_FAILED (at most every 100 ms); the state. */
 enum jstate	 journal_retry(struct journal *);
 enum jstate	 journal_state(const struct journal *);
+/* The current segment is written (not fallocated) below this offset. */
+uint64_t	 journal_zeroed(const struct journal *);
 
 /* Either thread. */
 uint64_t	 journal_id(const struct journal *);

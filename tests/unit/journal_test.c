@@ -12,7 +12,11 @@
  * once, a few chunks a call, then left alone; taken by a rollover
  * with no loaded segment to recycle; a leftover spare.tmp or a spare of
  * the wrong size deleted at open, a right one kept and never read as a
- * segment; a preparer thread racing the appender (run under TSan too).
+ * segment; a preparer thread racing the appender (run under TSan too);
+ * zero-ahead: a fallocated segment's bytes written a MiB ahead of the
+ * groups (its extents no longer unwritten there, where the file system
+ * says so), recycled and spare segments left as they are, and every
+ * record read back across it and after a reopen.
  */
 
 #include <stdarg.h>
@@ -21,7 +25,13 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+
+#ifdef __linux__
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#endif
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -437,6 +447,7 @@ test_spare_taken(void **st)
 	/* Nothing loaded: the rollover into the second segment takes it. */
 	add_until(j, &i, SEG + 1);
 	assert_int_equal(jstat("spare.jnl", &sb), -1);
+	assert_int_equal(journal_zeroed(j), SEG);	/* written whole */
 	snprintf(name, sizeof(name), "%016llx.jnl", (unsigned long long)SEG);
 	assert_int_equal(jstat(name, &sb), 0);
 	assert_int_equal(sb.st_ino, spare.st_ino);
@@ -467,6 +478,99 @@ test_spare_taken(void **st)
 	assert_int_equal(n, i);
 	for (n = 0; n < i; n++)
 		assert_int_equal(got[n], n);
+	journal_close(j);
+}
+
+/*
+ * Whether segment `start`'s extents are unwritten (fallocated, never
+ * written) anywhere in [from, to): 1 or 0; -1 where the file system
+ * cannot say (no FIEMAP, or no unwritten extents at all: tmpfs).
+ */
+static int
+unwritten_in(uint64_t start, uint64_t from, uint64_t to)
+{
+#if defined(__linux__) && defined(FS_IOC_FIEMAP)
+	struct {
+		struct fiemap		f;
+		struct fiemap_extent	e[256];
+	} fm;
+	char		path[256];
+	unsigned	k;
+	int		fd, any = 0, in = 0;
+
+	snprintf(path, sizeof(path), "%s/%016llx.jnl", dir,
+	    (unsigned long long)start);
+	assert_true((fd = open(path, O_RDONLY)) != -1);
+	memset(&fm, 0, sizeof(fm));
+	fm.f.fm_length = ~0ULL;
+	fm.f.fm_flags = FIEMAP_FLAG_SYNC;
+	fm.f.fm_extent_count = 256;
+	if (ioctl(fd, FS_IOC_FIEMAP, &fm) == -1) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	for (k = 0; k < fm.f.fm_mapped_extents; k++) {
+		const struct fiemap_extent *e = &fm.f.fm_extents[k];
+
+		if (!(e->fe_flags & FIEMAP_EXTENT_UNWRITTEN))
+			continue;
+		any = 1;
+		if (e->fe_logical < to && e->fe_logical + e->fe_length > from)
+			in = 1;
+	}
+	return any || in ? in : -1;
+#else
+	return -1;
+#endif
+}
+
+static void
+test_zero_ahead(void **st)
+{
+	/* 64 MiB: segments of 8 MiB, the first one fallocated. */
+	struct journal	*j = jopen(64 * 1024 * 1024);
+	uint64_t	 ss = journal_segsize(j), z;
+	static int	 got[20000];
+	int		 i = 0, n, u;
+
+	assert_int_equal(ss, 8 * 1024 * 1024);
+	add(j, i++, 500);
+	assert_int_equal(jflush(j, 1000), 0);
+	/* The first group: a MiB of zeros past it, synced with it. */
+	assert_int_equal(journal_zeroed(j), journal_head(j) + 1024 * 1024);
+	u = unwritten_in(0, 0, journal_zeroed(j));
+	if (u != -1) {
+		assert_int_equal(u, 0);
+		assert_int_equal(unwritten_in(0, journal_zeroed(j), ss), 1);
+	}
+	/* Further groups: always ahead, a MiB at a time, 256 KiB before. */
+	while (journal_head(j) < 3 * 1024 * 1024) {
+		z = journal_zeroed(j);
+		add_until(j, &i, journal_head(j) + 5280);
+		assert_true(journal_zeroed(j) > journal_head(j));
+		assert_true(journal_zeroed(j) == z ||
+		    journal_zeroed(j) == z + 1024 * 1024);
+		if (journal_zeroed(j) != z)
+			assert_true(journal_head(j) + 256 * 1024 >= z);
+	}
+	u = unwritten_in(0, 0, journal_zeroed(j));
+	if (u != -1)
+		assert_int_equal(u, 0);
+	/* Every record read back, zeros or not past them; and reopened. */
+	n = read_all(j, 0, got, 20000);
+	assert_int_equal(n, i);
+	journal_close(j);
+	j = jopen(64 * 1024 * 1024);
+	n = read_all(j, 0, got, 20000);
+	assert_int_equal(n, i);
+	for (n = 0; n < i; n++)
+		assert_int_equal(got[n], n);
+	/* Reopened: nothing past the head is taken for written. */
+	assert_int_equal(journal_zeroed(j), journal_head(j));
+	add(j, i++, 500);
+	assert_int_equal(jflush(j, 2000), 0);
+	assert_int_equal(journal_zeroed(j), journal_head(j) + 1024 * 1024);
 	journal_close(j);
 }
 
@@ -583,6 +687,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spare_made_once, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_spare_taken, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_zero_ahead, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_spare_leftovers, setup,
 		    teardown),
