@@ -21,7 +21,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -350,40 +349,10 @@ caps_clear(const char *title)
  * it, a fatal error in the child is an ordinary crash (exit 1), which
  * the master restarts.
  */
-/*
- * The producers (HTTP workers, smtpd) run SCHED_BATCH on Linux: a
- * thread of that policy gets its fair share of the CPU but does not
- * preempt the running one when it wakes.  The alerter wakes each
- * producer in turn once a journal group is synced; without this, the
- * first producer woken took the CPU from the alerter, and the other
- * producers' acks and the next group's write waited for it (seen as
- * ~0.3 ms between two ack writes).  Now the alerter writes every ack
- * and starts the next group's sync before the producers run; measured
- * with wrk at 64 connections, 6-9% more durable pings/s.  Idle cores
- * take a woken producer at once either way.  Needs no privilege.
- */
-static void
-sched_producer(const struct proc_env *pe, const char *title)
-{
-#if defined(__linux__) && defined(SCHED_BATCH)
-	struct sched_param sp;
-
-	if (pe->pe_role != PROC_WORKER && pe->pe_role != PROC_SMTPD)
-		return;
-	memset(&sp, 0, sizeof(sp));
-	if (sched_setscheduler(0, SCHED_BATCH, &sp) == -1)
-		log_warn("%s: SCHED_BATCH", title);
-#else
-	(void)pe;
-	(void)title;
-#endif
-}
-
 void
 proc_drop(const struct proc_env *pe, const char *title)
 {
 	log_procinit(title);
-	sched_producer(pe, title);
 #ifdef __linux__
 	if (pe->pe_drop)
 		caps_bound(title);

@@ -8,13 +8,12 @@
 import os
 import re
 import signal
-import sys
 import subprocess
 import time
 
 import pytest
 
-from conftest import BIN, SANITIZED, SLOW, free_port
+from conftest import BIN, SANITIZED, SLOW
 
 
 def run_hcd(args, env=None, timeout=30):
@@ -147,36 +146,6 @@ def test_children_confined(selftest):
         if os.geteuid() == 0:
             assert int(st["CapBnd"], 16) == 0, (c, st)
             assert st["Uid"].split()[0] != "0", (c, st)
-
-
-def thread_policies(pid):
-    return {int(t): os.sched_getscheduler(int(t))
-            for t in os.listdir("/proc/%d/task" % pid)}
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"),
-                    reason="SCHED_BATCH is Linux's")
-def test_producers_run_sched_batch(make_hcd):
-    """hcd(8) Processes: the workers and the smtpd run SCHED_BATCH (a
-    woken one does not preempt the alerter, which is waking them all),
-    their database threads SCHED_IDLE; the alerter and the master keep
-    the default policy."""
-    h = make_hcd(extra={"SMTP_LISTEN": "127.0.0.1:%d" % free_port(),
-                        "PING_EMAIL_DOMAIN": "example.org"})
-    assert os.sched_getscheduler(h.proc.pid) == os.SCHED_OTHER
-    roles = set()
-    for c in h.status()["children"]:
-        roles.add(c["role"])
-        pol = thread_policies(c["pid"])
-        main = pol[c["pid"]]
-        if c["role"] in ("worker", "smtpd"):
-            assert main == os.SCHED_BATCH, (c, pol)
-            assert os.SCHED_OTHER not in pol.values(), (c, pol)
-        else:
-            assert main == os.SCHED_OTHER, (c, pol)
-        if c["role"] == "worker":
-            assert os.SCHED_IDLE in pol.values(), (c, pol)
-    assert {"worker", "smtpd", "alerter"} <= roles, roles
 
 
 def test_forbidden_call_kills_and_restarts_worker(selftest):
