@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from conftest import PSQL, SLOW, run_sql
+from conftest import PSQL, SLOW, run_sql, wait_for
 
 
 class FreezableProxy:
@@ -238,10 +238,8 @@ def test_conninfo_options_between_ours(make_hcd):
         h.start()
         r = h.ping(u)
         assert (r.status, r.body) == (200, b"OK")
-        deadline = time.monotonic() + 20 * SLOW
-        while "read-only transaction" not in h.log():
-            assert time.monotonic() < deadline, h.log()[-3000:]
-            time.sleep(0.2)
+        assert wait_for(lambda: "read-only transaction" in h.log(), 20,
+                        step=0.2), h.log()[-3000:]
         n = run_sql(base, "SELECT n_pings FROM api_check WHERE code = '%s'"
                     % u)
         assert n == [("1",)], n
