@@ -37,6 +37,7 @@ struct ingest {
 	uint64_t		 g_end[HC_MAX_PRODUCERS];	/* staged */
 	uint64_t		 g_stop[HC_MAX_PRODUCERS];	/* at SIGTERM */
 	int			 g_moved[HC_MAX_PRODUCERS];
+	int			 g_synced;	/* the loader to wake */
 	int64_t			 g_last_mark;
 	int64_t			 g_warned;	/* ms: last refusal logged */
 	uint64_t		 g_refused_since;
@@ -145,8 +146,8 @@ flush(struct ingest *g, int64_t mark)
 		g->g_moved[r] = 1;
 	}
 	publish(g);
-	if (ok && g->g_notify != NULL)
-		g->g_notify(g->g_notify_arg);
+	if (ok)
+		g->g_synced = 1;
 }
 
 int
@@ -234,6 +235,10 @@ ingest_pump(struct ingest *g)
 	for (r = 0; r < sh->sh_nrings; r++)
 		if (g->g_moved[r] && g->g_env->pe_ack_wfd[r] != -1)
 			(void)write(g->g_env->pe_ack_wfd[r], "", 1);
+	/* The loader after the producers: the acks are what pings wait for. */
+	if (g->g_synced && g->g_notify != NULL)
+		g->g_notify(g->g_notify_arg);
+	g->g_synced = 0;
 	return 1;
 }
 

@@ -472,11 +472,16 @@ proc_accept(int lfd, char *peer, size_t peersz)
 	return fd;
 }
 
+/*
+ * A short read has taken all there was: a byte written after it makes
+ * the (level-triggered) descriptor readable again, so there is no need
+ * for the read that would say EAGAIN, one system call per wake-up.
+ */
 void
 proc_drain(int fd)
 {
 	char	tmp[256];
 
-	while (read(fd, tmp, sizeof(tmp)) > 0)
+	while (read(fd, tmp, sizeof(tmp)) == (ssize_t)sizeof(tmp))
 		;
 }

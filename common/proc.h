@@ -94,7 +94,8 @@ void	 proc_close_inherited(const struct proc_env *);
 void	 proc_drop(const struct proc_env *, const char *title);
 void	 proc_wake_alerter(const struct proc_env *);
 int	 proc_set_nonblock(int fd);
-/* Read a non-blocking wake-up pipe empty (its bytes mean nothing). */
+/* Read a non-blocking wake-up pipe empty (its bytes mean nothing); for
+ * descriptors watched level-triggered, which all of ours are. */
 void	 proc_drain(int fd);
 /*
  * Accept one connection on a listening socket (non-blocking, close-on-

@@ -140,6 +140,30 @@ test_keeps_nothing(void **state)
 	close(p[1]);
 }
 
+/* proc_drain empties a pipe, whatever it holds: none, one byte, less
+ * than its buffer, exactly its buffer, several buffers and a part. */
+static void
+test_drain(void **state)
+{
+	static const size_t	 sizes[] = { 0, 1, 255, 256, 512, 1000, 4096 };
+	char			 b[4096], c;
+	size_t			 i;
+	int			 p[2];
+
+	(void)state;
+	memset(b, 'x', sizeof(b));
+	assert_int_equal(pipe2(p, O_NONBLOCK), 0);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (sizes[i] > 0)
+			assert_int_equal(write(p[1], b, sizes[i]),
+			    (ssize_t)sizes[i]);
+		proc_drain(p[0]);
+		assert_int_equal(read(p[0], &c, 1), -1);
+	}
+	close(p[0]);
+	close(p[1]);
+}
+
 int
 main(void)
 {
@@ -147,6 +171,7 @@ main(void)
 		cmocka_unit_test(test_keeps_only_named),
 		cmocka_unit_test(test_keeps_ack_writers),
 		cmocka_unit_test(test_keeps_nothing),
+		cmocka_unit_test(test_drain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
