@@ -18,6 +18,7 @@
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <nmmintrin.h>
 #define HW_X86	1
 #elif defined(__aarch64__) && defined(__ARM_FEATURE_CRC32)
@@ -50,8 +51,13 @@ tab_init(void)
 			tab[k][i] = (tab[k - 1][i] >> 8) ^
 			    tab[0][tab[k - 1][i] & 0xff];
 #if defined(HW_X86)
-	__builtin_cpu_init();
-	use_hw = __builtin_cpu_supports("sse4.2");
+	{
+		unsigned int eax, ebx, ecx, edx;
+
+		/* CPUID leaf 1, ECX bit 20: SSE4.2 (with CRC32). */
+		use_hw = __get_cpuid(1, &eax, &ebx, &ecx, &edx) &&
+		    (ecx & (1U << 20)) != 0;
+	}
 #elif defined(HW_ARM)
 	use_hw = 1;
 #endif
