@@ -63,41 +63,34 @@ tab_init(void)
 #endif
 }
 
+#if defined(HW_X86) || defined(HW_ARM)
+/* One step of a byte and one of eight, by the instruction. */
 #if defined(HW_X86)
-__attribute__((target("sse4.2")))
-static uint32_t
-crc_hw(uint32_t crc, const uint8_t *p, size_t n)
-{
-	uint64_t	w, c = crc;
+#define HW_TARGET	__attribute__((target("sse4.2")))
+#define HW_BYTE(c, b)	_mm_crc32_u8((c), (b))
+#define HW_WORD(c, w)	((uint32_t)_mm_crc32_u64((c), (w)))
+#else
+#define HW_TARGET
+#define HW_BYTE(c, b)	__crc32cb((c), (b))
+#define HW_WORD(c, w)	__crc32cd((c), (w))
+#endif
 
-	while (n > 0 && ((uintptr_t)p & 7) != 0) {
-		c = _mm_crc32_u8((uint32_t)c, *p++);
-		n--;
-	}
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		c = _mm_crc32_u64(c, w);
-	}
-	while (n-- > 0)
-		c = _mm_crc32_u8((uint32_t)c, *p++);
-	return (uint32_t)c;
-}
-#elif defined(HW_ARM)
+HW_TARGET
 static uint32_t
 crc_hw(uint32_t crc, const uint8_t *p, size_t n)
 {
 	uint64_t w;
 
 	while (n > 0 && ((uintptr_t)p & 7) != 0) {
-		crc = __crc32cb(crc, *p++);
+		crc = HW_BYTE(crc, *p++);
 		n--;
 	}
 	for (; n >= 8; p += 8, n -= 8) {
 		memcpy(&w, p, 8);
-		crc = __crc32cd(crc, w);
+		crc = HW_WORD(crc, w);
 	}
 	while (n-- > 0)
-		crc = __crc32cb(crc, *p++);
+		crc = HW_BYTE(crc, *p++);
 	return crc;
 }
 #endif
